@@ -1,0 +1,161 @@
+package authenticator
+
+import (
+	"context"
+	"time"
+)
+
+// UserStatus is where a user stands in the enrollment lifecycle.
+type UserStatus string
+
+// User statuses. A user is Enrolled only when both the passkey and the
+// biometric reference exist (DESIGN.md §1); until the identity check lands the
+// user stays visibly BiometricPending.
+const (
+	UserInvited          UserStatus = "invited"           // the RP started enrollment; no passkey yet
+	UserBiometricPending UserStatus = "biometric_pending" // passkey registered, biometric reference pending
+	UserEnrolled         UserStatus = "enrolled"          // passkey and biometric reference
+	UserSuspended        UserStatus = "suspended"         // fails closed everywhere (DESIGN.md §7.4)
+)
+
+// User is an end user, keyed by the relying party's stable identifier, which
+// becomes the ID token's sub.
+type User struct {
+	ExternalID  string // the RP's external_user_id; see ValidateExternalUserID
+	Handle      []byte // the random WebAuthn user handle (§5.4.3: no personal data)
+	Username    string // what the user types for a username-first sign-in
+	DisplayName string
+	Status      UserStatus
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// CredentialStatus is the lifecycle state of a passkey.
+type CredentialStatus string
+
+// Credential statuses. Only Active credentials may sign in.
+const (
+	CredentialActive  CredentialStatus = "active"
+	CredentialFlagged CredentialStatus = "flagged" // sign-count regression or BE change: possible clone
+	CredentialRevoked CredentialStatus = "revoked"
+)
+
+// Credential is a registered passkey. Everything go-webauthn returns is kept,
+// because later checks (BE consistency, sign count) need the stored values.
+type Credential struct {
+	ID                []byte
+	UserExternalID    string
+	PublicKey         []byte // COSE_Key
+	AttestationType   string
+	AttestationFormat string
+	AAGUID            []byte
+	SignCount         uint32
+	BackupEligible    bool // BE at registration: true = synced passkey
+	BackupState       bool // BS as last seen
+	Transports        []string
+	Status            CredentialStatus
+	StatusReason      string
+	CreatedAt         time.Time
+	LastUsedAt        time.Time // zero until first sign-in
+}
+
+// DeviceBound reports whether the passkey cannot leave its authenticator.
+func (c Credential) DeviceBound() bool { return !c.BackupEligible }
+
+// EventType names a lifecycle event.
+type EventType string
+
+// Lifecycle events (DESIGN.md §7.7: every state change emits one).
+const (
+	EventUserInvited           EventType = "user.invited"
+	EventCredentialRegistered  EventType = "credential.registered"
+	EventCredentialRevoked     EventType = "credential.revoked"
+	EventCredentialFlagged     EventType = "credential.flagged"
+	EventAuthenticationSuccess EventType = "authentication.succeeded"
+)
+
+// Event is one entry of a user's lifecycle history.
+type Event struct {
+	ID             int64 // assigned by the store, increasing
+	Type           EventType
+	UserExternalID string
+	CredentialID   []byte            // may be nil
+	Actor          string            // "user", "system", or an operator's sub
+	Detail         map[string]string // small, never biometric data or secrets
+	At             time.Time
+}
+
+// UserQuery pages through users in ExternalID order.
+type UserQuery struct {
+	After string // return users whose ExternalID sorts after this
+	Limit int    // 1..MaxPageSize; 0 means DefaultPageSize
+}
+
+// Page sizes for UserQuery.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// Tx is the set of durable operations. Update methods take an updater closure
+// that runs inside a transaction on the current value (STYLE.md §2.4), so a
+// sign-count update or a status change can never lose a concurrent write.
+type Tx interface {
+	// CreateUser stores a new user; ErrConflict if ExternalID, Handle or Username exists.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns the user with externalID or ErrNotFound.
+	GetUser(ctx context.Context, externalID string) (User, error)
+	// GetUserByHandle returns the user with the WebAuthn user handle or ErrNotFound.
+	GetUserByHandle(ctx context.Context, handle []byte) (User, error)
+	// GetUserByUsername returns the user with username or ErrNotFound.
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	// UpdateUser applies fn to the stored user and saves the result; errors
+	// from fn abort the update and are returned as they are. ErrNotFound if
+	// absent. ExternalID and Handle cannot change.
+	UpdateUser(ctx context.Context, externalID string, fn func(User) (User, error)) (User, error)
+	// ListUsers returns a page of users ordered by ExternalID.
+	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+
+	// CreateCredential stores a new credential; ErrConflict if the ID exists,
+	// ErrNotFound if its user does not.
+	CreateCredential(ctx context.Context, c Credential) error
+	// GetCredential returns the credential with id or ErrNotFound.
+	GetCredential(ctx context.Context, id []byte) (Credential, error)
+	// ListCredentials returns the user's credentials, oldest first.
+	ListCredentials(ctx context.Context, externalID string) ([]Credential, error)
+	// UpdateCredential applies fn like UpdateUser. ID and UserExternalID cannot change.
+	UpdateCredential(ctx context.Context, id []byte, fn func(Credential) (Credential, error)) (Credential, error)
+
+	// AppendEvent stores e and returns it with its ID set.
+	AppendEvent(ctx context.Context, e Event) (Event, error)
+	// ListEvents returns the user's most recent events, newest first, at most limit.
+	ListEvents(ctx context.Context, externalID string, limit int) ([]Event, error)
+}
+
+// Store is the durable store: SQLite in the embedded default, PostgreSQL in
+// production. Implementations live in subpackages and pass storetest.Run.
+type Store interface {
+	Tx
+	// Atomic runs fn in one transaction: all of fn's writes land or none do.
+	// Atomic calls do not nest.
+	Atomic(ctx context.Context, fn func(tx Tx) error) error
+	// Close releases the store.
+	Close() error
+}
+
+// EphemeralStore keeps short-lived state with a time to live: ceremony
+// challenges, enrollment links and the level each identity-server session
+// achieved (DESIGN.md §6). Redis in production, memory for a single
+// instance. Implementations pass ephemeraltest.Run.
+type EphemeralStore interface {
+	// Put stores value under key for ttl, replacing any earlier value.
+	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Get returns the value under key, or ErrNotFound when absent or expired.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Take returns the value under key and deletes it in one atomic step, so
+	// of concurrent callers exactly one gets it (DESIGN.md §7.1); the others,
+	// and any caller after expiry, get ErrNotFound.
+	Take(ctx context.Context, key string) ([]byte, error)
+	// Delete removes key; deleting an absent key is not an error.
+	Delete(ctx context.Context, key string) error
+}

@@ -1,0 +1,44 @@
+package plugin
+
+import (
+	"context"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// Authenticator is the ceremony service a host calls. *authenticator.Service
+// implements it in-process; the gRPC client implements it across the plugin
+// wire. Errors are *authenticator.Error values on both sides, so
+// errors.Is(err, authenticator.ErrChallengeUnknown) works on the host.
+type Authenticator interface {
+	// Capabilities reports the acr ladder and what this deployment can reach.
+	Capabilities(ctx context.Context) (authenticator.Capabilities, error)
+	// CreateEnrollment creates (or finds) the RP's user and a single-use enrollment link secret.
+	CreateEnrollment(ctx context.Context, req authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error)
+	// BeginRegistration opens a registration ceremony for an enrollment link.
+	BeginRegistration(ctx context.Context, req authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error)
+	// FinishRegistration verifies the attestation and stores the passkey.
+	FinishRegistration(ctx context.Context, req authenticator.FinishRequest) (authenticator.Registration, error)
+	// DecideLogin says what to do with a login request before any ceremony.
+	DecideLogin(ctx context.Context, req authenticator.LoginRequest) (authenticator.LoginDecision, error)
+	// BeginAuthentication opens an authentication ceremony bound to a login.
+	BeginAuthentication(ctx context.Context, req authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
+	// FinishAuthentication verifies the assertion and returns the acr/amr this login earned.
+	FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
+}
+
+// Admin is the operator service for the dashboard and the CLI.
+type Admin interface {
+	// ListUsers pages through users.
+	ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error)
+	// GetUser returns a user with credentials and recent events.
+	GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error)
+	// RevokeCredential revokes a passkey; later sign-ins with it fail closed.
+	RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
+}
+
+// Services is what one plugin process serves.
+type Services interface {
+	Authenticator
+	Admin
+}
