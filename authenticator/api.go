@@ -27,6 +27,9 @@ type CreateEnrollmentRequest struct {
 	Username       string // optional; defaults to ExternalUserID
 	DisplayName    string // optional; defaults to Username
 	ClientID       string // the OAuth client that asked, for the record
+	// ReturnURL is where the enrollment page sends the user when done. The
+	// host checks it against the client's registered redirect URIs first.
+	ReturnURL string
 }
 
 // Enrollment is a single-use, short-lived enrollment link's secret.
@@ -60,6 +63,7 @@ type FinishRequest struct {
 type Registration struct {
 	User       User
 	Credential Credential
+	ReturnURL  string // from the enrollment request, possibly empty
 }
 
 // LoginRequest is an identity server's login request, identity-server neutral.
