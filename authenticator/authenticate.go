@@ -1,0 +1,359 @@
+package authenticator
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+)
+
+// Bounds on identity-server data. Hydra v2 login challenges are encrypted
+// flow state and run to a few hundred bytes.
+const (
+	maxChallengeLen = 4096
+	maxSessionIDLen = 256
+	maxClientIDLen  = 256
+)
+
+// authenticationRecord is an open authentication ceremony, bound to the login
+// request it was begun for: Finish reports that login's challenge, never one
+// supplied by the client.
+type authenticationRecord struct {
+	Session        webauthn.SessionData `json:"session"`
+	Login          LoginRequest         `json:"login"`
+	Minimum        string               `json:"min_acr"`
+	ExternalUserID string               `json:"user,omitempty"` // username-first; empty for discoverable
+	Unknown        bool                 `json:"unknown,omitempty"`
+}
+
+// sessionRecord is what an identity-server session achieved (DESIGN.md §5:
+// Hydra does not remember acr between logins, so we do).
+type sessionRecord struct {
+	acr.Session
+	CredentialID []byte `json:"cred"`
+}
+
+func sessionKey(id string) string { return "session:" + id }
+
+// DecideLogin evaluates a login request before any ceremony: accept an
+// existing session at the level it really achieved, make the user sign in
+// again, refuse, or run a ceremony (acr.Decide).
+func (s *Service) DecideLogin(ctx context.Context, req LoginRequest) (LoginDecision, error) {
+	d, err := s.decide(ctx, req)
+	if err != nil {
+		return LoginDecision{}, err
+	}
+	out := LoginDecision{Action: d.Action, Error: d.Error, Description: d.Description, Target: d.Target.ACR}
+	if d.Action == acr.ActionAccept {
+		out.Subject, out.Outcome = req.Subject, d.Outcome
+	}
+	return out, nil
+}
+
+func (s *Service) decide(ctx context.Context, req LoginRequest) (acr.Decision, error) {
+	switch {
+	case req.Challenge == "" || len(req.Challenge) > maxChallengeLen:
+		return acr.Decision{}, UserError(CodeInvalidArgument, "login_challenge is missing or malformed", nil)
+	case len(req.SessionID) > maxSessionIDLen || len(req.ClientID) > maxClientIDLen || len(req.Subject) > MaxExternalUserIDLen:
+		return acr.Decision{}, UserError(CodeInvalidArgument, "the login request is malformed", nil)
+	}
+	r, err := acr.ParseRequest(req.ACRValues, req.RequestURL)
+	if err != nil {
+		return acr.Decision{Action: acr.ActionReject, Error: acr.ErrorInvalidRequest, Description: err.Error()}, nil
+	}
+	lg := acr.Login{Request: r, Skip: req.Skip, Subject: req.Subject, Reachable: s.reachable}
+	if req.Skip {
+		if lg.Recorded, err = s.recordedSession(ctx, req); err != nil {
+			return acr.Decision{}, err
+		}
+	}
+	return s.ladder.Decide(lg, s.now()), nil
+}
+
+// recordedSession returns what the session achieved, or nil when nothing is
+// recorded or the user or the credential it used can no longer sign in
+// (DESIGN.md §7.4: fail closed, which here means signing in again).
+func (s *Service) recordedSession(ctx context.Context, req LoginRequest) (*acr.Session, error) {
+	if req.SessionID == "" {
+		return nil, nil
+	}
+	var rec sessionRecord
+	err := s.loadJSON(ctx, sessionKey(req.SessionID), false, &rec, ErrNotFound)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, rec.Subject)
+	if errors.Is(err, ErrNotFound) || err == nil && u.Status == UserSuspended {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session user: %w", err)
+	}
+	c, err := s.store.GetCredential(ctx, rec.CredentialID)
+	if errors.Is(err, ErrNotFound) || err == nil && c.Status != CredentialActive {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session credential: %w", err)
+	}
+	return &rec.Session, nil
+}
+
+// BeginAuthentication opens a passkey ceremony for a login that needs one.
+// With a username it lists that user's active passkeys; for an unknown
+// username it returns options that look the same (one stable fake
+// credential id), so the response does not reveal who has an account
+// (WebAuthn §14.6.2).
+func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticationRequest) (Ceremony, error) {
+	d, err := s.decide(ctx, req.Login)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	switch d.Action {
+	case acr.ActionAuthenticate:
+	case acr.ActionReject:
+		return Ceremony{}, UserError(CodeUnmetRequirements, d.Description, nil)
+	default:
+		return Ceremony{}, UserError(CodeInvalidArgument, "this login does not need a passkey ceremony", fmt.Errorf("decision %s", d.Action))
+	}
+	rec := authenticationRecord{Login: req.Login, Minimum: d.Minimum.ACR}
+	var (
+		assertion *protocol.CredentialAssertion
+		session   *webauthn.SessionData
+	)
+	uv := webauthn.WithUserVerification(protocol.VerificationRequired)
+	if req.Username == "" {
+		assertion, session, err = s.wa.BeginDiscoverableLogin(uv)
+	} else {
+		if err := validateUsername(req.Username); err != nil {
+			return Ceremony{}, err
+		}
+		var wu *waUser
+		if wu, err = s.usernameUser(ctx, req.Username); err != nil {
+			return Ceremony{}, err
+		}
+		rec.ExternalUserID, rec.Unknown = wu.u.ExternalID, wu.u.ExternalID == ""
+		assertion, session, err = s.wa.BeginLogin(wu, uv)
+	}
+	if err != nil {
+		return Ceremony{}, Errorf(CodeInternal, "begin login: %w", err)
+	}
+	rec.Session = *session
+	return s.openCeremony(ctx, "ceremony:auth:", assertion, rec)
+}
+
+// usernameUser returns the user's active passkeys for allowCredentials, or a
+// stand-in with one fake credential when the name has no usable account.
+func (s *Service) usernameUser(ctx context.Context, username string) (*waUser, error) {
+	u, err := s.store.GetUserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	var active []webauthn.Credential
+	if err == nil && u.Status != UserSuspended {
+		creds, err := s.store.ListCredentials(ctx, u.ExternalID)
+		if err != nil {
+			return nil, fmt.Errorf("load credentials: %w", err)
+		}
+		for _, c := range creds {
+			if c.Status == CredentialActive {
+				active = append(active, toWebAuthn(c))
+			}
+		}
+	}
+	if len(active) > 0 {
+		return &waUser{u: u, creds: active}, nil
+	}
+	mac := hmac.New(sha256.New, s.fakeKey)
+	mac.Write([]byte(username))
+	sum := mac.Sum(nil)
+	return &waUser{u: User{Handle: sum, Username: username}, creds: []webauthn.Credential{{ID: sum[:16]}}}, nil
+}
+
+// FinishAuthentication verifies an assertion (WebAuthn §7.2) for its
+// ceremony, enforces the credential's state, sign count and BE flag, and
+// returns the acr and amr this login's evidence supports. The level is
+// recorded for the identity-server session so later skipped logins report it.
+func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (AuthenticationResult, error) {
+	if err := errors.Join(validateToken("ceremony_id", req.CeremonyID), validateResponse(req.Response)); err != nil {
+		return AuthenticationResult{}, firstError(err)
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Response)
+	if err != nil {
+		return AuthenticationResult{}, UserError(CodeInvalidArgument, "the passkey response is malformed", err)
+	}
+	var rec authenticationRecord
+	if err := s.loadJSON(ctx, "ceremony:auth:"+req.CeremonyID, true, &rec, ErrChallengeUnknown); err != nil {
+		return AuthenticationResult{}, err
+	}
+	if rec.Unknown {
+		return AuthenticationResult{}, UserError(CodeVerification, "this passkey is not registered here", errors.New("username-first ceremony for an unknown username"))
+	}
+	user, stored, err := s.verifyAssertion(ctx, rec, parsed)
+	if err != nil {
+		return AuthenticationResult{}, err
+	}
+	flags := parsed.Response.AuthenticatorData.Flags
+	switch {
+	case user.Status == UserSuspended:
+		return AuthenticationResult{}, Errorf(CodeUserSuspended, "user %s is suspended", user.ExternalID)
+	case stored.Status == CredentialRevoked:
+		return AuthenticationResult{}, Errorf(CodeCredentialRevoked, "credential of %s is revoked", user.ExternalID)
+	case stored.Status == CredentialFlagged:
+		return AuthenticationResult{}, Errorf(CodeCredentialFlagged, "credential of %s is flagged: %s", user.ExternalID, stored.StatusReason)
+	}
+	cred, err := s.recordUse(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags)
+	if err != nil {
+		return AuthenticationResult{}, err
+	}
+	outcome, err := s.ladder.Assess(acr.Evidence{
+		PasskeyVerified: true, UserVerified: flags.HasUserVerified(), BackupEligible: cred.BackupEligible,
+		CredentialActive: cred.Status == CredentialActive, UserActive: user.Status != UserSuspended,
+	})
+	if err != nil {
+		return AuthenticationResult{}, Errorf(CodeUnmetRequirements, "assess: %w", err)
+	}
+	if min, ok := s.ladder.Lookup(rec.Minimum); !ok || s.ladder.Check(outcome, min) != nil {
+		return AuthenticationResult{}, UserError(CodeUnmetRequirements, ErrUnmetRequirements.Message,
+			fmt.Errorf("achieved %s, login %s needs %s", outcome.ACR, rec.Login.Challenge, rec.Minimum))
+	}
+	now := s.now().UTC()
+	if rec.Login.SessionID != "" {
+		sr := sessionRecord{Session: acr.Session{Subject: user.ExternalID, ACR: outcome.ACR, AMR: outcome.AMR, AuthTime: now}, CredentialID: cred.ID}
+		if err := s.putJSON(ctx, sessionKey(rec.Login.SessionID), sr, s.cfg.SessionTTL); err != nil {
+			return AuthenticationResult{}, err
+		}
+	}
+	if err := s.event(ctx, s.store, Event{Type: EventAuthenticationSuccess, UserExternalID: user.ExternalID, CredentialID: cred.ID, Actor: "user",
+		Detail: map[string]string{"acr": outcome.ACR, "client": rec.Login.ClientID}}); err != nil {
+		s.log.ErrorContext(ctx, "lifecycle event lost", "err", err)
+	}
+	s.log.InfoContext(ctx, "passkey sign-in", "user", user.ExternalID, "acr", outcome.ACR, "client", rec.Login.ClientID)
+	return AuthenticationResult{LoginChallenge: rec.Login.Challenge, Subject: user.ExternalID, Outcome: outcome,
+		CredentialID: cred.ID, AuthTime: now, RememberFor: s.cfg.SessionTTL}, nil
+}
+
+// verifyAssertion checks the signature and ceremony data with go-webauthn and
+// returns the user and the stored credential used. The credential is handed
+// to go-webauthn with the BE flag this assertion claims, so that a BE change
+// is detected by us after the signature is known to be valid: an unsigned
+// assertion must not be able to get a credential flagged.
+func (s *Service) verifyAssertion(ctx context.Context, rec authenticationRecord, parsed *protocol.ParsedCredentialAssertionData) (User, Credential, error) {
+	flags := parsed.Response.AuthenticatorData.Flags
+	var (
+		user  User
+		creds []Credential
+	)
+	load := func(u User, err error) (webauthn.User, error) {
+		if err != nil {
+			return nil, err
+		}
+		if creds, err = s.store.ListCredentials(ctx, u.ExternalID); err != nil {
+			return nil, err
+		}
+		user = u
+		wu := &waUser{u: u}
+		for _, c := range creds {
+			wc := toWebAuthn(c)
+			wc.Flags.BackupEligible = flags.HasBackupEligible()
+			wu.creds = append(wu.creds, wc)
+		}
+		return wu, nil
+	}
+	var err error
+	if rec.ExternalUserID == "" {
+		_, _, err = s.wa.ValidatePasskeyLogin(func(_, handle []byte) (webauthn.User, error) {
+			return load(s.store.GetUserByHandle(ctx, handle))
+		}, rec.Session, parsed)
+		if errors.Is(err, ErrNotFound) || err != nil && user.ExternalID == "" {
+			return User{}, Credential{}, UserError(CodeVerification, "this passkey is not registered here", err)
+		}
+	} else {
+		var wu webauthn.User
+		if wu, err = load(s.store.GetUser(ctx, rec.ExternalUserID)); err == nil {
+			_, err = s.wa.ValidateLogin(wu, rec.Session, parsed)
+		}
+	}
+	if err != nil {
+		return User{}, Credential{}, verificationError(err, flags.HasUserVerified())
+	}
+	for _, c := range creds {
+		if bytes.Equal(c.ID, parsed.RawID) {
+			return user, c, s.checkBackupEligibility(ctx, c, flags)
+		}
+	}
+	return User{}, Credential{}, Errorf(CodeInternal, "verified credential not found among the user's")
+}
+
+// checkBackupEligibility flags a credential whose BE flag changed: BE is
+// fixed for a credential's lifetime (WebAuthn §6.1.3), so a change means a
+// different or tampered authenticator.
+func (s *Service) checkBackupEligibility(ctx context.Context, c Credential, flags protocol.AuthenticatorFlags) error {
+	if flags.HasBackupEligible() == c.BackupEligible || c.Status != CredentialActive {
+		return nil
+	}
+	if err := s.flag(ctx, c.ID, "backup eligibility (BE) flag changed"); err != nil {
+		return err
+	}
+	return Errorf(CodeCredentialFlagged, "credential BE flag changed from %v", c.BackupEligible)
+}
+
+// recordUse updates the sign count, BS flag and last use in one
+// compare-and-swap. A counter that does not increase (unless both are zero,
+// as for authenticators without counters) flags the credential as a possible
+// clone (WebAuthn §6.1.1, §7.2 step 21).
+func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags) (Credential, error) {
+	var regressed bool
+	var stored uint32
+	c, err := s.store.UpdateCredential(ctx, id, func(old Credential) (Credential, error) {
+		if old.Status != CredentialActive {
+			return old, Errorf(CodeCredentialRevoked, "credential changed to %s during sign-in", old.Status)
+		}
+		stored = old.SignCount
+		if regressed = count <= old.SignCount && (count != 0 || old.SignCount != 0); regressed {
+			return old, nil
+		}
+		old.SignCount, old.BackupState, old.LastUsedAt = count, flags.HasBackupState(), s.now().UTC()
+		return old, nil
+	})
+	if err != nil {
+		return Credential{}, fmt.Errorf("record use: %w", err)
+	}
+	if regressed {
+		if err := s.flag(ctx, id, fmt.Sprintf("signature counter did not increase (stored %d, got %d)", stored, count)); err != nil {
+			return Credential{}, err
+		}
+		return Credential{}, Errorf(CodeCredentialFlagged, "sign count regression: stored %d, got %d", stored, count)
+	}
+	return c, nil
+}
+
+// flag marks a credential as a suspected clone and records the event.
+func (s *Service) flag(ctx context.Context, id []byte, reason string) error {
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		c, err := tx.UpdateCredential(ctx, id, func(old Credential) (Credential, error) {
+			old.Status, old.StatusReason = CredentialFlagged, reason
+			return old, nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.event(ctx, tx, Event{Type: EventCredentialFlagged, UserExternalID: c.UserExternalID, CredentialID: id, Actor: "system",
+			Detail: map[string]string{"reason": reason}})
+	})
+	if err != nil {
+		return fmt.Errorf("flag credential: %w", err)
+	}
+	s.log.Warn("credential flagged", "reason", reason)
+	return nil
+}
