@@ -1,0 +1,3 @@
+package pb
+
+//go:generate sh gen.sh
