@@ -64,7 +64,9 @@ func (s *Service) RevokeCredential(ctx context.Context, req RevokeCredentialRequ
 		var changed bool
 		var err error
 		c, err = tx.UpdateCredential(ctx, req.CredentialID, func(old Credential) (Credential, error) {
-			changed = old.Status != CredentialRevoked
+			if changed = old.Status != CredentialRevoked; !changed {
+				return old, nil
+			}
 			old.Status, old.StatusReason = CredentialRevoked, req.Reason
 			return old, nil
 		})
