@@ -1,0 +1,17 @@
+// Package memory is an authenticator.EphemeralStore in process memory, the
+// challenge store of the single-instance embedded default (DESIGN.md §2).
+// Several plugin instances cannot share it: use the Redis store for those.
+//
+// Expiry is exact to the store's clock: an entry put with ttl d at time t is
+// visible before t+d and gone from t+d on. Reads check expiry themselves
+// (lazy expiry), and every Put first evicts whatever has expired, soonest
+// first, from a heap ordered by expiry, so each entry is evicted once and the
+// sweep costs O(log n) per entry, amortised over the Puts; there is no
+// background goroutine and nothing to close.
+//
+// Memory is bounded: at most WithMaxEntries live entries (DefaultMaxEntries
+// unless set), each within the limits of authenticator.ValidatePut. When
+// every slot holds a live entry, Put of a new key fails with
+// authenticator.ErrUnavailable instead of growing; replacing an existing key
+// always works.
+package memory
