@@ -14,9 +14,9 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
-// Timings of the expiry tests. shortTTL must be long enough for a Put and
-// a Get to land before it, on a loaded CI machine, for PutReplaces to be
-// meaningful; expiryDeadline bounds how late an expiry may be noticed.
+// Timings of the expiry tests. Entries put with shortTTL must be gone within
+// expiryDeadline, polled every pollInterval; entries put with longTTL must
+// still be there right after the Put, even on a slow CI machine.
 const (
 	shortTTL       = 150 * time.Millisecond
 	longTTL        = 5 * time.Second
