@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at`
+
+// CreateUser stores a new user; see authenticator.Tx.
+func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
+	switch {
+	case u.ExternalID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user: empty ExternalID")
+	case len(u.Handle) == 0:
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user %q: empty Handle", u.ExternalID)
+	}
+	_, err := t.q.ExecContext(ctx,
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ExternalID, u.Handle, username(u.Username), u.DisplayName, string(u.Status),
+		micros(u.CreatedAt), micros(u.UpdatedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create user %q", u.ExternalID), err)
+	}
+	return nil
+}
+
+// GetUser returns the user with externalID; see authenticator.Tx.
+func (t txn) GetUser(ctx context.Context, externalID string) (authenticator.User, error) {
+	return t.getUser(ctx, "external_id", externalID)
+}
+
+// GetUserByHandle returns the user with the WebAuthn user handle; see
+// authenticator.Tx.
+func (t txn) GetUserByHandle(ctx context.Context, handle []byte) (authenticator.User, error) {
+	return t.getUser(ctx, "handle", handle)
+}
+
+// GetUserByUsername returns the user with username; see authenticator.Tx.
+// The empty username is stored as NULL, so "" matches no one.
+func (t txn) GetUserByUsername(ctx context.Context, username string) (authenticator.User, error) {
+	return t.getUser(ctx, "username", username)
+}
+
+// getUser returns the user whose column equals value.
+func (t txn) getUser(ctx context.Context, column string, value any) (authenticator.User, error) {
+	row := t.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, value)
+	u, err := scanUser(row)
+	if err != nil {
+		return authenticator.User{}, dbError("get user by "+column, err)
+	}
+	return u, nil
+}
+
+// UpdateUser applies fn to the stored user and saves the result; see
+// authenticator.Tx. t must be a transaction.
+func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenticator.User) (authenticator.User, error)) (authenticator.User, error) {
+	old, err := t.GetUser(ctx, externalID)
+	if err != nil {
+		return authenticator.User{}, err
+	}
+	handle := bytes.Clone(old.Handle) // fn may scribble on old.Handle
+	u, err := fn(old)
+	if err != nil {
+		return authenticator.User{}, err
+	}
+	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) {
+		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"sqlite: update user %q: ExternalID and Handle cannot change", externalID)
+	}
+	_, err = t.q.ExecContext(ctx,
+		`UPDATE users SET username = ?, display_name = ?, status = ?, created_at = ?, updated_at = ?
+		 WHERE external_id = ?`,
+		username(u.Username), u.DisplayName, string(u.Status), micros(u.CreatedAt), micros(u.UpdatedAt),
+		externalID)
+	if err != nil {
+		return authenticator.User{}, dbError(fmt.Sprintf("update user %q", externalID), err)
+	}
+	u.CreatedAt = normTime(u.CreatedAt)
+	u.UpdatedAt = normTime(u.UpdatedAt)
+	return u, nil
+}
+
+// ListUsers returns a page of users ordered by ExternalID; see
+// authenticator.Tx.
+func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
+	limit, err := pageSize(q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.q.QueryContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE external_id > ? ORDER BY external_id LIMIT ?`,
+		q.After, limit)
+	if err != nil {
+		return nil, dbError("list users", err)
+	}
+	users, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, dbError("list users", err)
+	}
+	return users, nil
+}
+
+// scanUser reads a row of userColumns.
+func scanUser(row scanner) (authenticator.User, error) {
+	var (
+		u                authenticator.User
+		name             sql.NullString
+		created, updated sql.NullInt64
+	)
+	if err := row.Scan(&u.ExternalID, &u.Handle, &name, &u.DisplayName, &u.Status, &created, &updated); err != nil {
+		return authenticator.User{}, err
+	}
+	u.Username = name.String
+	u.CreatedAt = fromMicros(created)
+	u.UpdatedAt = fromMicros(updated)
+	return u, nil
+}
+
+// username is how a username is stored: NULL when empty, so that users
+// without one never collide on the unique index.
+func username(name string) sql.NullString {
+	return sql.NullString{String: name, Valid: name != ""}
+}
