@@ -12,6 +12,8 @@
 // consent and logout URLs of the login provider under test. It returns once
 // GET {admin}/health/ready answers 200, or with an error carrying the tail of
 // Hydra's output if the process exits or does not become ready in time.
+// Tests use hydratest.Start, which also skips or fails (CI=true) without the
+// binary and stops Hydra when the test ends.
 //
 // Decisions:
 //
@@ -19,8 +21,8 @@
 //     carries Hydra's real reason in error_debug, which is what a failing
 //     test needs to say. It is development only; Options.ExtraEnv can turn it
 //     off ("OAUTH2_EXPOSE_INTERNAL_ERRORS=false").
-//   - LOG_LEVEL is warn, and the tail of everything Hydra writes is kept so
-//     startup errors and [StartT] failures can show it.
+//   - LOG_LEVEL is warn, and the tail of everything Hydra writes is kept
+//     ([Hydra.Output]) so startup errors and failed tests can show it.
 //   - The context given to [Start] bounds startup only; the process runs
 //     until [Hydra.Stop] (SIGTERM, then SIGKILL after a grace period). On
 //     Linux the child also gets SIGKILL if the thread that started it dies,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc"
 	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc/hydratest"
+	"github.com/biometric-passkey/biometric-passkey/internal/testenv"
 )
 
 // These tests run the real Hydra binary (make hydra).
@@ -266,7 +267,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 // address, as `make run` needs for http://localhost:4444.
 func TestIssuerOverride(t *testing.T) {
 	t.Parallel()
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	issuer := "http://localhost:" + strconv.Itoa(port)
 	h := hydratest.Start(t, hydraproc.Options{PublicPort: port, Issuer: issuer})
 	if h.Issuer() != issuer {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc"
+	"github.com/biometric-passkey/biometric-passkey/internal/testenv"
 )
 
 // The test binary doubles as a fake Hydra: with HYDRAPROC_FAKE set it acts
@@ -197,7 +198,7 @@ func TestStartRetriesAddressInUse(t *testing.T) {
 	if err := os.Remove(log); err != nil {
 		t.Fatal(err)
 	}
-	opts.PublicPort, opts.AdminPort = freePort(t), freePort(t)
+	opts.PublicPort, opts.AdminPort = testenv.FreePort(t), testenv.FreePort(t)
 	if _, err := hydraproc.Start(t.Context(), opts); err == nil {
 		t.Fatal("Start with fixed ports: got nil error, want one")
 	}
@@ -205,16 +206,6 @@ func TestStartRetriesAddressInUse(t *testing.T) {
 	if got, want := strings.Count(string(b), "\n"), 1; got != want {
 		t.Errorf("starts with fixed ports: got %d, want %d", got, want)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func TestStartTimesOut(t *testing.T) {
