@@ -3,7 +3,6 @@ package convert
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -99,11 +98,11 @@ func FromStatus(err error) error {
 	}
 	switch {
 	case ctxErr != nil:
-		return &authenticator.Error{Code: authenticator.CodeInternal, Message: authenticator.ErrInternal.Message, Err: fmt.Errorf("%w: %w", ctxErr, err)}
+		return authenticator.Errorf(authenticator.CodeInternal, "%w: %w", ctxErr, err)
 	case st.Code() == codes.Unavailable:
-		return &authenticator.Error{Code: authenticator.CodeUnavailable, Message: authenticator.ErrUnavailable.Message, Err: fmt.Errorf("%w: %w", ErrConnection, err)}
+		return authenticator.Errorf(authenticator.CodeUnavailable, "%w: %w", ErrConnection, err)
 	default:
-		return &authenticator.Error{Code: authenticator.CodeInternal, Message: authenticator.ErrInternal.Message, Err: err}
+		return authenticator.Errorf(authenticator.CodeInternal, "%w", err)
 	}
 }
 
