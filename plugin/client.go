@@ -1,0 +1,78 @@
+package plugin
+
+import (
+	"context"
+
+	"google.golang.org/grpc"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/plugin/internal/convert"
+	"github.com/biometric-passkey/biometric-passkey/plugin/internal/pb"
+)
+
+// client is the host side of the wire: Services over a gRPC connection.
+// Every error it returns is an *authenticator.Error rebuilt by
+// convert.FromStatus.
+type client struct {
+	auth  pb.AuthenticatorClient
+	admin pb.AdminClient
+}
+
+var _ Services = (*client)(nil)
+
+func newClient(conn grpc.ClientConnInterface) *client {
+	return &client{auth: pb.NewAuthenticatorClient(conn), admin: pb.NewAdminClient(conn)}
+}
+
+// invoke runs one RPC on the host side: toproto → call → fromproto.
+func invoke[In, PReq, PResp, Out any](ctx context.Context, in In,
+	to func(In) PReq, call func(context.Context, PReq, ...grpc.CallOption) (PResp, error), from func(PResp) Out,
+) (Out, error) {
+	resp, err := call(ctx, to(in))
+	if err != nil {
+		var zero Out
+		return zero, convert.FromStatus(err)
+	}
+	return from(resp), nil
+}
+
+func (c *client) Capabilities(ctx context.Context) (authenticator.Capabilities, error) {
+	return invoke(ctx, struct{}{}, func(struct{}) *pb.CapabilitiesRequest { return &pb.CapabilitiesRequest{} },
+		c.auth.Capabilities, convert.FromProtoCapabilities)
+}
+
+func (c *client) CreateEnrollment(ctx context.Context, req authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error) {
+	return invoke(ctx, req, convert.ToProtoCreateEnrollmentRequest, c.auth.CreateEnrollment, convert.FromProtoEnrollment)
+}
+
+func (c *client) BeginRegistration(ctx context.Context, req authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error) {
+	return invoke(ctx, req, convert.ToProtoBeginRegistrationRequest, c.auth.BeginRegistration, convert.FromProtoCeremony)
+}
+
+func (c *client) FinishRegistration(ctx context.Context, req authenticator.FinishRequest) (authenticator.Registration, error) {
+	return invoke(ctx, req, convert.ToProtoFinishRequest, c.auth.FinishRegistration, convert.FromProtoRegistration)
+}
+
+func (c *client) DecideLogin(ctx context.Context, req authenticator.LoginRequest) (authenticator.LoginDecision, error) {
+	return invoke(ctx, req, convert.ToProtoLoginRequest, c.auth.DecideLogin, convert.FromProtoLoginDecision)
+}
+
+func (c *client) BeginAuthentication(ctx context.Context, req authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error) {
+	return invoke(ctx, req, convert.ToProtoBeginAuthenticationRequest, c.auth.BeginAuthentication, convert.FromProtoCeremony)
+}
+
+func (c *client) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
+	return invoke(ctx, req, convert.ToProtoFinishRequest, c.auth.FinishAuthentication, convert.FromProtoAuthenticationResult)
+}
+
+func (c *client) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
+	return invoke(ctx, q, convert.ToProtoUserQuery, c.admin.ListUsers, convert.FromProtoListUsersResponse)
+}
+
+func (c *client) GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error) {
+	return invoke(ctx, externalID, convert.ToProtoGetUserRequest, c.admin.GetUser, convert.FromProtoUserDetail)
+}
+
+func (c *client) RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
+	return invoke(ctx, req, convert.ToProtoRevokeCredentialRequest, c.admin.RevokeCredential, convert.FromProtoCredential)
+}

@@ -1,0 +1,65 @@
+package plugin_test
+
+import (
+	"context"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/plugin"
+)
+
+// fakeServices is a Services whose methods call the function fields; a test
+// sets the ones it calls.
+type fakeServices struct {
+	CapabilitiesFunc         func(context.Context) (authenticator.Capabilities, error)
+	CreateEnrollmentFunc     func(context.Context, authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error)
+	BeginRegistrationFunc    func(context.Context, authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error)
+	FinishRegistrationFunc   func(context.Context, authenticator.FinishRequest) (authenticator.Registration, error)
+	DecideLoginFunc          func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)
+	BeginAuthenticationFunc  func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
+	FinishAuthenticationFunc func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
+	ListUsersFunc            func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)
+	GetUserFunc              func(context.Context, string) (authenticator.UserDetail, error)
+	RevokeCredentialFunc     func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
+}
+
+var _ plugin.Services = (*fakeServices)(nil)
+
+func (f *fakeServices) Capabilities(ctx context.Context) (authenticator.Capabilities, error) {
+	return f.CapabilitiesFunc(ctx)
+}
+
+func (f *fakeServices) CreateEnrollment(ctx context.Context, req authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error) {
+	return f.CreateEnrollmentFunc(ctx, req)
+}
+
+func (f *fakeServices) BeginRegistration(ctx context.Context, req authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error) {
+	return f.BeginRegistrationFunc(ctx, req)
+}
+
+func (f *fakeServices) FinishRegistration(ctx context.Context, req authenticator.FinishRequest) (authenticator.Registration, error) {
+	return f.FinishRegistrationFunc(ctx, req)
+}
+
+func (f *fakeServices) DecideLogin(ctx context.Context, req authenticator.LoginRequest) (authenticator.LoginDecision, error) {
+	return f.DecideLoginFunc(ctx, req)
+}
+
+func (f *fakeServices) BeginAuthentication(ctx context.Context, req authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error) {
+	return f.BeginAuthenticationFunc(ctx, req)
+}
+
+func (f *fakeServices) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
+	return f.FinishAuthenticationFunc(ctx, req)
+}
+
+func (f *fakeServices) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
+	return f.ListUsersFunc(ctx, q)
+}
+
+func (f *fakeServices) GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error) {
+	return f.GetUserFunc(ctx, externalID)
+}
+
+func (f *fakeServices) RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
+	return f.RevokeCredentialFunc(ctx, req)
+}

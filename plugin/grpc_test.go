@@ -1,0 +1,332 @@
+package plugin_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/plugin"
+)
+
+// secret is internal detail that must stay in the plugin's log.
+const secret = "pq: password authentication failed for user \"app\""
+
+// syncBuffer is a log sink that RPC handlers may write to while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// conn serves impl in-process over gRPC with go-plugin's test helper and
+// returns the host side, the plugin's log and a function that stops the
+// plugin's server.
+func conn(t *testing.T, impl plugin.Services) (plugin.Services, *syncBuffer, func()) {
+	t.Helper()
+	log := new(syncBuffer)
+	ps := map[string]goplugin.Plugin{plugin.PluginName: &plugin.GRPCPlugin{
+		Impl:   impl,
+		Logger: slog.New(slog.NewTextHandler(log, nil)),
+	}}
+	client, server := goplugin.TestPluginGRPCConn(t, false, ps)
+	// Close asks the server to stop (go-plugin's controller Shutdown); a
+	// second, concurrent server.Stop would race inside go-plugin.
+	t.Cleanup(func() { _ = client.Close() })
+	raw, err := client.Dispense(plugin.PluginName)
+	if err != nil {
+		t.Fatalf("Dispense: got error %v, want nil", err)
+	}
+	svc, ok := raw.(plugin.Services)
+	if !ok {
+		t.Fatalf("Dispense: got %T, want plugin.Services", raw)
+	}
+	return svc, log, server.Stop
+}
+
+var (
+	at   = time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
+	user = authenticator.User{
+		ExternalID: "u-1", Handle: []byte{1, 2, 3}, Username: "ada", DisplayName: "Ada L.",
+		Status: authenticator.UserEnrolled, CreatedAt: at, UpdatedAt: at.Add(time.Hour),
+	}
+	credential = authenticator.Credential{
+		ID: []byte("cred"), UserExternalID: "u-1", PublicKey: []byte{0xa5, 0x01}, AttestationType: "self",
+		AttestationFormat: "packed", AAGUID: make([]byte, 16), SignCount: 7, BackupEligible: true,
+		Transports: []string{"internal"}, Status: authenticator.CredentialActive, CreatedAt: at, LastUsedAt: at,
+	}
+	login = authenticator.LoginRequest{
+		Challenge: "lc", SessionID: "sid", ClientID: "bank", ACRValues: []string{acr.StepUpACR},
+		RequestURL: "https://op/authorize?max_age=60", LoginHint: "ada",
+	}
+	ceremony = authenticator.Ceremony{ID: "c-1", Options: json.RawMessage(`{"publicKey":{"challenge":"AAEC"}}`), ExpiresAt: at}
+	finish   = authenticator.FinishRequest{CeremonyID: "c-1", Response: []byte(`{"id":"cred"}`)}
+	outcome  = acr.Outcome{ACR: acr.StepUpACR, AMR: []string{"face", "hwk", "mfa", "user"}}
+)
+
+// roundTrip returns a test of one method: the request reaches the
+// implementation intact and the response comes back intact; an error comes
+// back with its code and message and without its internal detail, which the
+// plugin logs instead.
+func roundTrip[Req, Resp any](req Req, resp Resp,
+	set func(*fakeServices, func(context.Context, Req) (Resp, error)),
+	call func(plugin.Services, context.Context, Req) (Resp, error),
+) func(*testing.T) {
+	return func(t *testing.T) {
+		t.Run("ok", func(t *testing.T) {
+			t.Parallel()
+			got := make(chan Req, 1)
+			f := new(fakeServices)
+			set(f, func(_ context.Context, r Req) (Resp, error) {
+				got <- r
+				return resp, nil
+			})
+			svc, _, _ := conn(t, f)
+			out, err := call(svc, t.Context(), req)
+			if err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if diff := cmp.Diff(req, <-got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("request mismatch (-sent +received):\n%s", diff)
+			}
+			if diff := cmp.Diff(resp, out, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("response mismatch (-sent +received):\n%s", diff)
+			}
+		})
+		t.Run("error", func(t *testing.T) {
+			t.Parallel()
+			f := new(fakeServices)
+			set(f, func(context.Context, Req) (Resp, error) {
+				var zero Resp
+				return zero, authenticator.UserError(authenticator.CodeConflict, "already there", errors.New(secret))
+			})
+			svc, log, _ := conn(t, f)
+			_, err := call(svc, t.Context(), req)
+			if !errors.Is(err, authenticator.ErrConflict) {
+				t.Errorf("errors.Is(%v, ErrConflict): got false, want true", err)
+			}
+			if msg := authenticator.PublicMessage(err); msg != "already there" {
+				t.Errorf("message: got %q, want %q", msg, "already there")
+			}
+			if strings.Contains(err.Error(), "password") || errors.Unwrap(err) != nil {
+				t.Errorf("internal detail crossed the wire: got %q, want no detail", err)
+			}
+			if !strings.Contains(log.String(), "password authentication failed") {
+				t.Errorf("plugin log: got %q, want the internal detail", log.String())
+			}
+		})
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := map[string]func(*testing.T){
+		"Capabilities": roundTrip(struct{}{},
+			authenticator.Capabilities{Levels: acr.DefaultLevels(), ReachableACR: []string{acr.RoutineACR}, RPID: "bank.example"},
+			func(f *fakeServices, fn func(context.Context, struct{}) (authenticator.Capabilities, error)) {
+				f.CapabilitiesFunc = func(ctx context.Context) (authenticator.Capabilities, error) { return fn(ctx, struct{}{}) }
+			},
+			func(s plugin.Services, ctx context.Context, _ struct{}) (authenticator.Capabilities, error) {
+				return s.Capabilities(ctx)
+			}),
+		"CreateEnrollment": roundTrip(
+			authenticator.CreateEnrollmentRequest{ExternalUserID: "u-1", Username: "ada", DisplayName: "Ada", ClientID: "bank", ReturnURL: "https://bank/done"},
+			authenticator.Enrollment{Token: "tok", ExpiresAt: at, User: user},
+			func(f *fakeServices, fn func(context.Context, authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error)) {
+				f.CreateEnrollmentFunc = fn
+			},
+			plugin.Services.CreateEnrollment),
+		"BeginRegistration": roundTrip(authenticator.BeginRegistrationRequest{EnrollmentToken: "tok"}, ceremony,
+			func(f *fakeServices, fn func(context.Context, authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error)) {
+				f.BeginRegistrationFunc = fn
+			},
+			plugin.Services.BeginRegistration),
+		"FinishRegistration": roundTrip(finish, authenticator.Registration{User: user, Credential: credential, ReturnURL: "https://bank/done"},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.Registration, error)) {
+				f.FinishRegistrationFunc = fn
+			},
+			plugin.Services.FinishRegistration),
+		"DecideLogin": roundTrip(login, authenticator.LoginDecision{Action: acr.ActionAccept, Subject: "u-1", Outcome: outcome},
+			func(f *fakeServices, fn func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)) {
+				f.DecideLoginFunc = fn
+			},
+			plugin.Services.DecideLogin),
+		"BeginAuthentication": roundTrip(authenticator.BeginAuthenticationRequest{Login: login, Username: "ada"}, ceremony,
+			func(f *fakeServices, fn func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)) {
+				f.BeginAuthenticationFunc = fn
+			},
+			plugin.Services.BeginAuthentication),
+		"FinishAuthentication": roundTrip(finish,
+			authenticator.AuthenticationResult{LoginChallenge: "lc", Subject: "u-1", Outcome: outcome, CredentialID: credential.ID, AuthTime: at, RememberFor: time.Hour},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)) {
+				f.FinishAuthenticationFunc = fn
+			},
+			plugin.Services.FinishAuthentication),
+		"ListUsers": roundTrip(authenticator.UserQuery{After: "u-0", Limit: 2}, []authenticator.User{user, {ExternalID: "u-2"}},
+			func(f *fakeServices, fn func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)) {
+				f.ListUsersFunc = fn
+			},
+			plugin.Services.ListUsers),
+		"GetUser": roundTrip("u-1",
+			authenticator.UserDetail{User: user, Credentials: []authenticator.Credential{credential}, Events: []authenticator.Event{
+				{ID: 3, Type: authenticator.EventCredentialRegistered, UserExternalID: "u-1", CredentialID: credential.ID, Actor: "user", Detail: map[string]string{"aaguid": "00"}, At: at},
+			}},
+			func(f *fakeServices, fn func(context.Context, string) (authenticator.UserDetail, error)) {
+				f.GetUserFunc = fn
+			},
+			plugin.Services.GetUser),
+		"RevokeCredential": roundTrip(authenticator.RevokeCredentialRequest{CredentialID: credential.ID, Reason: "lost phone", Operator: "op-sub"}, credential,
+			func(f *fakeServices, fn func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)) {
+				f.RevokeCredentialFunc = fn
+			},
+			plugin.Services.RevokeCredential),
+	}
+	for name, test := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t)
+		})
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	t.Parallel()
+	sentinels := []*authenticator.Error{
+		authenticator.ErrInternal, authenticator.ErrInvalidArgument, authenticator.ErrNotFound,
+		authenticator.ErrConflict, authenticator.ErrChallengeUnknown, authenticator.ErrVerification,
+		authenticator.ErrCredentialRevoked, authenticator.ErrCredentialFlagged, authenticator.ErrUserSuspended,
+		authenticator.ErrPolicy, authenticator.ErrUnmetRequirements, authenticator.ErrUnavailable,
+	}
+	for _, want := range sentinels {
+		t.Run(string(want.Code), func(t *testing.T) {
+			t.Parallel()
+			svc, _, _ := conn(t, &fakeServices{GetUserFunc: func(context.Context, string) (authenticator.UserDetail, error) {
+				return authenticator.UserDetail{}, authenticator.Errorf(want.Code, "lookup: %s", secret)
+			}})
+			_, err := svc.GetUser(t.Context(), "u-1")
+			if !errors.Is(err, want) {
+				t.Errorf("errors.Is(%v, %v): got false, want true", err, want)
+			}
+			if msg := authenticator.PublicMessage(err); msg != want.Message {
+				t.Errorf("message: got %q, want %q", msg, want.Message)
+			}
+			if strings.Contains(err.Error(), "password") {
+				t.Errorf("internal detail crossed the wire: got %q", err)
+			}
+		})
+	}
+}
+
+func TestUntypedAndUnknownErrors(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		err     error
+		wantMsg string
+	}{
+		"untyped":      {errors.New(secret), authenticator.ErrInternal.Message},
+		"unknown code": {&authenticator.Error{Code: "from_a_newer_plugin", Message: "please try later", Err: errors.New(secret)}, "please try later"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			svc, _, _ := conn(t, &fakeServices{GetUserFunc: func(context.Context, string) (authenticator.UserDetail, error) {
+				return authenticator.UserDetail{}, tt.err
+			}})
+			_, err := svc.GetUser(t.Context(), "u-1")
+			if !errors.Is(err, authenticator.ErrInternal) {
+				t.Errorf("errors.Is(%v, ErrInternal): got false, want true", err)
+			}
+			if msg := authenticator.PublicMessage(err); msg != tt.wantMsg {
+				t.Errorf("message: got %q, want %q", msg, tt.wantMsg)
+			}
+			if strings.Contains(err.Error(), "password") {
+				t.Errorf("internal detail crossed the wire: got %q", err)
+			}
+		})
+	}
+}
+
+func TestDeadlinePropagates(t *testing.T) {
+	t.Parallel()
+	seen := make(chan time.Time, 1)
+	svc, _, _ := conn(t, &fakeServices{CapabilitiesFunc: func(ctx context.Context) (authenticator.Capabilities, error) {
+		dl, _ := ctx.Deadline()
+		seen <- dl
+		<-ctx.Done()
+		return authenticator.Capabilities{}, authenticator.Errorf(authenticator.CodeUnavailable, "waiting: %w", ctx.Err())
+	}})
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	want, _ := ctx.Deadline()
+	start := time.Now()
+	_, err := svc.Capabilities(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(%v, context.DeadlineExceeded): got false, want true", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("call took %v, want about 300ms", elapsed)
+	}
+	if got := <-seen; got.IsZero() || got.Sub(want).Abs() > time.Second {
+		t.Errorf("plugin's deadline: got %v, want about %v", got, want)
+	}
+}
+
+func TestCancelPropagates(t *testing.T) {
+	t.Parallel()
+	started, ended := make(chan struct{}), make(chan error, 1)
+	svc, _, _ := conn(t, &fakeServices{CapabilitiesFunc: func(ctx context.Context) (authenticator.Capabilities, error) {
+		close(started)
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return authenticator.Capabilities{}, ctx.Err()
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-started
+		cancel()
+	}()
+	_, err := svc.Capabilities(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("host: errors.Is(%v, context.Canceled): got false, want true", err)
+	}
+	if err := <-ended; !errors.Is(err, context.Canceled) {
+		t.Errorf("plugin: got ctx.Err() %v, want context.Canceled", err)
+	}
+}
+
+func TestConnectionLost(t *testing.T) {
+	t.Parallel()
+	svc, _, stop := conn(t, &fakeServices{CapabilitiesFunc: func(context.Context) (authenticator.Capabilities, error) {
+		return authenticator.Capabilities{RPID: "bank.example"}, nil
+	}})
+	if _, err := svc.Capabilities(t.Context()); err != nil {
+		t.Fatalf("before stop: got error %v, want nil", err)
+	}
+	stop()
+	_, err := svc.Capabilities(t.Context())
+	if !errors.Is(err, authenticator.ErrUnavailable) {
+		t.Errorf("after stop: errors.Is(%v, ErrUnavailable): got false, want true", err)
+	}
+}

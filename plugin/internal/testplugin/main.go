@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/plugin"
+)
+
+func main() {
+	log := plugin.NewLogger(os.Stderr, slog.LevelDebug)
+	log.Info("test plugin starting", "pid", os.Getpid())
+	plugin.Serve(fixed{log: log}, plugin.WithLogger(log))
+}
+
+// Fixed values the tests expect.
+var (
+	at      = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	user    = authenticator.User{ExternalID: "u-1", Username: "ada", Status: authenticator.UserEnrolled, CreatedAt: at}
+	cred    = authenticator.Credential{ID: []byte("cred"), UserExternalID: "u-1", Status: authenticator.CredentialActive, CreatedAt: at}
+	outcome = acr.Outcome{ACR: acr.RoutineACR, AMR: []string{"hwk", "mfa", "user"}}
+)
+
+// fixed is the implementation the test plugin serves.
+type fixed struct{ log *slog.Logger }
+
+func (fixed) Capabilities(context.Context) (authenticator.Capabilities, error) {
+	return authenticator.Capabilities{Levels: acr.DefaultLevels(), ReachableACR: []string{acr.RoutineACR}, RPID: "test.example"}, nil
+}
+
+func (fixed) CreateEnrollment(context.Context, authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error) {
+	return authenticator.Enrollment{Token: "tok", ExpiresAt: at, User: user}, nil
+}
+
+func (fixed) BeginRegistration(context.Context, authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error) {
+	return authenticator.Ceremony{ID: "reg", Options: json.RawMessage(`{"publicKey":{}}`), ExpiresAt: at}, nil
+}
+
+func (fixed) FinishRegistration(context.Context, authenticator.FinishRequest) (authenticator.Registration, error) {
+	return authenticator.Registration{User: user, Credential: cred}, nil
+}
+
+func (fixed) DecideLogin(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error) {
+	return authenticator.LoginDecision{Action: acr.ActionAuthenticate, Target: acr.RoutineACR}, nil
+}
+
+func (fixed) BeginAuthentication(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error) {
+	return authenticator.Ceremony{ID: "auth", Options: json.RawMessage(`{"publicKey":{}}`), ExpiresAt: at}, nil
+}
+
+func (f fixed) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
+	if req.CeremonyID == "block" {
+		f.log.Info("finish authentication blocked", "pid", os.Getpid())
+		<-ctx.Done()
+		return authenticator.AuthenticationResult{}, authenticator.Errorf(authenticator.CodeUnavailable, "blocked call ended: %w", ctx.Err())
+	}
+	return authenticator.AuthenticationResult{LoginChallenge: "lc", Subject: "u-1", Outcome: outcome, CredentialID: cred.ID, AuthTime: at, RememberFor: time.Hour}, nil
+}
+
+func (fixed) ListUsers(context.Context, authenticator.UserQuery) ([]authenticator.User, error) {
+	return []authenticator.User{user}, nil
+}
+
+func (fixed) GetUser(context.Context, string) (authenticator.UserDetail, error) {
+	return authenticator.UserDetail{User: user, Credentials: []authenticator.Credential{cred}}, nil
+}
+
+func (fixed) RevokeCredential(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
+	return cred, nil
+}

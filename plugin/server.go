@@ -1,0 +1,149 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/plugin/internal/convert"
+	"github.com/biometric-passkey/biometric-passkey/plugin/internal/pb"
+)
+
+// ServeOption configures Serve.
+type ServeOption func(*serveOptions)
+
+type serveOptions struct {
+	logger *slog.Logger
+}
+
+// WithLogger sets the logger that records failed calls with their internal
+// detail. Make it with NewLogger so the host re-emits its lines at their
+// level. The default is NewLogger(os.Stderr, slog.LevelInfo).
+func WithLogger(l *slog.Logger) ServeOption {
+	return func(o *serveOptions) { o.logger = l }
+}
+
+// Serve serves impl to the host that launched this process and returns when
+// the host kills it. It is the whole main of a plugin binary after the
+// implementation is built:
+//
+//	log := plugin.NewLogger(os.Stderr, slog.LevelInfo) // before Serve: see NewLogger
+//	svc, err := authenticator.New(ctx, cfg, log)
+//	…
+//	plugin.Serve(svc, plugin.WithLogger(log))
+//
+// Run by hand, without the handshake cookie in its environment, the binary
+// prints that it is a plugin and exits with status 1.
+func Serve(impl Services, opts ...ServeOption) {
+	o := serveOptions{logger: NewLogger(os.Stderr, slog.LevelInfo)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	goplugin.Serve(&goplugin.ServeConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: pluginSets(&GRPCPlugin{Impl: impl, Logger: o.logger}),
+		GRPCServer:       goplugin.DefaultGRPCServer,
+		Logger:           hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: os.Stderr, JSONFormat: true}),
+	})
+}
+
+// handle runs one RPC on the plugin side: fromproto → implementation →
+// toproto. A failure is logged with its internal detail and sent as a status
+// that carries only the code and the user-safe message.
+func handle[PReq, In, Out, PResp any](ctx context.Context, log *slog.Logger, req PReq,
+	from func(PReq) In, call func(context.Context, In) (Out, error), to func(Out) PResp,
+) (PResp, error) {
+	out, err := call(ctx, from(req))
+	if err != nil {
+		var zero PResp
+		st := convert.ToStatus(err)
+		method, _ := grpc.Method(ctx)
+		log.LogAttrs(ctx, failureLevel(err), "plugin call failed",
+			slog.String("method", method),
+			slog.String("code", string(authenticator.CodeOf(err))),
+			slog.String("grpc_code", st.Code().String()),
+			slog.Any("error", err))
+		return zero, st.Err()
+	}
+	return to(out), nil
+}
+
+// failureLevel is the level a failed call is logged at: errors for the
+// plugin's own faults, warnings for a dependency that is down, info for
+// requests the caller got wrong or abandoned.
+func failureLevel(err error) slog.Level {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return slog.LevelInfo
+	case errors.Is(err, authenticator.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
+		return slog.LevelWarn
+	case errors.Is(err, authenticator.ErrInternal) || !authenticator.KnownCode(authenticator.CodeOf(err)):
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// authenticatorServer serves pb.AuthenticatorServer from an Authenticator.
+type authenticatorServer struct {
+	pb.UnimplementedAuthenticatorServer
+	impl Authenticator
+	log  *slog.Logger
+}
+
+func (s *authenticatorServer) Capabilities(ctx context.Context, req *pb.CapabilitiesRequest) (*pb.Capabilities, error) {
+	return handle(ctx, s.log, req, func(*pb.CapabilitiesRequest) struct{} { return struct{}{} },
+		func(ctx context.Context, _ struct{}) (authenticator.Capabilities, error) {
+			return s.impl.Capabilities(ctx)
+		},
+		convert.ToProtoCapabilities)
+}
+
+func (s *authenticatorServer) CreateEnrollment(ctx context.Context, req *pb.CreateEnrollmentRequest) (*pb.Enrollment, error) {
+	return handle(ctx, s.log, req, convert.FromProtoCreateEnrollmentRequest, s.impl.CreateEnrollment, convert.ToProtoEnrollment)
+}
+
+func (s *authenticatorServer) BeginRegistration(ctx context.Context, req *pb.BeginRegistrationRequest) (*pb.Ceremony, error) {
+	return handle(ctx, s.log, req, convert.FromProtoBeginRegistrationRequest, s.impl.BeginRegistration, convert.ToProtoCeremony)
+}
+
+func (s *authenticatorServer) FinishRegistration(ctx context.Context, req *pb.FinishRequest) (*pb.Registration, error) {
+	return handle(ctx, s.log, req, convert.FromProtoFinishRequest, s.impl.FinishRegistration, convert.ToProtoRegistration)
+}
+
+func (s *authenticatorServer) DecideLogin(ctx context.Context, req *pb.LoginRequest) (*pb.LoginDecision, error) {
+	return handle(ctx, s.log, req, convert.FromProtoLoginRequest, s.impl.DecideLogin, convert.ToProtoLoginDecision)
+}
+
+func (s *authenticatorServer) BeginAuthentication(ctx context.Context, req *pb.BeginAuthenticationRequest) (*pb.Ceremony, error) {
+	return handle(ctx, s.log, req, convert.FromProtoBeginAuthenticationRequest, s.impl.BeginAuthentication, convert.ToProtoCeremony)
+}
+
+func (s *authenticatorServer) FinishAuthentication(ctx context.Context, req *pb.FinishRequest) (*pb.AuthenticationResult, error) {
+	return handle(ctx, s.log, req, convert.FromProtoFinishRequest, s.impl.FinishAuthentication, convert.ToProtoAuthenticationResult)
+}
+
+// adminServer serves pb.AdminServer from an Admin.
+type adminServer struct {
+	pb.UnimplementedAdminServer
+	impl Admin
+	log  *slog.Logger
+}
+
+func (s *adminServer) ListUsers(ctx context.Context, req *pb.UserQuery) (*pb.ListUsersResponse, error) {
+	return handle(ctx, s.log, req, convert.FromProtoUserQuery, s.impl.ListUsers, convert.ToProtoListUsersResponse)
+}
+
+func (s *adminServer) GetUser(ctx context.Context, req *pb.GetUserRequest) (*pb.UserDetail, error) {
+	return handle(ctx, s.log, req, convert.FromProtoGetUserRequest, s.impl.GetUser, convert.ToProtoUserDetail)
+}
+
+func (s *adminServer) RevokeCredential(ctx context.Context, req *pb.RevokeCredentialRequest) (*pb.Credential, error) {
+	return handle(ctx, s.log, req, convert.FromProtoRevokeCredentialRequest, s.impl.RevokeCredential, convert.ToProtoCredential)
+}
