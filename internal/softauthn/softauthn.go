@@ -15,7 +15,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"sync"
 
@@ -89,11 +88,9 @@ func (a *Authenticator) Register(options []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse creation options: %w", err)
 	}
-	handle, err := base64.RawURLEncoding.DecodeString(opts.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("decode user.id: %w", err)
-	}
-	a.auth.Options.UserHandle = handle // a discoverable credential remembers its user handle
+	// ParseAttestationOptions has already base64url-decoded user.id. A
+	// discoverable credential remembers its user handle.
+	a.auth.Options.UserHandle = []byte(opts.UserID)
 	return []byte(virtualwebauthn.CreateAttestationResponse(a.rp, a.auth, a.cred, *opts)), nil
 }
 
