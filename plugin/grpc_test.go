@@ -251,7 +251,7 @@ func TestUntypedAndUnknownErrors(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			svc, _, _ := conn(t, &fakeServices{GetUserFunc: func(context.Context, string) (authenticator.UserDetail, error) {
+			svc, log, _ := conn(t, &fakeServices{GetUserFunc: func(context.Context, string) (authenticator.UserDetail, error) {
 				return authenticator.UserDetail{}, tt.err
 			}})
 			_, err := svc.GetUser(t.Context(), "u-1")
@@ -263,6 +263,9 @@ func TestUntypedAndUnknownErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "password") {
 				t.Errorf("internal detail crossed the wire: got %q", err)
+			}
+			if l := log.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "password authentication failed") {
+				t.Errorf("plugin log: got %q, want an ERROR line with the internal detail", l)
 			}
 		})
 	}

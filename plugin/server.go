@@ -78,12 +78,13 @@ func handle[PReq, In, Out, PResp any](ctx context.Context, log *slog.Logger, req
 // plugin's own faults, warnings for a dependency that is down, info for
 // requests the caller got wrong or abandoned.
 func failureLevel(err error) slog.Level {
-	switch {
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		return slog.LevelInfo
-	case errors.Is(err, authenticator.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
+	}
+	switch code := authenticator.CodeOf(err); {
+	case code == authenticator.CodeUnavailable || errors.Is(err, context.DeadlineExceeded):
 		return slog.LevelWarn
-	case errors.Is(err, authenticator.ErrInternal) || !authenticator.KnownCode(authenticator.CodeOf(err)):
+	case code == authenticator.CodeInternal || !authenticator.KnownCode(code):
 		return slog.LevelError
 	default:
 		return slog.LevelInfo
