@@ -1,0 +1,122 @@
+// Package hydra is the login-and-consent provider that puts Biometric
+// Passkey in front of Ory Hydra v2 (DESIGN.md §2). It is stateless and thin:
+// every request becomes calls to Hydra's admin API and to the authenticator
+// plugin (plugin.Authenticator), which owns every rule and every byte of
+// state. Any number of replicas can serve one Hydra.
+//
+// # Routes
+//
+//	browser pages (HTML; errors render an error page)
+//	  GET  /login?login_challenge=…       Hydra's login URL: decide, then redirect or show the sign-in page
+//	  GET  /enroll?token=…                the enrollment link's page
+//	  GET  /consent?consent_challenge=…   Hydra's consent URL: skip, or show scopes with Allow/Deny
+//	  POST /consent                       the consent form (double-submit CSRF cookie)
+//	  GET  /logout?logout_challenge=…     Hydra's logout URL: accept, redirect
+//	  GET  /static/passkey.js, style.css  WebAuthn script and styles (no external assets)
+//
+//	JSON API (POST only; openapi.yaml, served at GET /api/openapi.yaml)
+//	  POST /api/v1/login/begin            {login_challenge, username?}  → {ceremony_id, public_key, expires_at}
+//	  POST /api/v1/login/finish           {ceremony_id, credential}     → {redirect_to[, error, message]}
+//	  POST /api/v1/enroll/begin           {token}                       → {ceremony_id, public_key, expires_at}
+//	  POST /api/v1/enroll/finish          {ceremony_id, credential}     → {status, return_url?}
+//	  POST /api/v1/enrollments            Bearer token with EnrollmentScope;
+//	                                      {external_user_id, username?, display_name?, return_url?}
+//	                                      → 201 {enrollment_url, expires_at, user}
+//
+//	operations
+//	  GET  /healthz                       200 while the process runs
+//	  GET  /readyz                        200 when the plugin and Hydra's /health/ready answer, else 503
+//
+// # Login flow
+//
+//	RP ──authorize?acr_values=…──► Hydra ──303 /login?login_challenge=C──► provider
+//	                                                                         │
+//	     GET /admin/oauth2/auth/requests/login?login_challenge=C ◄──────────┤ (410 → follow redirect_to)
+//	                                                                         │
+//	     auth.DecideLogin(LoginRequest{C, session_id, client, skip, subject, acr_values, request_url, login_hint})
+//	                                                                         │
+//	   ┌──────────────┬───────────────────────┬──────────────────────────┬───┴──────────────┐
+//	 accept        reauthenticate            reject                   authenticate
+//	   │              │                         │                          │
+//	 PUT …/accept    303 request_url with     PUT …/reject              200 sign-in page
+//	 {sub, acr, amr, prompt=login (replaces    {error, error_description}   │ passkey.js:
+//	  remember,      any prompt): Hydra         │                          │ POST /api/v1/login/begin {C}
+//	  remember_for}  starts a fresh login      303 redirect_to             │   → Hydra login request fetched again,
+//	   │             (skip=false, new sid,                                 │     auth.BeginAuthentication binds C
+//	 303 redirect_to  fresh auth_time)                                     │ navigator.credentials.get()
+//	                                                                       │ POST /api/v1/login/finish
+//	                                                                       │   → auth.FinishAuthentication
+//	                                                                       │   ok:    PUT …/accept for result.LoginChallenge
+//	                                                                       │          {sub, acr, amr, remember, remember_for}
+//	                                                                       │   unmet: PUT …/reject unmet_authentication_requirements
+//	                                                                       │ location.assign(redirect_to)
+//	                                                                       ▼
+//	                                      Hydra ──303 /consent?consent_challenge=…──► provider
+//	                                      skip, skip_consent or first party → accept; else the consent page
+//
+// Invariants this package keeps (DESIGN.md §5, §7):
+//
+//   - The login accepted at finish is the one the plugin bound to the
+//     ceremony at begin (result.LoginChallenge), never a challenge the client
+//     names, and acr/amr are the ones the ceremony earned.
+//   - acr and amr are sent on every accept, skipped logins included: Hydra
+//     does not remember them between logins.
+//   - A level that cannot be reached is refused with
+//     unmet_authentication_requirements, never downgraded.
+//   - Bad input (wrong method, media type or size, malformed JSON, unknown
+//     members, trailing data, missing members) is rejected by one decoder
+//     before the plugin is called, and changes nothing.
+//   - Users see generic messages (authenticator.PublicMessage); the detail is
+//     logged through the injected *slog.Logger.
+//   - Every response carries a strict Content-Security-Policy (scripts and
+//     styles only from this origin, no framing), nosniff, no-referrer and
+//     Cache-Control: no-store (static files excepted).
+//
+// # Status codes
+//
+// Errors are JSON {"error": code, "message": user-safe text} with optional
+// "field" (the request member at fault) and "redirect_to" (Hydra already
+// handled the login; continue there). Codes map to statuses as follows:
+//
+//	invalid_argument                      400
+//	invalid_token                         401 + WWW-Authenticate (RFC 6750 §3; none of the error
+//	                                          attributes when no token was sent, per §3.1)
+//	insufficient_scope                    403 + WWW-Authenticate: Bearer error="insufficient_scope", scope="…"
+//	verification_failed, credential_revoked, credential_flagged,
+//	user_suspended, policy_denied,
+//	unmet_authentication_requirements     403: the ceremony ran and was refused. Not 401, which
+//	                                          requires an HTTP authentication challenge
+//	                                          (RFC 9110 §15.5.2) that WebAuthn does not have
+//	not_found                             404
+//	method_not_allowed                    405 + Allow: POST
+//	conflict                              409
+//	challenge_unknown                     410 on the API: the ceremony or login expired, was used or
+//	                                          never existed; the same body can never succeed, so start
+//	                                          again. 400 on pages (a bad link), 303 when Hydra already
+//	                                          handled the request and says where to go
+//	payload_too_large                     413 (bodies are limited to 64 KiB)
+//	unsupported_media_type                415
+//	internal, and codes this version does not know   500
+//	unavailable                           503 + Retry-After
+//
+// Hydra's own failures are classified the same way: 404 and 401 on a
+// challenge (unknown, expired) are challenge_unknown, 410 carries its
+// redirect, transport failures, 429 and 5xx are unavailable, anything else
+// is internal.
+//
+// An unmet requirement at finish is not an API error: the login is rejected
+// at Hydra with unmet_authentication_requirements and the answer is 200
+// {"redirect_to", "error": "unmet_authentication_requirements", "message"},
+// because the OAuth error reaches the relying party through that redirect.
+// This needs the plugin to return the result's LoginChallenge together with
+// ErrUnmetRequirements; without it the error is answered as a 403.
+//
+// # Page elements for browser tests
+//
+//	sign-in page     #login[data-login-challenge], #passkey-signin, #username-form,
+//	                 #username, #username-signin, #status
+//	enrollment page  #enroll[data-enrollment-token], #enroll-button, #status,
+//	                 #enroll-result, #return-link
+//	consent page     #client-name, #scopes, #consent-allow, #consent-deny
+//	error page       #error-heading, #error-message
+package hydra

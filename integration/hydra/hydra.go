@@ -1,0 +1,213 @@
+package hydra
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	hydraapi "github.com/ory/hydra-client-go/v2"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// This file is the only place that talks to Hydra's admin API. Failures are
+// turned into *authenticator.Error values (or goneError), so that pages and
+// the JSON API map every failure, ours or Hydra's, through one table.
+
+// goneError is Hydra's 410 Gone: the login, consent or logout request was
+// already handled, and the browser should continue at redirectTo.
+type goneError struct {
+	op         string
+	redirectTo string
+}
+
+func (e *goneError) Error() string {
+	return fmt.Sprintf("hydra %s: request already handled; continue at %s", e.op, e.redirectTo)
+}
+
+// Unwrap makes a gone request a challenge_unknown error for everything that
+// does not follow the redirect.
+func (e *goneError) Unwrap() error { return authenticator.ErrChallengeUnknown }
+
+// adminErr classifies a failed admin API call that has no challenge: a
+// transport failure, 429 or 5xx is unavailable (retryable), anything else is
+// an internal error (our request was wrong, or Hydra is misconfigured).
+func adminErr(op string, resp *http.Response, err error) error {
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	if status == 0 || status == http.StatusTooManyRequests || status >= 500 {
+		return authenticator.Errorf(authenticator.CodeUnavailable, "hydra %s: status %d: %w", op, status, err)
+	}
+	return authenticator.Errorf(authenticator.CodeInternal, "hydra %s: status %d: %w", op, status, err)
+}
+
+// challengeErr classifies a failed call about a login, consent or logout
+// challenge. Hydra answers 404 for an unknown or undecodable challenge, 401
+// for an expired one, and 410 with a redirect for one already handled
+// (consent/handler.go, persistence/sql/persister_consent.go in Hydra v2.3.0).
+func challengeErr(op string, resp *http.Response, err error) error {
+	if resp == nil {
+		return adminErr(op, resp, err)
+	}
+	switch resp.StatusCode {
+	case http.StatusGone:
+		var body struct {
+			RedirectTo string `json:"redirect_to"`
+		}
+		if derr := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body); derr != nil || body.RedirectTo == "" {
+			return authenticator.Errorf(authenticator.CodeChallengeUnknown, "hydra %s: 410 without redirect_to: %w", op, err)
+		}
+		return &goneError{op: op, redirectTo: body.RedirectTo}
+	case http.StatusNotFound, http.StatusUnauthorized:
+		return authenticator.Errorf(authenticator.CodeChallengeUnknown, "hydra %s: status %d: %w", op, resp.StatusCode, err)
+	}
+	return adminErr(op, resp, err)
+}
+
+// getLoginRequest fetches a login request.
+func (s *Server) getLoginRequest(ctx context.Context, challenge string) (*hydraapi.OAuth2LoginRequest, error) {
+	lr, resp, err := s.hydra.OAuth2API.GetOAuth2LoginRequest(ctx).LoginChallenge(challenge).Execute()
+	if err != nil {
+		return nil, challengeErr("get login request", resp, err)
+	}
+	return lr, nil
+}
+
+// loginRequestFrom converts Hydra's login request into the authenticator's
+// identity-server-neutral form.
+func loginRequestFrom(lr *hydraapi.OAuth2LoginRequest) authenticator.LoginRequest {
+	oidc := lr.GetOidcContext()
+	return authenticator.LoginRequest{
+		Challenge:  lr.GetChallenge(),
+		SessionID:  lr.GetSessionId(),
+		ClientID:   lr.Client.GetClientId(),
+		Skip:       lr.GetSkip(),
+		Subject:    lr.GetSubject(),
+		ACRValues:  oidc.AcrValues,
+		RequestURL: lr.GetRequestUrl(),
+		LoginHint:  oidc.GetLoginHint(),
+	}
+}
+
+// clientName is what pages call an OAuth client: its name, else its id.
+func clientName(c *hydraapi.OAuth2Client) string {
+	if name := c.GetClientName(); name != "" {
+		return name
+	}
+	return c.GetClientId()
+}
+
+// acceptLogin accepts a login with what the login really achieved. acr and
+// amr are sent on every accept, skipped logins included, because Hydra does
+// not remember them between logins (reference/hydra-and-oidc.md §2).
+func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out acr.Outcome, rememberFor time.Duration) (string, error) {
+	if challenge == "" || subject == "" || out.ACR == "" {
+		return "", authenticator.Errorf(authenticator.CodeInternal,
+			"accept login: the authenticator left challenge (%t), subject (%t) or acr (%t) empty", challenge != "", subject != "", out.ACR != "")
+	}
+	if rememberFor <= 0 {
+		rememberFor = s.cfg.RememberFor
+	}
+	body := hydraapi.AcceptOAuth2LoginRequest{
+		Subject:     subject,
+		Acr:         hydraapi.PtrString(out.ACR),
+		Amr:         out.AMR,
+		Remember:    hydraapi.PtrBool(true),
+		RememberFor: hydraapi.PtrInt64(int64(rememberFor / time.Second)),
+	}
+	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2LoginRequest(ctx).LoginChallenge(challenge).AcceptOAuth2LoginRequest(body).Execute()
+	if err != nil {
+		return "", challengeErr("accept login", resp, err)
+	}
+	return res.RedirectTo, nil
+}
+
+// rejectLogin refuses a login with an OAuth error that Hydra sends on to
+// the relying party's redirect_uri.
+func (s *Server) rejectLogin(ctx context.Context, challenge, code, description string) (string, error) {
+	body := hydraapi.RejectOAuth2Request{Error: hydraapi.PtrString(code), ErrorDescription: hydraapi.PtrString(description)}
+	res, resp, err := s.hydra.OAuth2API.RejectOAuth2LoginRequest(ctx).LoginChallenge(challenge).RejectOAuth2Request(body).Execute()
+	if err != nil {
+		return "", challengeErr("reject login", resp, err)
+	}
+	return res.RedirectTo, nil
+}
+
+// getConsentRequest fetches a consent request.
+func (s *Server) getConsentRequest(ctx context.Context, challenge string) (*hydraapi.OAuth2ConsentRequest, error) {
+	cr, resp, err := s.hydra.OAuth2API.GetOAuth2ConsentRequest(ctx).ConsentChallenge(challenge).Execute()
+	if err != nil {
+		return nil, challengeErr("get consent request", resp, err)
+	}
+	return cr, nil
+}
+
+// acceptConsent grants everything the client requested.
+func (s *Server) acceptConsent(ctx context.Context, cr *hydraapi.OAuth2ConsentRequest) (string, error) {
+	body := hydraapi.AcceptOAuth2ConsentRequest{
+		GrantScope:               cr.RequestedScope,
+		GrantAccessTokenAudience: cr.RequestedAccessTokenAudience,
+		Remember:                 hydraapi.PtrBool(true),
+		RememberFor:              hydraapi.PtrInt64(int64(s.cfg.RememberFor / time.Second)),
+	}
+	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2ConsentRequest(ctx).ConsentChallenge(cr.Challenge).AcceptOAuth2ConsentRequest(body).Execute()
+	if err != nil {
+		return "", challengeErr("accept consent", resp, err)
+	}
+	return res.RedirectTo, nil
+}
+
+// rejectConsent refuses a consent request with access_denied.
+func (s *Server) rejectConsent(ctx context.Context, challenge string) (string, error) {
+	body := hydraapi.RejectOAuth2Request{
+		Error:            hydraapi.PtrString("access_denied"),
+		ErrorDescription: hydraapi.PtrString("The user denied the request."),
+	}
+	res, resp, err := s.hydra.OAuth2API.RejectOAuth2ConsentRequest(ctx).ConsentChallenge(challenge).RejectOAuth2Request(body).Execute()
+	if err != nil {
+		return "", challengeErr("reject consent", resp, err)
+	}
+	return res.RedirectTo, nil
+}
+
+// acceptLogout accepts an RP-initiated logout request.
+func (s *Server) acceptLogout(ctx context.Context, challenge string) (string, error) {
+	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2LogoutRequest(ctx).LogoutChallenge(challenge).Execute()
+	if err != nil {
+		return "", challengeErr("accept logout", resp, err)
+	}
+	return res.RedirectTo, nil
+}
+
+// introspect asks Hydra about an access token.
+func (s *Server) introspect(ctx context.Context, token string) (*hydraapi.IntrospectedOAuth2Token, error) {
+	it, resp, err := s.hydra.OAuth2API.IntrospectOAuth2Token(ctx).Token(token).Execute()
+	if err != nil {
+		return nil, adminErr("introspect token", resp, err)
+	}
+	return it, nil
+}
+
+// clientRedirectURIs returns an OAuth client's registered redirect URIs.
+func (s *Server) clientRedirectURIs(ctx context.Context, clientID string) ([]string, error) {
+	c, resp, err := s.hydra.OAuth2API.GetOAuth2Client(ctx, clientID).Execute()
+	if err != nil {
+		return nil, adminErr("get client", resp, err)
+	}
+	return c.GetRedirectUris(), nil
+}
+
+// hydraReady reports whether Hydra's admin API answers /health/ready with 200.
+func (s *Server) hydraReady(ctx context.Context) error {
+	_, resp, err := s.hydra.MetadataAPI.IsReady(ctx).Execute()
+	if err != nil {
+		return adminErr("health/ready", resp, err)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package hydra
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// loginView is the login page's data.
+type loginView struct {
+	Challenge  string
+	LoginHint  string
+	ClientName string
+}
+
+// login is GET /login?login_challenge=…: Hydra sends the browser here. The
+// plugin decides (DecideLogin) whether an existing session already meets the
+// request (accept), must sign in again (reauthenticate), cannot be served
+// (reject), or needs a passkey ceremony (authenticate: the login page).
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	challenge := r.URL.Query().Get("login_challenge")
+	if challenge == "" {
+		return missingParam("login_challenge")
+	}
+	lr, err := s.getLoginRequest(ctx, challenge)
+	if err != nil {
+		return err
+	}
+	req := loginRequestFrom(lr)
+	d, err := s.auth.DecideLogin(ctx, req)
+	if err != nil {
+		return err
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "login decided",
+		slog.String("action", string(d.Action)), slog.String("client_id", req.ClientID),
+		slog.Bool("skip", req.Skip), slog.String("target", d.Target))
+
+	var to string
+	switch d.Action {
+	case acr.ActionAuthenticate:
+		s.render(w, r, http.StatusOK, pageLogin, view{Title: "Sign in", Script: true, Body: loginView{
+			Challenge: challenge, LoginHint: req.LoginHint, ClientName: clientName(&lr.Client),
+		}})
+		return nil
+	case acr.ActionAccept:
+		to, err = s.acceptLogin(ctx, challenge, d.Subject, d.Outcome, s.cfg.RememberFor)
+	case acr.ActionReauthenticate:
+		to, err = withPromptLogin(req.RequestURL)
+	case acr.ActionReject:
+		to, err = s.rejectLogin(ctx, challenge, d.Error, d.Description)
+	default:
+		err = authenticator.Errorf(authenticator.CodeInternal, "decide login: unknown action %q", d.Action)
+	}
+	if err != nil {
+		return err
+	}
+	return seeOther(w, r, to)
+}
+
+// withPromptLogin returns the authorize URL with prompt=login, replacing any
+// prompt and keeping every other parameter: Hydra then starts a fresh login
+// (skip=false, new session, fresh auth_time).
+func withPromptLogin(requestURL string) (string, error) {
+	u, err := url.Parse(requestURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", authenticator.Errorf(authenticator.CodeInternal, "hydra request_url %q is not an absolute http(s) URL (%v)", requestURL, err)
+	}
+	q := u.Query()
+	q.Set("prompt", "login")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// missingParam is the error for a page opened without its query parameter.
+func missingParam(name string) error {
+	return invalid(name, fmt.Sprintf("This link is missing its %s parameter. Go back to the application and start again.", name), nil)
+}
+
+// ceremonyResponse answers /api/v1/login/begin and /api/v1/enroll/begin.
+type ceremonyResponse struct {
+	CeremonyID string          `json:"ceremony_id"`
+	PublicKey  json.RawMessage `json:"public_key"`
+	ExpiresAt  time.Time       `json:"expires_at"`
+}
+
+// writeCeremony answers with an opened ceremony. The plugin's options are
+// {"publicKey": {…}} (CredentialCreationOptions / CredentialRequestOptions);
+// clients get the inner publicKey object, which is what
+// PublicKeyCredential.parse{Creation,Request}OptionsFromJSON take.
+func (s *Server) writeCeremony(w http.ResponseWriter, r *http.Request, c authenticator.Ceremony) error {
+	var opts struct {
+		PublicKey json.RawMessage `json:"publicKey"`
+	}
+	if err := json.Unmarshal(c.Options, &opts); err != nil {
+		return authenticator.Errorf(authenticator.CodeInternal, "ceremony %s options: %w", c.ID, err)
+	}
+	if !strings.HasPrefix(string(opts.PublicKey), "{") || c.ID == "" {
+		return authenticator.Errorf(authenticator.CodeInternal, "ceremony %q: no id or no publicKey object in options", c.ID)
+	}
+	s.writeJSON(w, r, http.StatusOK, ceremonyResponse{CeremonyID: c.ID, PublicKey: opts.PublicKey, ExpiresAt: c.ExpiresAt.UTC()})
+	return nil
+}
+
+// loginBegin is POST /api/v1/login/begin. The login request is fetched from
+// Hydra, so the ceremony is bound to a real login and its requested level.
+func (s *Server) loginBegin(w http.ResponseWriter, r *http.Request) error {
+	var req loginBeginRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	lr, err := s.getLoginRequest(ctx, req.LoginChallenge)
+	if err != nil {
+		return err
+	}
+	c, err := s.auth.BeginAuthentication(ctx, authenticator.BeginAuthenticationRequest{
+		Login:    loginRequestFrom(lr),
+		Username: strings.TrimSpace(req.Username),
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeCeremony(w, r, c)
+}
+
+// redirectResponse answers /api/v1/login/finish: where the browser goes
+// next. Error and Message are set when the login was refused at Hydra
+// (the relying party learns it from its redirect_uri).
+type redirectResponse struct {
+	RedirectTo string `json:"redirect_to"`
+	Error      string `json:"error,omitempty"`
+	Message    string `json:"message,omitempty"`
+}
+
+// loginFinish is POST /api/v1/login/finish. The login accepted at Hydra is
+// the one the plugin bound to the ceremony at begin, never one named by
+// the client; acr and amr are what this ceremony earned.
+func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
+	var req finishRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	res, err := s.auth.FinishAuthentication(ctx, authenticator.FinishRequest{CeremonyID: req.CeremonyID, Response: req.Credential})
+	if errors.Is(err, authenticator.ErrUnmetRequirements) && res.LoginChallenge != "" {
+		return s.refuseLogin(w, r, res.LoginChallenge, err)
+	}
+	if err != nil {
+		return err
+	}
+	to, err := s.acceptLogin(ctx, res.LoginChallenge, res.Subject, res.Outcome, res.RememberFor)
+	if err != nil {
+		return err
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "login accepted",
+		slog.String("subject", res.Subject), slog.String("acr", res.Outcome.ACR), slog.Any("amr", res.Outcome.AMR))
+	s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to})
+	return nil
+}
+
+// refuseLogin rejects the bound login at Hydra with
+// unmet_authentication_requirements (DESIGN.md §5: refused, never
+// downgraded) and sends the browser on to the relying party with 200: the
+// API call did its job, and the OAuth error travels on the redirect.
+func (s *Server) refuseLogin(w http.ResponseWriter, r *http.Request, challenge string, cause error) error {
+	msg := authenticator.PublicMessage(cause)
+	to, err := s.rejectLogin(r.Context(), challenge, acr.ErrorUnmetRequirements, msg)
+	if err != nil {
+		return err
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "login refused: unmet authentication requirements", slog.String("error", cause.Error()))
+	s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: acr.ErrorUnmetRequirements, Message: msg})
+	return nil
+}

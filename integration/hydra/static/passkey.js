@@ -1,0 +1,315 @@
+// passkey.js: WebAuthn for the Biometric Passkey sign-in and enrollment
+// pages. The CSP forbids inline script, so the pages hand over their inputs
+// in data-* attributes: #login[data-login-challenge] on the sign-in page,
+// #enroll[data-enrollment-token] on the enrollment page.
+//
+// Server API (see /api/openapi.yaml): begin returns {ceremony_id,
+// public_key, expires_at}, where public_key is the publicKey member of the
+// options for navigator.credentials.get()/create() in its JSON form
+// (binary values base64url); finish takes {ceremony_id, credential} with the
+// credential as PublicKeyCredential.toJSON() gives it. Errors are
+// {error, message}; message is safe to show.
+(() => {
+  'use strict';
+
+  const byId = (id) => document.getElementById(id);
+  const statusEl = byId('status');
+
+  // ---- status and progress -------------------------------------------------
+
+  function sentence(text) {
+    const s = String(text || '').trim();
+    if (!s) return s;
+    const first = s.charAt(0).toUpperCase() + s.slice(1);
+    return /[.!?…]$/.test(first) ? first : first + '.';
+  }
+
+  function setStatus(text, kind) {
+    if (!statusEl) return;
+    statusEl.textContent = text || '';
+    statusEl.className = kind ? 'status ' + kind : 'status';
+  }
+
+  function setBusy(section, busy) {
+    section.setAttribute('aria-busy', busy ? 'true' : 'false');
+    section.querySelectorAll('button, input').forEach((el) => {
+      el.disabled = busy;
+    });
+  }
+
+  // ---- base64url (RFC 4648 §5, no padding) -----------------------------------
+
+  function fromB64url(s) {
+    const b64 = String(s).replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return bytes.buffer;
+  }
+
+  function toB64url(buf) {
+    const bytes = ArrayBuffer.isView(buf)
+      ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+      : new Uint8Array(buf);
+    let bin = '';
+    for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  // ---- options in, credentials out ------------------------------------------
+
+  const withId = (list) =>
+    Array.isArray(list) ? list.map((c) => Object.assign({}, c, { id: fromB64url(c.id) })) : list;
+
+  // requestOptions turns the server's JSON options into what
+  // navigator.credentials.get() takes, natively where the browser can
+  // (WebAuthn L3 parseRequestOptionsFromJSON), by hand otherwise.
+  function requestOptions(json) {
+    if (typeof PublicKeyCredential.parseRequestOptionsFromJSON === 'function') {
+      try {
+        return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+      } catch (e) {
+        // Fall back to the manual conversion below.
+      }
+    }
+    return Object.assign({}, json, {
+      challenge: fromB64url(json.challenge),
+      allowCredentials: withId(json.allowCredentials),
+    });
+  }
+
+  // creationOptions does the same for navigator.credentials.create().
+  function creationOptions(json) {
+    if (typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function') {
+      try {
+        return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+      } catch (e) {
+        // Fall back to the manual conversion below.
+      }
+    }
+    return Object.assign({}, json, {
+      challenge: fromB64url(json.challenge),
+      user: Object.assign({}, json.user, { id: fromB64url(json.user.id) }),
+      excludeCredentials: withId(json.excludeCredentials),
+    });
+  }
+
+  // credentialJSON serialises a PublicKeyCredential the way toJSON() does
+  // (WebAuthn L3 §5.1.9), by hand where toJSON is missing or broken.
+  function credentialJSON(cred) {
+    if (typeof cred.toJSON === 'function') {
+      try {
+        return cred.toJSON();
+      } catch (e) {
+        // Some authenticator extensions return objects toJSON rejects.
+      }
+    }
+    const r = cred.response;
+    const out = {
+      id: cred.id,
+      rawId: toB64url(cred.rawId),
+      type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || undefined,
+      clientExtensionResults: typeof cred.getClientExtensionResults === 'function' ? cred.getClientExtensionResults() : {},
+      response: { clientDataJSON: toB64url(r.clientDataJSON) },
+    };
+    if (r.attestationObject) {
+      out.response.attestationObject = toB64url(r.attestationObject);
+      if (typeof r.getTransports === 'function') out.response.transports = r.getTransports();
+    } else {
+      out.response.authenticatorData = toB64url(r.authenticatorData);
+      out.response.signature = toB64url(r.signature);
+      if (r.userHandle) out.response.userHandle = toB64url(r.userHandle);
+    }
+    return out;
+  }
+
+  // ---- server calls -----------------------------------------------------------
+
+  function serverError(body, status) {
+    const err = new Error(sentence((body && body.message) || 'Something went wrong on our side. Please try again.'));
+    err.name = 'ServerError';
+    err.body = body || {};
+    err.status = status;
+    return err;
+  }
+
+  // postJSON posts body to a path relative to this page and returns the
+  // parsed answer, or throws a ServerError carrying the server's message.
+  async function postJSON(path, body) {
+    let res;
+    try {
+      res = await fetch(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch (e) {
+      throw serverError({ message: 'The server could not be reached. Check your connection and try again.' });
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (e) {
+      data = null;
+    }
+    if (!res.ok || !data) throw serverError(data, res.status);
+    return data;
+  }
+
+  // ---- messages -----------------------------------------------------------------
+
+  // explain turns a failure into text for the user. kind is 'sign-in' or
+  // 'registration'. WebAuthn errors are DOMExceptions named in WebAuthn L3
+  // §5.1.3/§5.1.4; browsers use NotAllowedError for cancel and timeout alike.
+  function explain(err, kind) {
+    if (err && err.name === 'ServerError') return err.message;
+    switch (err && err.name) {
+      case 'NotAllowedError':
+      case 'AbortError':
+        return kind === 'registration'
+          ? 'Registration was cancelled or timed out. Try again.'
+          : 'Sign-in was cancelled or timed out. Try again.';
+      case 'InvalidStateError':
+        return kind === 'registration'
+          ? 'This device already has a passkey for this account. Sign in with it instead.'
+          : 'This passkey cannot be used here. Try another passkey or device.';
+      case 'NotSupportedError':
+        return 'This device does not support the kind of passkey this site needs. Try another device or browser.';
+      case 'SecurityError':
+        return 'Passkeys cannot be used at this address. Check that you opened the right website over a secure connection.';
+      case 'ConstraintError':
+        return 'This device cannot verify you. Set up a screen lock, fingerprint or face unlock, then try again.';
+      case 'TypeError':
+        return 'This browser did not understand the passkey request. Update your browser and try again.';
+      default:
+        return 'Something went wrong with your passkey. Try again.';
+    }
+  }
+
+  // supported reports whether this browser can use passkeys at all, and
+  // says why not on the page when it cannot.
+  function supported(section) {
+    let why = '';
+    if (window.isSecureContext === false) {
+      why = 'Passkeys need a secure (HTTPS) connection. Open this page over HTTPS and try again.';
+    } else if (!window.PublicKeyCredential || !navigator.credentials || typeof navigator.credentials.get !== 'function') {
+      why = 'This browser has no passkey support. Open this page in an up-to-date browser such as Chrome, Edge, Firefox or Safari.';
+    }
+    if (why) {
+      setBusy(section, true);
+      setStatus(why, 'error');
+      return false;
+    }
+    return true;
+  }
+
+  // ---- pages --------------------------------------------------------------------
+
+  function initLogin(section) {
+    const challenge = section.dataset.loginChallenge;
+    const username = byId('username');
+
+    // signIn runs one ceremony; the disabled controls keep a second one
+    // from starting meanwhile.
+    async function signIn(name) {
+      setBusy(section, true);
+      setStatus('Getting ready…', 'progress');
+      try {
+        const begin = await postJSON('api/v1/login/begin', name ? { login_challenge: challenge, username: name } : { login_challenge: challenge });
+        setStatus('Follow your browser’s prompt to use your passkey…', 'progress');
+        const cred = await navigator.credentials.get({ publicKey: requestOptions(begin.public_key) });
+        setStatus('Checking your passkey…', 'progress');
+        const done = await postJSON('api/v1/login/finish', { ceremony_id: begin.ceremony_id, credential: credentialJSON(cred) });
+        if (done.error) {
+          setStatus(sentence(done.message) + ' Returning to the application…', 'error');
+        } else {
+          setStatus('Signed in. Continuing…', 'success');
+        }
+        location.assign(done.redirect_to);
+        return; // stay busy while the browser navigates
+      } catch (err) {
+        if (err.body && err.body.redirect_to) {
+          // Hydra already finished this login: continue where it says.
+          setStatus('This sign-in was already completed. Continuing…', 'progress');
+          location.assign(err.body.redirect_to);
+          return;
+        }
+        setStatus(explain(err, 'sign-in'), 'error');
+      }
+      setBusy(section, false);
+    }
+
+    byId('passkey-signin').addEventListener('click', () => signIn(''));
+    byId('username-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const name = username.value.trim();
+      if (!name) {
+        setStatus('Enter your username, or sign in with a passkey without one.', 'error');
+        username.focus();
+        return;
+      }
+      signIn(name);
+    });
+  }
+
+  function initEnroll(section) {
+    const token = section.dataset.enrollmentToken;
+    const button = byId('enroll-button');
+    const result = byId('enroll-result');
+    const link = byId('return-link');
+
+    function showRegistered(done) {
+      const pending = 'Passkey registered. Biometric reference: pending — identity check not set up yet.';
+      const text = done.status === 'enrolled' ? 'Passkey registered. Your enrollment is complete.'
+        : done.status === 'biometric_pending' ? pending : 'Passkey registered.';
+      setStatus(text, 'success');
+      button.hidden = true;
+      let url = null;
+      try {
+        url = done.return_url ? new URL(done.return_url) : null;
+      } catch (e) {
+        url = null;
+      }
+      if (url && (url.protocol === 'https:' || url.protocol === 'http:')) {
+        link.href = url.href;
+        link.hidden = false;
+        result.hidden = false;
+        link.focus();
+      }
+    }
+
+    button.addEventListener('click', async () => {
+      setBusy(section, true);
+      setStatus('Getting ready…', 'progress');
+      try {
+        const begin = await postJSON('api/v1/enroll/begin', { token: token });
+        setStatus('Follow your browser’s prompt to create your passkey…', 'progress');
+        const cred = await navigator.credentials.create({ publicKey: creationOptions(begin.public_key) });
+        setStatus('Saving your passkey…', 'progress');
+        const done = await postJSON('api/v1/enroll/finish', { ceremony_id: begin.ceremony_id, credential: credentialJSON(cred) });
+        showRegistered(done);
+      } catch (err) {
+        setStatus(explain(err, 'registration'), 'error');
+      }
+      setBusy(section, false);
+    });
+  }
+
+  const login = byId('login');
+  const enroll = byId('enroll');
+  const section = login || enroll;
+  if (!section || !supported(section)) return;
+  if (login) initLogin(login);
+  if (enroll) initEnroll(enroll);
+
+  // Coming back with the Back button restores a page frozen mid-ceremony.
+  window.addEventListener('pageshow', (ev) => {
+    if (ev.persisted) {
+      setBusy(section, false);
+      setStatus('', '');
+    }
+  });
+})();
