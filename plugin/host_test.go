@@ -200,8 +200,8 @@ func TestLaunchInvalidConfig(t *testing.T) {
 func TestLaunchMissingBinary(t *testing.T) {
 	t.Parallel()
 	_, err := plugin.Launch(t.Context(), plugin.LaunchConfig{Path: filepath.Join(t.TempDir(), "absent"), Logger: slog.New(newRecorder(t))})
-	if err == nil {
-		t.Fatal("Launch: got nil error, want one")
+	if err == nil || !strings.Contains(err.Error(), "absent") {
+		t.Fatalf("Launch: got error %v, want one naming the binary", err)
 	}
 }
 

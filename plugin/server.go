@@ -34,7 +34,7 @@ func WithLogger(l *slog.Logger) ServeOption {
 // implementation is built:
 //
 //	log := plugin.NewLogger(os.Stderr, slog.LevelInfo) // before Serve: see NewLogger
-//	svc, err := authenticator.New(ctx, cfg, log)
+//	svc, err := authenticator.New(cfg, store, ephemeral, authenticator.WithLogger(log))
 //	…
 //	plugin.Serve(svc, plugin.WithLogger(log))
 //
