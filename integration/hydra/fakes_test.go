@@ -117,7 +117,7 @@ const (
 	logoutAccepted  = hydraPublic + "/oauth2/sessions/logout?logout_verifier=accepted"
 )
 
-func newFakeHydra(t *testing.T) *fakeHydra {
+func newFakeHydra(t testing.TB) *fakeHydra {
 	t.Helper()
 	h := &fakeHydra{
 		logins:   map[string]hydraapi.OAuth2LoginRequest{},
@@ -271,14 +271,20 @@ func testLoginRequest(challenge string) hydraapi.OAuth2LoginRequest {
 // testNow is the fixed clock every test server runs on.
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// newServer starts a provider in front of a fake Hydra with auth, after
-// applying edit to the config.
+// newServer starts a fake Hydra and a provider in front of it with auth,
+// after applying edit to the config.
 func newServer(t *testing.T, auth *fakeAuth, edit ...func(*hydra.Config)) (http.Handler, *fakeHydra) {
 	t.Helper()
-	h := newFakeHydra(t)
+	hy := newFakeHydra(t)
+	return newProvider(t, hy, auth, edit...), hy
+}
+
+// newProvider returns a provider in front of hy that logs to t.
+func newProvider(t testing.TB, hy *fakeHydra, auth *fakeAuth, edit ...func(*hydra.Config)) http.Handler {
+	t.Helper()
 	cfg := hydra.Config{
 		PublicURL:         "http://localhost:8081",
-		HydraAdminURL:     h.URL,
+		HydraAdminURL:     hy.URL,
 		FirstPartyClients: []string{"first-party"},
 		Logger:            slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:               func() time.Time { return testNow },
@@ -290,7 +296,7 @@ func newServer(t *testing.T, auth *fakeAuth, edit ...func(*hydra.Config)) (http.
 	if err != nil {
 		t.Fatalf("New() error = %v", err)
 	}
-	return s.Handler(), h
+	return s.Handler()
 }
 
 // serve runs one request through h. body is sent as JSON when contentType
