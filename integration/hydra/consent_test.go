@@ -1,0 +1,184 @@
+package hydra_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	hydraapi "github.com/ory/hydra-client-go/v2"
+)
+
+// testConsentRequest is a consent request from clientID for two scopes.
+func testConsentRequest(challenge, clientID string, skipConsent bool) hydraapi.OAuth2ConsentRequest {
+	return hydraapi.OAuth2ConsentRequest{
+		Challenge: challenge,
+		Client: &hydraapi.OAuth2Client{ClientId: hydraapi.PtrString(clientID), ClientName: hydraapi.PtrString("Example Bank"),
+			SkipConsent: hydraapi.PtrBool(skipConsent)},
+		RequestedScope:               []string{"openid", "payments"},
+		RequestedAccessTokenAudience: []string{"https://api.bank.example"},
+		Skip:                         hydraapi.PtrBool(false),
+	}
+}
+
+var wantGrant = map[string]any{
+	"grant_scope":                 []any{"openid", "payments"},
+	"grant_access_token_audience": []any{"https://api.bank.example"},
+	"remember":                    true,
+	"remember_for":                float64(3600),
+}
+
+func TestConsentIsSkippedForTrustedClients(t *testing.T) {
+	t.Parallel()
+	tests := map[string]hydraapi.OAuth2ConsentRequest{
+		"skip_consent client": testConsentRequest("c1", "bank", true),
+		"first-party client":  testConsentRequest("c1", "first-party", false),
+		"hydra says skip": func() hydraapi.OAuth2ConsentRequest {
+			cr := testConsentRequest("c1", "bank", false)
+			cr.Skip = hydraapi.PtrBool(true)
+			return cr
+		}(),
+	}
+	for name, cr := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, hy := newServer(t, &fakeAuth{})
+			hy.set(func(f *fakeHydra) { f.consents["c1"] = cr })
+
+			w := serve(h, http.MethodGet, "/consent?consent_challenge=c1", "", "")
+
+			if w.Code != http.StatusSeeOther || w.Header().Get("Location") != consentAccepted {
+				t.Fatalf("status %d, Location %q; want 303 to %s", w.Code, w.Header().Get("Location"), consentAccepted)
+			}
+			calls := hy.callsTo(hydraConsentAccept)
+			if len(calls) != 1 || calls[0].Challenge != "c1" {
+				t.Fatalf("hydra consent accepts = %+v, want one for c1", calls)
+			}
+			if diff := cmp.Diff(wantGrant, calls[0].Body); diff != "" {
+				t.Errorf("accept body mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// showConsent renders the consent page for a third-party client and returns
+// the CSRF cookie and form token.
+func showConsent(t *testing.T, h http.Handler) (*http.Cookie, string) {
+	t.Helper()
+	w := serve(h, http.MethodGet, "/consent?consent_challenge=c1", "", "")
+	if w.Code != http.StatusOK {
+		t.Fatalf("status = %d, want 200 (body %s)", w.Code, w.Body)
+	}
+	page := w.Body.String()
+	for _, s := range []string{`id="consent-allow"`, `id="consent-deny"`, `id="scopes"`, "Example Bank", "openid", "payments",
+		`name="consent_challenge" value="c1"`} {
+		if !strings.Contains(page, s) {
+			t.Errorf("consent page lacks %q:\n%s", s, page)
+		}
+	}
+	cookies := w.Result().Cookies()
+	if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || cookies[0].Path != "/consent" {
+		t.Fatalf("cookies = %+v, want one HttpOnly SameSite=Strict cookie on /consent", cookies)
+	}
+	_, rest, ok := strings.Cut(page, `name="csrf_token" value="`)
+	token, _, _ := strings.Cut(rest, `"`)
+	if !ok || token != cookies[0].Value {
+		t.Fatalf("form token %q, cookie %q: want the same value", token, cookies[0].Value)
+	}
+	return cookies[0], token
+}
+
+func TestConsentPageAsksThirdParties(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		action, cookie, token string // "" cookie/token: use the page's
+		dropCookie            bool
+		wantStatus            int
+		wantLocation          string
+		wantHydra             string
+	}{
+		"allow":            {action: "allow", wantStatus: http.StatusSeeOther, wantLocation: consentAccepted, wantHydra: hydraConsentAccept},
+		"deny":             {action: "deny", wantStatus: http.StatusSeeOther, wantLocation: consentRejected, wantHydra: hydraConsentReject},
+		"csrf mismatch":    {action: "allow", token: "forged", wantStatus: http.StatusForbidden},
+		"no csrf cookie":   {action: "allow", dropCookie: true, wantStatus: http.StatusForbidden},
+		"no csrf token":    {action: "allow", token: " ", wantStatus: http.StatusForbidden},
+		"unknown decision": {action: "maybe", wantStatus: http.StatusBadRequest},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, hy := newServer(t, &fakeAuth{})
+			hy.set(func(f *fakeHydra) { f.consents["c1"] = testConsentRequest("c1", "bank", false) })
+			cookie, token := showConsent(t, h)
+			if tc.token != "" {
+				token = strings.TrimSpace(tc.token)
+			}
+			form := url.Values{"consent_challenge": {"c1"}, "csrf_token": {token}, "action": {tc.action}}
+			header := []string{"Cookie", cookie.Name + "=" + cookie.Value}
+			if tc.dropCookie {
+				header = nil
+			}
+
+			w := serve(h, http.MethodPost, "/consent", "application/x-www-form-urlencoded", form.Encode(), header...)
+
+			if w.Code != tc.wantStatus || w.Header().Get("Location") != tc.wantLocation {
+				t.Fatalf("status %d, Location %q; want %d, %q (body %s)", w.Code, w.Header().Get("Location"), tc.wantStatus, tc.wantLocation, w.Body)
+			}
+			for _, path := range []string{hydraConsentAccept, hydraConsentReject} {
+				want := 0
+				if path == tc.wantHydra {
+					want = 1
+				}
+				if n := len(hy.callsTo(path)); n != want {
+					t.Errorf("hydra calls to %s = %d, want %d", path, n, want)
+				}
+			}
+			if tc.wantHydra == hydraConsentAccept {
+				if diff := cmp.Diff(wantGrant, hy.callsTo(hydraConsentAccept)[0].Body); diff != "" {
+					t.Errorf("accept body mismatch (-want +got):\n%s", diff)
+				}
+			}
+			if tc.wantHydra == hydraConsentReject {
+				if got := hy.callsTo(hydraConsentReject)[0].Body["error"]; got != "access_denied" {
+					t.Errorf("reject error = %v, want access_denied", got)
+				}
+			}
+		})
+	}
+}
+
+func TestConsentAndLogoutNeedTheirChallenges(t *testing.T) {
+	t.Parallel()
+	h, hy := newServer(t, &fakeAuth{})
+	hy.set(func(f *fakeHydra) { f.gone["old"] = hydraPublic + "/oauth2/auth?client_id=bank" })
+	tests := map[string]struct {
+		target       string
+		wantStatus   int
+		wantLocation string
+		wantBody     string
+		wantHydra    string // a PUT expected once
+	}{
+		"consent without challenge": {target: "/consent", wantStatus: 400, wantBody: "missing its consent_challenge parameter"},
+		"unknown consent":           {target: "/consent?consent_challenge=nope", wantStatus: 400, wantBody: "expired or was already used"},
+		"handled consent":           {target: "/consent?consent_challenge=old", wantStatus: 303, wantLocation: hydraPublic + "/oauth2/auth?client_id=bank"},
+		"logout without challenge":  {target: "/logout", wantStatus: 400, wantBody: "missing its logout_challenge parameter"},
+		"logout":                    {target: "/logout?logout_challenge=l1", wantStatus: 303, wantLocation: logoutAccepted, wantHydra: hydraLogoutAccept},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := serve(h, http.MethodGet, tc.target, "", "")
+			if w.Code != tc.wantStatus || w.Header().Get("Location") != tc.wantLocation || !strings.Contains(w.Body.String(), tc.wantBody) {
+				t.Errorf("status %d, Location %q, body %s; want %d, %q, containing %q",
+					w.Code, w.Header().Get("Location"), w.Body, tc.wantStatus, tc.wantLocation, tc.wantBody)
+			}
+			if tc.wantHydra == "" {
+				return
+			}
+			if calls := hy.callsTo(tc.wantHydra); len(calls) != 1 || calls[0].Challenge != "l1" {
+				t.Errorf("hydra calls to %s = %+v, want one for l1", tc.wantHydra, calls)
+			}
+		})
+	}
+}
