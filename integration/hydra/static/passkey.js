@@ -61,38 +61,32 @@
   const withId = (list) =>
     Array.isArray(list) ? list.map((c) => Object.assign({}, c, { id: fromB64url(c.id) })) : list;
 
-  // requestOptions turns the server's JSON options into what
-  // navigator.credentials.get() takes, natively where the browser can
-  // (WebAuthn L3 parseRequestOptionsFromJSON), by hand otherwise.
-  function requestOptions(json) {
-    if (typeof PublicKeyCredential.parseRequestOptionsFromJSON === 'function') {
+  // parseOptions turns the server's JSON options into what
+  // navigator.credentials.get()/create() take: with the browser's own
+  // parser (WebAuthn L3 parse*OptionsFromJSON) where it has one that
+  // accepts them, else with manual, which decodes the binary members.
+  function parseOptions(native, json, manual) {
+    if (typeof native === 'function') {
       try {
-        return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+        return native.call(PublicKeyCredential, json);
       } catch (e) {
-        // Fall back to the manual conversion below.
+        // Fall back to the manual conversion.
       }
     }
-    return Object.assign({}, json, {
-      challenge: fromB64url(json.challenge),
-      allowCredentials: withId(json.allowCredentials),
-    });
+    return manual(json);
   }
 
-  // creationOptions does the same for navigator.credentials.create().
-  function creationOptions(json) {
-    if (typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function') {
-      try {
-        return PublicKeyCredential.parseCreationOptionsFromJSON(json);
-      } catch (e) {
-        // Fall back to the manual conversion below.
-      }
-    }
-    return Object.assign({}, json, {
-      challenge: fromB64url(json.challenge),
-      user: Object.assign({}, json.user, { id: fromB64url(json.user.id) }),
-      excludeCredentials: withId(json.excludeCredentials),
-    });
-  }
+  const requestOptions = (json) =>
+    parseOptions(PublicKeyCredential.parseRequestOptionsFromJSON, json, (j) =>
+      Object.assign({}, j, { challenge: fromB64url(j.challenge), allowCredentials: withId(j.allowCredentials) }));
+
+  const creationOptions = (json) =>
+    parseOptions(PublicKeyCredential.parseCreationOptionsFromJSON, json, (j) =>
+      Object.assign({}, j, {
+        challenge: fromB64url(j.challenge),
+        user: Object.assign({}, j.user, { id: fromB64url(j.user.id) }),
+        excludeCredentials: withId(j.excludeCredentials),
+      }));
 
   // credentialJSON serialises a PublicKeyCredential the way toJSON() does
   // (WebAuthn L3 §5.1.9), by hand where toJSON is missing or broken.
