@@ -57,7 +57,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	client := cr.GetClient()
 	if cr.GetSkip() || client.GetSkipConsent() || s.firstParty[client.GetClientId()] {
-		to, err := s.acceptConsent(ctx, cr)
+		to, err := s.acceptConsent(ctx, challenge, cr)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		to, err = s.acceptConsent(ctx, cr)
+		to, err = s.acceptConsent(ctx, challenge, cr)
 		if err != nil {
 			return err
 		}

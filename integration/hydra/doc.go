@@ -104,12 +104,21 @@
 // redirect, transport failures, 429 and 5xx are unavailable, anything else
 // is internal.
 //
-// An unmet requirement at finish is not an API error: the login is rejected
-// at Hydra with unmet_authentication_requirements and the answer is 200
-// {"redirect_to", "error": "unmet_authentication_requirements", "message"},
-// because the OAuth error reaches the relying party through that redirect.
-// This needs the plugin to return the result's LoginChallenge together with
-// ErrUnmetRequirements; without it the error is answered as a 403.
+// A requested level that cannot be met ends the login at Hydra
+// (reject with unmet_authentication_requirements), because the OAuth error
+// must reach the relying party through the redirect:
+//
+//   - at begin (BeginAuthentication returns ErrUnmetRequirements), the login
+//     fetched from Hydra is rejected and the answer is 403
+//     {"error": "unmet_authentication_requirements", "message", "redirect_to"};
+//   - at finish, the login bound to the ceremony is rejected and the answer
+//     is 200 {"redirect_to", "error": "unmet_authentication_requirements",
+//     "message"}: the call did its job. This needs FinishAuthentication to
+//     return the result's LoginChallenge together with ErrUnmetRequirements;
+//     without it the error is answered as a plain 403.
+//
+// The rule for clients: an error body with redirect_to means Hydra is done
+// with the login (handled or refused); continue there.
 //
 // # Page elements for browser tests
 //

@@ -3,7 +3,6 @@ package hydra
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -15,23 +14,21 @@ import (
 )
 
 // This file is the only place that talks to Hydra's admin API. Failures are
-// turned into *authenticator.Error values (or goneError), so that pages and
+// turned into *authenticator.Error values (or continueAt), so that pages and
 // the JSON API map every failure, ours or Hydra's, through one table.
 
-// goneError is Hydra's 410 Gone: the login, consent or logout request was
-// already handled, and the browser should continue at redirectTo.
-type goneError struct {
-	op         string
+// continueAt is a failure after which Hydra is done with the request and
+// has a place for the user agent to go: the request was already handled
+// (Hydra's 410 Gone), or it was just refused at Hydra. Pages redirect
+// there; the JSON API answers err's status with redirect_to.
+type continueAt struct {
 	redirectTo string
+	err        error // the failure; its code decides the status
 }
 
-func (e *goneError) Error() string {
-	return fmt.Sprintf("hydra %s: request already handled; continue at %s", e.op, e.redirectTo)
-}
+func (e *continueAt) Error() string { return e.err.Error() + "; continue at " + e.redirectTo }
 
-// Unwrap makes a gone request a challenge_unknown error for everything that
-// does not follow the redirect.
-func (e *goneError) Unwrap() error { return authenticator.ErrChallengeUnknown }
+func (e *continueAt) Unwrap() error { return e.err }
 
 // adminErr classifies a failed admin API call that has no challenge: a
 // transport failure, 429 or 5xx is unavailable (retryable), anything else is
@@ -63,7 +60,8 @@ func challengeErr(op string, resp *http.Response, err error) error {
 		if derr := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body); derr != nil || body.RedirectTo == "" {
 			return authenticator.Errorf(authenticator.CodeChallengeUnknown, "hydra %s: 410 without redirect_to: %w", op, err)
 		}
-		return &goneError{op: op, redirectTo: body.RedirectTo}
+		return &continueAt{redirectTo: body.RedirectTo,
+			err: authenticator.Errorf(authenticator.CodeChallengeUnknown, "hydra %s: request already handled", op)}
 	case http.StatusNotFound, http.StatusUnauthorized:
 		return authenticator.Errorf(authenticator.CodeChallengeUnknown, "hydra %s: status %d: %w", op, resp.StatusCode, err)
 	}
@@ -148,15 +146,15 @@ func (s *Server) getConsentRequest(ctx context.Context, challenge string) (*hydr
 	return cr, nil
 }
 
-// acceptConsent grants everything the client requested.
-func (s *Server) acceptConsent(ctx context.Context, cr *hydraapi.OAuth2ConsentRequest) (string, error) {
+// acceptConsent grants everything the client requested in cr.
+func (s *Server) acceptConsent(ctx context.Context, challenge string, cr *hydraapi.OAuth2ConsentRequest) (string, error) {
 	body := hydraapi.AcceptOAuth2ConsentRequest{
 		GrantScope:               cr.RequestedScope,
 		GrantAccessTokenAudience: cr.RequestedAccessTokenAudience,
 		Remember:                 hydraapi.PtrBool(true),
 		RememberFor:              hydraapi.PtrInt64(int64(s.cfg.RememberFor / time.Second)),
 	}
-	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2ConsentRequest(ctx).ConsentChallenge(cr.Challenge).AcceptOAuth2ConsentRequest(body).Execute()
+	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2ConsentRequest(ctx).ConsentChallenge(challenge).AcceptOAuth2ConsentRequest(body).Execute()
 	if err != nil {
 		return "", challengeErr("accept consent", resp, err)
 	}

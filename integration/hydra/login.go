@@ -1,6 +1,7 @@
 package hydra
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,6 +127,16 @@ func (s *Server) loginBegin(w http.ResponseWriter, r *http.Request) error {
 		Login:    loginRequestFrom(lr),
 		Username: strings.TrimSpace(req.Username),
 	})
+	if errors.Is(err, authenticator.ErrUnmetRequirements) {
+		// No ceremony can satisfy this login: refuse it at Hydra (the
+		// challenge is real, Hydra just returned it) and send the user agent
+		// on, as an error that carries redirect_to.
+		to, _, rerr := s.refuseLogin(ctx, req.LoginChallenge, err)
+		if rerr != nil {
+			return rerr
+		}
+		return &continueAt{redirectTo: to, err: err}
+	}
 	if err != nil {
 		return err
 	}
@@ -152,7 +163,15 @@ func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	res, err := s.auth.FinishAuthentication(ctx, authenticator.FinishRequest{CeremonyID: req.CeremonyID, Response: req.Credential})
 	if errors.Is(err, authenticator.ErrUnmetRequirements) && res.LoginChallenge != "" {
-		return s.refuseLogin(w, r, res.LoginChallenge, err)
+		// The ceremony ran but fell short of the request. The API call did
+		// its job: answer 200, and let the OAuth error reach the relying
+		// party through the redirect.
+		to, msg, rerr := s.refuseLogin(ctx, res.LoginChallenge, err)
+		if rerr != nil {
+			return rerr
+		}
+		s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: acr.ErrorUnmetRequirements, Message: msg})
+		return nil
 	}
 	if err != nil {
 		return err
@@ -167,17 +186,14 @@ func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// refuseLogin rejects the bound login at Hydra with
-// unmet_authentication_requirements (DESIGN.md §5: refused, never
-// downgraded) and sends the browser on to the relying party with 200: the
-// API call did its job, and the OAuth error travels on the redirect.
-func (s *Server) refuseLogin(w http.ResponseWriter, r *http.Request, challenge string, cause error) error {
-	msg := authenticator.PublicMessage(cause)
-	to, err := s.rejectLogin(r.Context(), challenge, acr.ErrorUnmetRequirements, msg)
-	if err != nil {
-		return err
+// refuseLogin rejects a login at Hydra with unmet_authentication_requirements
+// (DESIGN.md §5: refused, never downgraded) and returns where the user
+// agent goes next and the user-safe message that went to the relying party.
+func (s *Server) refuseLogin(ctx context.Context, challenge string, cause error) (redirectTo, message string, err error) {
+	message = authenticator.PublicMessage(cause)
+	if redirectTo, err = s.rejectLogin(ctx, challenge, acr.ErrorUnmetRequirements, message); err != nil {
+		return "", "", err
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "login refused: unmet authentication requirements", slog.String("error", cause.Error()))
-	s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: acr.ErrorUnmetRequirements, Message: msg})
-	return nil
+	s.log.LogAttrs(ctx, slog.LevelInfo, "login refused: unmet authentication requirements", slog.String("error", cause.Error()))
+	return redirectTo, message, nil
 }

@@ -224,6 +224,31 @@ func TestLoginBeginBindsTheHydraLogin(t *testing.T) {
 	}
 }
 
+func TestLoginBeginRefusesUnreachableLevelsAtHydra(t *testing.T) {
+	t.Parallel()
+	const why = `acr value "urn:x" is not supported by this provider`
+	auth := &fakeAuth{beginAuthentication: func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error) {
+		return authenticator.Ceremony{}, authenticator.UserError(authenticator.CodeUnmetRequirements, why, nil)
+	}}
+	h, hy := newServer(t, auth)
+	hy.set(func(f *fakeHydra) { f.logins["c1"] = testLoginRequest("c1") })
+
+	w := postJSON(h, "/api/v1/login/begin", `{"login_challenge":"c1"}`)
+
+	if w.Code != http.StatusForbidden {
+		t.Errorf("status = %d, want 403 (body %s)", w.Code, w.Body)
+	}
+	want := apiError{Error: acr.ErrorUnmetRequirements, Message: why, RedirectTo: loginRejected}
+	if diff := cmp.Diff(want, decodeBody[apiError](t, w)); diff != "" {
+		t.Errorf("error body mismatch (-want +got):\n%s", diff)
+	}
+	calls := hy.callsTo(hydraLoginReject)
+	wantReject := map[string]any{"error": acr.ErrorUnmetRequirements, "error_description": why}
+	if len(calls) != 1 || calls[0].Challenge != "c1" || !cmp.Equal(wantReject, calls[0].Body) {
+		t.Errorf("hydra reject calls = %+v, want one for c1 with %v", calls, wantReject)
+	}
+}
+
 func TestLoginBeginRefusesUnknownLogins(t *testing.T) {
 	t.Parallel()
 	auth := &fakeAuth{}

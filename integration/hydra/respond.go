@@ -82,9 +82,9 @@ func describe(err error) (int, errorBody) {
 	}
 	code := authenticator.CodeOf(err)
 	body := errorBody{Error: string(code), Message: authenticator.PublicMessage(err)}
-	var gone *goneError
-	if errors.As(err, &gone) {
-		body.RedirectTo = gone.redirectTo
+	var cont *continueAt
+	if errors.As(err, &cont) {
+		body.RedirectTo = cont.redirectTo
 	}
 	status, ok := statusByCode[code]
 	if !ok {
@@ -148,7 +148,7 @@ func (s *Server) api(h handlerFunc) http.Handler {
 	})
 }
 
-// page wraps a browser page: a request Hydra already handled continues at
+// page wraps a browser page: a request Hydra is done with continues at
 // Hydra's redirect; any other failure renders the error page. An unknown or
 // expired challenge is a 400 here (a bad link), where the JSON API says 410.
 func (s *Server) page(h handlerFunc) http.Handler {
@@ -157,11 +157,11 @@ func (s *Server) page(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
-		var gone *goneError
-		if errors.As(err, &gone) {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request already handled; following hydra",
+		var cont *continueAt
+		if errors.As(err, &cont) {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "hydra is done with this request; following it",
 				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-			http.Redirect(w, r, gone.redirectTo, http.StatusSeeOther)
+			http.Redirect(w, r, cont.redirectTo, http.StatusSeeOther)
 			return
 		}
 		status, body := describe(err)

@@ -226,8 +226,11 @@
         return; // stay busy while the browser navigates
       } catch (err) {
         if (err.body && err.body.redirect_to) {
-          // Hydra already finished this login: continue where it says.
-          setStatus('This sign-in was already completed. Continuing…', 'progress');
+          // Hydra is done with this login (already handled, or refused):
+          // continue where it says, so the application learns the outcome.
+          setStatus(err.body.error === 'challenge_unknown'
+            ? 'This sign-in was already completed. Continuing…'
+            : err.message + ' Returning to the application…', 'error');
           location.assign(err.body.redirect_to);
           return;
         }
