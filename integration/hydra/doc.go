@@ -65,7 +65,10 @@
 //     unmet_authentication_requirements, never downgraded.
 //   - Bad input (wrong method, media type or size, malformed JSON, unknown
 //     members, trailing data, missing members) is rejected by one decoder
-//     before the plugin is called, and changes nothing.
+//     before the plugin is called, and changes nothing. Requiring
+//     application/json also keeps other sites out of the browser API: a
+//     cross-site page cannot send that media type without a CORS preflight,
+//     and this server grants none.
 //   - Users see generic messages (authenticator.PublicMessage); the detail is
 //     logged through the injected *slog.Logger.
 //   - Every response carries a strict Content-Security-Policy (scripts and

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	hydraapi "github.com/ory/hydra-client-go/v2"
 
@@ -119,6 +120,10 @@ func (s *Server) routes() *http.ServeMux {
 	}
 	files := http.StripPrefix(pathStatic, http.FileServerFS(static))
 	mux.Handle("GET "+pathStatic, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // files only, no listings
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", staticCacheControl)
 		files.ServeHTTP(w, r)
 	}))

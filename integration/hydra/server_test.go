@@ -180,6 +180,7 @@ func TestStaticAssetsAndUnknownPaths(t *testing.T) {
 			"Biometric reference: pending — identity check not set up yet", "This browser has no passkey support"}},
 		"styles":      {target: "/static/style.css", wantStatus: 200, wantType: "text/css; charset=utf-8", wantBody: []string{":focus-visible"}},
 		"no asset":    {target: "/static/missing.js", wantStatus: 404, wantType: "text/plain; charset=utf-8"},
+		"no listing":  {target: "/static/", wantStatus: 404, wantType: "text/plain; charset=utf-8"},
 		"no page":     {target: "/admin", wantStatus: 404, wantType: "text/html; charset=utf-8", wantBody: []string{`id="error-message"`, "There is no page at this address."}},
 		"no endpoint": {target: "/api/v2/login", wantStatus: 404, wantType: "application/json", wantBody: []string{`"error":"not_found"`}},
 	}
