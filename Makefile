@@ -57,15 +57,13 @@ $(HYDRA): $(HYDRA_STAMP)
 	mv $@.tmp $@
 	@touch $@
 
-build: ## build every cmd/* into .bin/
+build: ## build every cmd/* and the demo bank into .bin/
 	@mkdir -p $(BIN)
-	@if [ -d cmd ] && [ -n "$$($(GO) list ./cmd/... 2>/dev/null)" ]; then \
-	  echo "$(GO) build -o $(BIN)/ ./cmd/..."; $(GO) build -o $(BIN)/ ./cmd/...; \
-	else echo "make build: no cmd/ packages yet"; fi
+	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -o $(BIN)/bank ./examples/bank
 
-run: hydra build ## run the local stack (.bin/devstack from ./cmd/devstack): Hydra on http://localhost:4444 and the rest
-	@[ -x $(BIN)/devstack ] || { echo "make run: $(BIN)/devstack is missing: ./cmd/devstack has not been written yet" >&2; exit 1; }
-	HYDRA_BIN=$(abspath $(HYDRA)) $(BIN)/devstack $(ARGS)
+run: hydra build ## start Hydra, the login provider with its plugin and the demo bank; prints the URL to open
+	@HYDRA_BIN=$(abspath $(HYDRA)) $(BIN)/devstack $(ARGS)
 
 test-deps: ## make sure redis-server and chromium exist (apt-get installs them when root)
 	@missing=""; \

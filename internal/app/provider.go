@@ -1,0 +1,93 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
+	"github.com/biometric-passkey/biometric-passkey/plugin"
+)
+
+// Provider is a running login-and-consent provider with its authenticator.
+type Provider struct {
+	srv      *http.Server
+	ln       net.Listener
+	closers  []func() error
+	done     chan error
+	shutdown time.Duration
+}
+
+// StartProvider launches the authenticator (the plugin binary, or in-process
+// when cfg.Plugin.Path is empty) and serves the provider on cfg.Host.Listen.
+// configPath is handed to the plugin so both read the same file.
+func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog.Logger) (*Provider, error) {
+	p := &Provider{done: make(chan error, 1), shutdown: cfg.Host.ShutdownTimeout}
+	var auth plugin.Authenticator
+	if cfg.Plugin.Path == "" {
+		log.Warn("authenticator runs in-process: no plugin isolation (development only)")
+		svc, closeStores, err := OpenAuthenticator(ctx, cfg.Authenticator, log)
+		if err != nil {
+			return nil, err
+		}
+		auth, p.closers = svc, append(p.closers, closeStores)
+	} else {
+		var args []string
+		if configPath != "" {
+			abs, err := filepath.Abs(configPath)
+			if err != nil {
+				return nil, fmt.Errorf("config path: %w", err)
+			}
+			args = []string{"--config", abs}
+		}
+		host, err := plugin.Launch(ctx, plugin.LaunchConfig{
+			Path: cfg.Plugin.Path, Args: args, SHA256: cfg.Plugin.SHA256, Logger: log, StartTimeout: cfg.Plugin.StartTimeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start plugin: %w", err)
+		}
+		auth, p.closers = host, append(p.closers, func() error { host.Close(); return nil })
+	}
+	srv, err := hydra.New(hydra.Config{
+		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
+		EnrollmentScope: cfg.Host.EnrollmentScope, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
+	}, auth)
+	if err != nil {
+		return nil, errors.Join(err, p.closeAll())
+	}
+	if p.ln, err = net.Listen("tcp", cfg.Host.Listen); err != nil {
+		return nil, errors.Join(fmt.Errorf("host.listen: %w", err), p.closeAll())
+	}
+	p.srv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { p.done <- p.srv.Serve(p.ln) }()
+	log.Info("provider listening", "addr", p.ln.Addr().String(), "public_url", cfg.Host.PublicURL)
+	return p, nil
+}
+
+// Addr is the address the provider listens on.
+func (p *Provider) Addr() net.Addr { return p.ln.Addr() }
+
+// Done reports the server's end (an error other than http.ErrServerClosed
+// means it failed).
+func (p *Provider) Done() <-chan error { return p.done }
+
+// Close drains requests for up to host.shutdown_timeout, then stops the
+// authenticator.
+func (p *Provider) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), p.shutdown)
+	defer cancel()
+	return errors.Join(p.srv.Shutdown(ctx), p.closeAll())
+}
+
+func (p *Provider) closeAll() error {
+	var errs []error
+	for _, c := range p.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,350 @@
+// Package devstack starts the whole embedded stack — real Ory Hydra (in-memory
+// SQLite), the login-and-consent provider with the authenticator plugin, and
+// the demo bank — as separate processes wired together, the way an operator
+// would run them. `make run` uses it with fixed ports; the browser tests use
+// it with free ones, so they test exactly what users run.
+package devstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	hydraapi "github.com/ory/hydra-client-go/v2"
+	"gopkg.in/yaml.v3"
+
+	"github.com/biometric-passkey/biometric-passkey/internal/app"
+	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc"
+)
+
+// Client ids the stack registers in Hydra.
+const (
+	BankClientID        = "bank"
+	BankBackendClientID = "bank-backend"
+)
+
+// Options configures Start. Zero ports pick free ones.
+type Options struct {
+	BinDir       string // holds biometric-passkey-provider, biometric-passkey-plugin and bank
+	HydraBin     string // empty: hydraproc.Binary()
+	Dir          string // state: config, database, logs
+	HydraPort    int    // public; the admin API gets the next free port unless HydraAdminPort is set
+	HydraAdmin   int
+	ProviderPort int
+	BankPort     int
+	RedisAddr    string    // when set, challenges live in Redis instead of memory
+	Logs         io.Writer // receives every process's output, prefixed; nil writes Dir/<name>.log
+}
+
+// Stack is a running stack.
+type Stack struct {
+	BankURL     string
+	ProviderURL string
+	Issuer      string
+	Hydra       *hydraproc.Hydra
+	ConfigPath  string
+
+	procs []*proc
+}
+
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  io.Closer
+}
+
+// Start brings the stack up and waits until every part is ready. On error,
+// whatever was started is stopped.
+func Start(ctx context.Context, o Options) (s *Stack, err error) {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("devstack: state dir: %w", err)
+	}
+	ports := []*int{&o.HydraPort, &o.HydraAdmin, &o.ProviderPort, &o.BankPort}
+	if err := freePorts(ports...); err != nil {
+		return nil, err
+	}
+	s = &Stack{
+		BankURL:     "http://localhost:" + strconv.Itoa(o.BankPort),
+		ProviderURL: "http://localhost:" + strconv.Itoa(o.ProviderPort),
+		Issuer:      "http://localhost:" + strconv.Itoa(o.HydraPort),
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.Stop())
+		}
+	}()
+	hydraOut, hydraLog, err := o.output("hydra")
+	if err != nil {
+		return s, err
+	}
+	s.Hydra, err = hydraproc.Start(ctx, hydraproc.Options{
+		Bin: o.HydraBin, PublicPort: o.HydraPort, AdminPort: o.HydraAdmin, Issuer: s.Issuer,
+		LoginURL: s.ProviderURL + "/login", ConsentURL: s.ProviderURL + "/consent", LogoutURL: s.ProviderURL + "/logout",
+		PostLogoutRedirectURL: s.BankURL + "/", Stdout: hydraOut, Stderr: hydraOut,
+	})
+	if hydraLog != nil {
+		s.procs = append(s.procs, &proc{name: "hydra-log", log: hydraLog})
+	}
+	if err != nil {
+		return s, fmt.Errorf("devstack: start hydra: %w", err)
+	}
+	bankSecret, backendSecret := randomSecret(), randomSecret()
+	if err := s.createClients(ctx, bankSecret, backendSecret); err != nil {
+		return s, err
+	}
+	if s.ConfigPath, err = o.writeProviderConfig(s); err != nil {
+		return s, err
+	}
+	if err := s.start(o, "provider", filepath.Join(o.BinDir, "biometric-passkey-provider"), "--config", s.ConfigPath); err != nil {
+		return s, err
+	}
+	if err := s.waitReady(ctx, "provider", s.ProviderURL+"/readyz"); err != nil {
+		return s, err
+	}
+	if err := s.start(o, "bank", filepath.Join(o.BinDir, "bank"),
+		"-listen", "127.0.0.1:"+strconv.Itoa(o.BankPort), "-public-url", s.BankURL, "-issuer", s.Issuer,
+		"-client-id", BankClientID, "-client-secret", bankSecret,
+		"-enroll-client-id", BankBackendClientID, "-enroll-client-secret", backendSecret,
+		"-provider-url", s.ProviderURL); err != nil {
+		return s, err
+	}
+	if err := s.waitReady(ctx, "bank", s.BankURL+"/"); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// createClients registers the bank's browser client (authorization code +
+// PKCE) and its backend client (client credentials with the enrollment
+// scope; its redirect URI is where enrollment may return the user).
+func (s *Stack) createClients(ctx context.Context, bankSecret, backendSecret string) error {
+	clients := []hydraapi.OAuth2Client{{
+		ClientId: hydraapi.PtrString(BankClientID), ClientName: hydraapi.PtrString("Example Bank"),
+		ClientSecret: hydraapi.PtrString(bankSecret), GrantTypes: []string{"authorization_code", "refresh_token"},
+		ResponseTypes: []string{"code"}, Scope: hydraapi.PtrString("openid offline_access"),
+		RedirectUris: []string{s.BankURL + "/callback"}, PostLogoutRedirectUris: []string{s.BankURL + "/"},
+		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
+	}, {
+		ClientId: hydraapi.PtrString(BankBackendClientID), ClientName: hydraapi.PtrString("Example Bank backend"),
+		ClientSecret: hydraapi.PtrString(backendSecret), GrantTypes: []string{"client_credentials"},
+		Scope: hydraapi.PtrString("passkey.enroll"), RedirectUris: []string{s.BankURL + "/enrolled"},
+		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
+	}}
+	for _, c := range clients {
+		if _, err := s.Hydra.CreateClient(ctx, c); err != nil {
+			return fmt.Errorf("devstack: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeProviderConfig writes the provider's configuration: the plugin
+// binary pinned by its SHA-256, SQLite in the state dir, challenges in
+// memory (or Redis), synced passkeys allowed so the demo works with any
+// laptop's passkey manager.
+func (o Options) writeProviderConfig(s *Stack) (string, error) {
+	pluginPath := filepath.Join(o.BinDir, "biometric-passkey-plugin")
+	sum, err := fileSHA256(pluginPath)
+	if err != nil {
+		return "", fmt.Errorf("devstack: plugin binary: %w (run make build)", err)
+	}
+	cfg := app.Defaults()
+	cfg.Log.Format = "text"
+	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(o.ProviderPort)
+	cfg.Host.PublicURL = s.ProviderURL
+	cfg.Host.HydraAdminURL = s.Hydra.AdminURL()
+	cfg.Host.FirstPartyClients = []string{BankClientID}
+	cfg.Plugin.Path, cfg.Plugin.SHA256 = pluginPath, sum
+	a := &cfg.Authenticator
+	a.RPDisplayName = "Example Bank"
+	a.RPOrigins = []string{s.ProviderURL}
+	a.Policy.AllowSynced = true
+	a.Store.DSN = filepath.Join(o.Dir, "passkey.db")
+	if o.RedisAddr != "" {
+		a.Ephemeral.Driver, a.Ephemeral.Redis.Addrs = "redis", []string{o.RedisAddr}
+	}
+	if err := cfg.Validate(); err != nil {
+		return "", fmt.Errorf("devstack: generated config: %w", err)
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		return "", fmt.Errorf("devstack: encode config: %w", err)
+	}
+	path := filepath.Join(o.Dir, "provider.yaml")
+	header := "# Written by `make run` (internal/devstack) for this run; see examples/config.yaml for every key.\n"
+	if err := os.WriteFile(path, append([]byte(header), b...), 0o600); err != nil {
+		return "", fmt.Errorf("devstack: write config: %w", err)
+	}
+	return path, nil
+}
+
+// output returns where a process's output goes, and a closer for a log file.
+func (o Options) output(name string) (io.Writer, io.Closer, error) {
+	if o.Logs != nil {
+		return &prefixWriter{w: o.Logs, prefix: name + " | "}, nil, nil
+	}
+	f, err := os.Create(filepath.Join(o.Dir, name+".log"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("devstack: log file: %w", err)
+	}
+	return f, f, nil
+}
+
+func (s *Stack) start(o Options, name, path string, args ...string) error {
+	out, closer, err := o.output(name)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop signals the whole group, plugin included
+	if err := cmd.Start(); err != nil {
+		if closer != nil {
+			_ = closer.Close()
+		}
+		return fmt.Errorf("devstack: start %s: %w (run make build)", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{}), log: closer}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	s.procs = append(s.procs, p)
+	return nil
+}
+
+// waitReady polls url until it answers 200, the process exits, or 30 s pass.
+func (s *Stack) waitReady(ctx context.Context, name, url string) error {
+	p := s.procs[len(s.procs)-1]
+	deadline := time.Now().Add(30 * time.Second)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return fmt.Errorf("devstack: %s: %w", name, err)
+		}
+		if resp, err := client.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("devstack: %s exited before it was ready (see its log)", name)
+		case <-ctx.Done():
+			return fmt.Errorf("devstack: waiting for %s: %w", name, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("devstack: %s not ready at %s after 30s (see its log)", name, url)
+		}
+	}
+}
+
+// Stop ends the processes in reverse order (SIGTERM, then SIGKILL to the
+// whole process group after 10 s) and Hydra last.
+func (s *Stack) Stop() error {
+	var errs []error
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		p := s.procs[i]
+		if p.cmd != nil {
+			_ = p.cmd.Process.Signal(syscall.SIGTERM) // the provider then stops its plugin itself
+			select {
+			case <-p.done:
+			case <-time.After(10 * time.Second):
+				_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+				<-p.done
+				errs = append(errs, fmt.Errorf("devstack: %s did not stop on SIGTERM", p.name))
+			}
+		}
+		if p.log != nil {
+			_ = p.log.Close()
+		}
+	}
+	s.procs = nil
+	if s.Hydra != nil {
+		errs = append(errs, s.Hydra.Stop())
+		s.Hydra = nil
+	}
+	return errors.Join(errs...)
+}
+
+// freePorts replaces zero ports with free loopback ports, holding every
+// probe open until all are chosen so they differ.
+func freePorts(ports ...*int) error {
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			_ = l.Close()
+		}
+	}()
+	for _, p := range ports {
+		if *p != 0 {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("devstack: free port: %w", err)
+		}
+		held = append(held, l)
+		*p = l.Addr().(*net.TCPAddr).Port
+	}
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// prefixWriter prefixes each line, so interleaved process logs stay legible.
+type prefixWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if _, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf[:i]); err != nil {
+			return 0, err
+		}
+		p.buf = p.buf[i+1:]
+	}
+	return len(b), nil
+}
