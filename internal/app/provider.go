@@ -16,6 +16,7 @@ import (
 
 // Provider is a running login-and-consent provider with its authenticator.
 type Provider struct {
+	svc      plugin.Services
 	srv      *http.Server
 	ln       net.Listener
 	closers  []func() error
@@ -28,14 +29,13 @@ type Provider struct {
 // configPath is handed to the plugin so both read the same file.
 func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog.Logger) (*Provider, error) {
 	p := &Provider{done: make(chan error, 1), shutdown: cfg.Host.ShutdownTimeout}
-	var auth plugin.Authenticator
 	if cfg.Plugin.Path == "" {
 		log.Warn("authenticator runs in-process: no plugin isolation (development only)")
 		svc, closeStores, err := OpenAuthenticator(ctx, cfg.Authenticator, log)
 		if err != nil {
 			return nil, err
 		}
-		auth, p.closers = svc, append(p.closers, closeStores)
+		p.svc, p.closers = svc, append(p.closers, closeStores)
 	} else {
 		var args []string
 		if configPath != "" {
@@ -51,12 +51,12 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 		if err != nil {
 			return nil, fmt.Errorf("start plugin: %w", err)
 		}
-		auth, p.closers = host, append(p.closers, func() error { host.Close(); return nil })
+		p.svc, p.closers = host, append(p.closers, func() error { host.Close(); return nil })
 	}
 	srv, err := hydra.New(hydra.Config{
 		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
 		EnrollmentScope: cfg.Host.EnrollmentScope, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
-	}, auth)
+	}, p.svc)
 	if err != nil {
 		return nil, errors.Join(err, p.closeAll())
 	}
@@ -68,6 +68,9 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 	log.Info("provider listening", "addr", p.ln.Addr().String(), "public_url", cfg.Host.PublicURL)
 	return p, nil
 }
+
+// Admin is the operator service of the running authenticator.
+func (p *Provider) Admin() plugin.Admin { return p.svc }
 
 // Addr is the address the provider listens on.
 func (p *Provider) Addr() net.Addr { return p.ln.Addr() }

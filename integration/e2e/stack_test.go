@@ -1,0 +1,341 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	hydraapi "github.com/ory/hydra-client-go/v2"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	"gopkg.in/yaml.v3"
+
+	"github.com/biometric-passkey/biometric-passkey/internal/app"
+	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc"
+	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc/hydratest"
+	"github.com/biometric-passkey/biometric-passkey/internal/softauthn"
+	"github.com/biometric-passkey/biometric-passkey/internal/testenv"
+)
+
+// stack is Hydra + Redis + the provider (in this process) + the plugin
+// (a subprocess), with an RP client and an enrollment client registered.
+type stack struct {
+	t           *testing.T
+	hydra       *hydraproc.Hydra
+	provider    *app.Provider
+	providerURL string
+	rpRedirect  string
+	oauth       oauth2.Config
+	verifier    *oidc.IDTokenVerifier
+	enroll      clientcredentials.Config
+}
+
+const (
+	rpClientID     = "rp"
+	enrollClientID = "rp-backend"
+)
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	ctx := t.Context()
+	redisAddr := testenv.RedisAddr(t)
+	port := testenv.FreePort(t)
+	s := &stack{t: t, providerURL: "http://localhost:" + strconv.Itoa(port), rpRedirect: "http://localhost:1/callback"}
+	s.hydra = hydratest.Start(t, hydraproc.Options{
+		LoginURL: s.providerURL + "/login", ConsentURL: s.providerURL + "/consent", LogoutURL: s.providerURL + "/logout",
+	})
+	rpSecret, enrollSecret := secret(), secret()
+	for _, c := range []hydraapi.OAuth2Client{{
+		ClientId: hydraapi.PtrString(rpClientID), ClientSecret: hydraapi.PtrString(rpSecret),
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: hydraapi.PtrString("openid"),
+		RedirectUris: []string{s.rpRedirect}, TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
+	}, {
+		ClientId: hydraapi.PtrString(enrollClientID), ClientSecret: hydraapi.PtrString(enrollSecret),
+		GrantTypes: []string{"client_credentials"}, Scope: hydraapi.PtrString("passkey.enroll other.scope"),
+		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
+	}} {
+		if _, err := s.hydra.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	cfg := app.Defaults()
+	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(port)
+	cfg.Host.PublicURL, cfg.Host.HydraAdminURL = s.providerURL, s.hydra.AdminURL()
+	cfg.Host.FirstPartyClients = []string{rpClientID}
+	cfg.Plugin.Path = filepath.Join(binDir, "biometric-passkey-plugin")
+	a := &cfg.Authenticator
+	a.RPOrigins = []string{s.providerURL}
+	a.Store.DSN = filepath.Join(t.TempDir(), "passkey.db")
+	a.Ephemeral.Driver, a.Ephemeral.Redis.Addrs, a.Ephemeral.Redis.Prefix = "redis", []string{redisAddr}, "e2e-"+secret()[:8]+":"
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if s.provider, err = app.StartProvider(ctx, cfg, path, log); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.provider.Close(); err != nil {
+			t.Errorf("close provider: %v", err)
+		}
+	})
+
+	op, err := oidc.NewProvider(ctx, s.hydra.Issuer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.oauth = oauth2.Config{ClientID: rpClientID, ClientSecret: rpSecret, Endpoint: op.Endpoint(), RedirectURL: s.rpRedirect, Scopes: []string{oidc.ScopeOpenID}}
+	s.verifier = op.Verifier(&oidc.Config{ClientID: rpClientID})
+	s.enroll = clientcredentials.Config{ClientID: enrollClientID, ClientSecret: enrollSecret, TokenURL: op.Endpoint().TokenURL, Scopes: []string{"passkey.enroll"}}
+	return s
+}
+
+func secret() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// browser is a cookie-keeping client that stops at every redirect, so the
+// test sees each hop.
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func (s *stack) newBrowser() *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return &browser{t: s.t, c: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// stop is where a followed chain of redirects ended.
+type stop struct {
+	loginChallenge string     // at the provider's login page
+	callback       url.Values // at the RP's redirect URI
+	hops           []string
+}
+
+// follow walks redirects from u until the provider shows its login page or
+// the browser is sent to the RP's redirect URI.
+func (s *stack) follow(b *browser, u string) stop {
+	s.t.Helper()
+	var st stop
+	for range 20 {
+		st.hops = append(st.hops, u)
+		if strings.HasPrefix(u, s.rpRedirect) {
+			pu, err := url.Parse(u)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			st.callback = pu.Query()
+			return st
+		}
+		resp, err := b.c.Get(u)
+		if err != nil {
+			s.t.Fatalf("GET %s: %v", u, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		switch {
+		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			loc, err := resp.Location()
+			if err != nil {
+				s.t.Fatalf("redirect without Location from %s", u)
+			}
+			u = loc.String()
+		case resp.StatusCode == http.StatusOK && strings.HasPrefix(u, s.providerURL+"/login"):
+			pu, _ := url.Parse(u)
+			st.loginChallenge = pu.Query().Get("login_challenge")
+			return st
+		default:
+			s.t.Fatalf("GET %s: status %d: %s", u, resp.StatusCode, body)
+		}
+	}
+	s.t.Fatalf("too many redirects: %v", st.hops)
+	return st
+}
+
+// postJSON posts v to the provider and decodes the JSON answer into out.
+func (s *stack) postJSON(b *browser, path, bearer string, v, out any) int {
+	s.t.Helper()
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(s.t.Context(), http.MethodPost, s.providerURL+path, bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		s.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			s.t.Fatalf("POST %s: status %d, decode: %v", path, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type apiError struct {
+	Error      string `json:"error"`
+	Message    string `json:"message"`
+	RedirectTo string `json:"redirect_to"`
+}
+
+type ceremony struct {
+	CeremonyID string          `json:"ceremony_id"`
+	PublicKey  json.RawMessage `json:"public_key"`
+	apiError
+}
+
+// enrollUser starts an enrollment as the RP's backend and registers a passkey
+// through the provider's API, returning the software authenticator.
+func (s *stack) enrollUser(externalID string, o softauthn.Options) *softauthn.Authenticator {
+	s.t.Helper()
+	tok, err := s.enroll.Token(s.t.Context())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b := s.newBrowser()
+	var enr struct {
+		EnrollmentURL string `json:"enrollment_url"`
+		User          struct {
+			Status string `json:"status"`
+		} `json:"user"`
+		apiError
+	}
+	if code := s.postJSON(b, "/api/v1/enrollments", tok.AccessToken, map[string]string{"external_user_id": externalID}, &enr); code != http.StatusCreated {
+		s.t.Fatalf("start enrollment: status %d: %+v", code, enr.apiError)
+	}
+	eu, err := url.Parse(enr.EnrollmentURL)
+	if err != nil || !strings.HasPrefix(enr.EnrollmentURL, s.providerURL+"/enroll?") {
+		s.t.Fatalf("enrollment_url %q is not a link to the provider", enr.EnrollmentURL)
+	}
+	var cer ceremony
+	if code := s.postJSON(b, "/api/v1/enroll/begin", "", map[string]string{"token": eu.Query().Get("token")}, &cer); code != http.StatusOK {
+		s.t.Fatalf("enroll begin: status %d: %+v", code, cer.apiError)
+	}
+	o.RPID, o.Origin = "localhost", s.providerURL
+	a, err := softauthn.New(o)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cred, err := a.Register(cer.PublicKey)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var done struct {
+		Status string `json:"status"`
+		apiError
+	}
+	if code := s.postJSON(b, "/api/v1/enroll/finish", "", map[string]any{"ceremony_id": cer.CeremonyID, "credential": json.RawMessage(cred)}, &done); code != http.StatusOK {
+		s.t.Fatalf("enroll finish: status %d: %+v", code, done.apiError)
+	}
+	if done.Status != "biometric_pending" {
+		s.t.Errorf("status after enrollment: got %q, want biometric_pending", done.Status)
+	}
+	return a
+}
+
+// authRequest is one authorization request the RP sends.
+type authRequest struct {
+	state, nonce, verifier string
+	url                    string
+}
+
+func (s *stack) authorize(params ...oauth2.AuthCodeOption) authRequest {
+	r := authRequest{state: secret(), nonce: secret(), verifier: oauth2.GenerateVerifier()}
+	opts := append([]oauth2.AuthCodeOption{oidc.Nonce(r.nonce), oauth2.S256ChallengeOption(r.verifier)}, params...)
+	r.url = s.oauth.AuthCodeURL(r.state, opts...)
+	return r
+}
+
+// signIn runs a passkey ceremony for the login at the provider and returns
+// where the browser is sent next, or the API error.
+func (s *stack) signIn(b *browser, challenge string, a *softauthn.Authenticator, username string) (string, apiError, int) {
+	s.t.Helper()
+	var cer ceremony
+	if code := s.postJSON(b, "/api/v1/login/begin", "", map[string]string{"login_challenge": challenge, "username": username}, &cer); code != http.StatusOK {
+		return "", cer.apiError, code
+	}
+	assertion, err := a.Assert(cer.PublicKey)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out apiError
+	code := s.postJSON(b, "/api/v1/login/finish", "", map[string]any{"ceremony_id": cer.CeremonyID, "credential": json.RawMessage(assertion)}, &out)
+	return out.RedirectTo, out, code
+}
+
+// claims are the ID token claims the tests check.
+type claims struct {
+	Subject  string   `json:"sub"`
+	ACR      string   `json:"acr"`
+	AMR      []string `json:"amr"`
+	AuthTime int64    `json:"auth_time"`
+	SID      string   `json:"sid"`
+	Nonce    string   `json:"nonce"`
+}
+
+// redeem checks the callback's state, exchanges the code with the PKCE
+// verifier and verifies the ID token with go-oidc, including the nonce.
+func (s *stack) redeem(r authRequest, cb url.Values) claims {
+	s.t.Helper()
+	if cb.Get("error") != "" {
+		s.t.Fatalf("callback error %s: %s", cb.Get("error"), cb.Get("error_description"))
+	}
+	if cb.Get("state") != r.state {
+		s.t.Fatalf("state: got %q, want %q", cb.Get("state"), r.state)
+	}
+	ctx := context.Background()
+	tok, err := s.oauth.Exchange(ctx, cb.Get("code"), oauth2.VerifierOption(r.verifier))
+	if err != nil {
+		s.t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := s.verifier.Verify(ctx, raw)
+	if err != nil {
+		s.t.Fatalf("verify ID token: %v", err)
+	}
+	var c claims
+	if err := idt.Claims(&c); err != nil {
+		s.t.Fatal(err)
+	}
+	if c.Nonce != r.nonce {
+		s.t.Fatalf("nonce: got %q, want %q", c.Nonce, r.nonce)
+	}
+	return c
+}
+
+func rawJSON(b []byte) json.RawMessage { return json.RawMessage(b) }
