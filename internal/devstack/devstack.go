@@ -110,17 +110,18 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if s.ConfigPath, err = o.writeProviderConfig(s); err != nil {
 		return s, err
 	}
-	if err := s.start(o, "provider", filepath.Join(o.BinDir, "biometric-passkey-provider"), "--config", s.ConfigPath); err != nil {
+	if err := s.start(o, "provider", nil, filepath.Join(o.BinDir, "biometric-passkey-provider"), "--config", s.ConfigPath); err != nil {
 		return s, err
 	}
 	if err := s.waitReady(ctx, "provider", s.ProviderURL+"/readyz"); err != nil {
 		return s, err
 	}
-	if err := s.start(o, "bank", filepath.Join(o.BinDir, "bank"),
+	// Secrets go through the environment, not the command line, which any
+	// local user can read in the process list (DESIGN.md §7.8).
+	secrets := []string{"BANK_CLIENT_SECRET=" + bankSecret, "BANK_ENROLL_CLIENT_SECRET=" + backendSecret}
+	if err := s.start(o, "bank", secrets, filepath.Join(o.BinDir, "bank"),
 		"-listen", "127.0.0.1:"+strconv.Itoa(o.BankPort), "-public-url", s.BankURL, "-issuer", s.Issuer,
-		"-client-id", BankClientID, "-client-secret", bankSecret,
-		"-enroll-client-id", BankBackendClientID, "-enroll-client-secret", backendSecret,
-		"-provider-url", s.ProviderURL); err != nil {
+		"-client-id", BankClientID, "-enroll-client-id", BankBackendClientID, "-provider-url", s.ProviderURL); err != nil {
 		return s, err
 	}
 	if err := s.waitReady(ctx, "bank", s.BankURL+"/"); err != nil {
@@ -205,13 +206,14 @@ func (o Options) output(name string) (io.Writer, io.Closer, error) {
 	return f, f, nil
 }
 
-func (s *Stack) start(o Options, name, path string, args ...string) error {
+func (s *Stack) start(o Options, name string, env []string, path string, args ...string) error {
 	out, closer, err := o.output(name)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop signals the whole group, plugin included
 	if err := cmd.Start(); err != nil {
 		if closer != nil {
