@@ -42,7 +42,7 @@ type harness struct {
 	ids   atomic.Int64
 }
 
-func newHarness(t *testing.T, mutate ...func(*authenticator.Config)) *harness {
+func newHarness(t testing.TB, mutate ...func(*authenticator.Config)) *harness {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bp.db"))
@@ -65,7 +65,7 @@ func newHarness(t *testing.T, mutate ...func(*authenticator.Config)) *harness {
 	return &harness{svc: svc, store: st, clock: clk}
 }
 
-func (h *harness) newAuthenticator(t *testing.T, o softauthn.Options) *softauthn.Authenticator {
+func (h *harness) newAuthenticator(t testing.TB, o softauthn.Options) *softauthn.Authenticator {
 	t.Helper()
 	o.RPID, o.Origin = rpID, origin
 	a, err := softauthn.New(o)
@@ -76,7 +76,7 @@ func (h *harness) newAuthenticator(t *testing.T, o softauthn.Options) *softauthn
 }
 
 // enroll creates an enrollment for externalID and registers a passkey.
-func (h *harness) enroll(t *testing.T, externalID string, o softauthn.Options) (*softauthn.Authenticator, authenticator.Registration) {
+func (h *harness) enroll(t testing.TB, externalID string, o softauthn.Options) (*softauthn.Authenticator, authenticator.Registration) {
 	t.Helper()
 	a := h.newAuthenticator(t, o)
 	reg, err := h.register(t, externalID, a)
@@ -86,7 +86,7 @@ func (h *harness) enroll(t *testing.T, externalID string, o softauthn.Options) (
 	return a, reg
 }
 
-func (h *harness) register(t *testing.T, externalID string, a *softauthn.Authenticator) (authenticator.Registration, error) {
+func (h *harness) register(t testing.TB, externalID string, a *softauthn.Authenticator) (authenticator.Registration, error) {
 	t.Helper()
 	ctx := t.Context()
 	enr, err := h.svc.CreateEnrollment(ctx, authenticator.CreateEnrollmentRequest{ExternalUserID: externalID, ClientID: "bank"})
@@ -116,7 +116,7 @@ func (h *harness) loginRequest(acrValues ...string) authenticator.LoginRequest {
 }
 
 // begin opens an authentication ceremony and returns it with the assertion.
-func (h *harness) begin(t *testing.T, a *softauthn.Authenticator, lr authenticator.LoginRequest, username string) (authenticator.Ceremony, []byte) {
+func (h *harness) begin(t testing.TB, a *softauthn.Authenticator, lr authenticator.LoginRequest, username string) (authenticator.Ceremony, []byte) {
 	t.Helper()
 	cer, err := h.svc.BeginAuthentication(t.Context(), authenticator.BeginAuthenticationRequest{Login: lr, Username: username})
 	if err != nil {
