@@ -42,6 +42,7 @@ func TestRoutineSignInThroughHydra(t *testing.T) {
 		if c.AuthTime < before || c.AuthTime > time.Now().Unix()+1 {
 			t.Errorf("auth_time %d is not this login's (after %d)", c.AuthTime, before)
 		}
+		goldenClaims(t, "id_token_routine", c.All)
 	}
 
 	// Hydra remembers the session: this login is skipped, and must report
@@ -58,6 +59,7 @@ func TestRoutineSignInThroughHydra(t *testing.T) {
 	if second.ACR != first.ACR || !slices.Equal(second.AMR, first.AMR) || second.AuthTime != first.AuthTime || second.SID != first.SID {
 		t.Errorf("skipped login: got %+v, want the session's %+v", second, first)
 	}
+	goldenClaims(t, "id_token_skipped", second.All)
 }
 
 // TestAssuranceRefusals: a level that cannot be reached, or is unknown, is
