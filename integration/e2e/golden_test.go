@@ -21,13 +21,48 @@ var volatile = map[string]bool{"iss": true, "aud": true, "exp": true, "iat": tru
 // goldenClaims compares an ID token's claims with testdata/<name>.golden.
 func goldenClaims(t *testing.T, name string, claims map[string]any) {
 	t.Helper()
-	norm := map[string]any{}
-	for k, v := range claims {
-		if volatile[k] {
-			v = "<" + k + ">"
-		}
-		norm[k] = v
+	golden(t, name, normalize(claims))
+}
+
+// goldenJSON compares an API answer with testdata/<name>.golden: the exact
+// shape and every stable value a client relies on (WebAuthn options,
+// statuses), with per-run values replaced by placeholders.
+func goldenJSON(t testing.TB, name string, body []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%s: %v: %s", name, err, body)
 	}
+	golden(t, name, normalize(v))
+}
+
+// apiVolatile are API members that differ on every run.
+var apiVolatile = map[string]bool{"challenge": true, "ceremony_id": true, "expires_at": true, "enrollment_url": true, "id": true}
+
+// normalize replaces volatile values, recursively, by "<key>".
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if volatile[k] || apiVolatile[k] {
+				val = "<" + k + ">"
+			}
+			out[k] = normalize(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = normalize(val)
+		}
+		return out
+	}
+	return v
+}
+
+func golden(t testing.TB, name string, norm any) {
+	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -47,7 +82,7 @@ func goldenClaims(t *testing.T, name string, claims map[string]any) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read golden (go test ./integration/e2e -run %s -update): %v", t.Name(), err)
+		t.Fatalf("read golden (go test ./integration/e2e -update): %v", err)
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s (-want +got):\n%s", path, diff)

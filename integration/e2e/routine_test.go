@@ -21,6 +21,7 @@ func acrValues(v string) oauth2.AuthCodeOption { return oauth2.SetAuthURLParam("
 // Hydra skips, which must report what the first one achieved.
 func TestRoutineSignInThroughHydra(t *testing.T) {
 	s := newStack(t)
+	s.goldens = true
 	a := s.enrollUser("cust-001", softauthn.Options{})
 	b := s.newBrowser()
 

@@ -42,6 +42,10 @@ type stack struct {
 	oauth       oauth2.Config
 	verifier    *oidc.IDTokenVerifier
 	enroll      clientcredentials.Config
+	// last is the body of the last postJSON answer, for golden files.
+	last []byte
+	// goldens makes enrollUser compare the API answers with golden files.
+	goldens bool
 }
 
 const (
@@ -199,8 +203,11 @@ func (s *stack) postJSON(b *browser, path, bearer string, v, out any) int {
 		s.t.Fatalf("POST %s: %v", path, err)
 	}
 	defer resp.Body.Close()
+	if s.last, err = io.ReadAll(resp.Body); err != nil {
+		s.t.Fatalf("POST %s: read: %v", path, err)
+	}
 	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if err := json.Unmarshal(s.last, out); err != nil {
 			s.t.Fatalf("POST %s: status %d, decode: %v", path, resp.StatusCode, err)
 		}
 	}
@@ -238,6 +245,9 @@ func (s *stack) enrollUser(externalID string, o softauthn.Options) *softauthn.Au
 	if code := s.postJSON(b, "/api/v1/enrollments", tok.AccessToken, map[string]string{"external_user_id": externalID}, &enr); code != http.StatusCreated {
 		s.t.Fatalf("start enrollment: status %d: %+v", code, enr.apiError)
 	}
+	if s.goldens {
+		goldenJSON(s.t, "api_enrollments", s.last)
+	}
 	eu, err := url.Parse(enr.EnrollmentURL)
 	if err != nil || !strings.HasPrefix(enr.EnrollmentURL, s.providerURL+"/enroll?") {
 		s.t.Fatalf("enrollment_url %q is not a link to the provider", enr.EnrollmentURL)
@@ -245,6 +255,9 @@ func (s *stack) enrollUser(externalID string, o softauthn.Options) *softauthn.Au
 	var cer ceremony
 	if code := s.postJSON(b, "/api/v1/enroll/begin", "", map[string]string{"token": eu.Query().Get("token")}, &cer); code != http.StatusOK {
 		s.t.Fatalf("enroll begin: status %d: %+v", code, cer.apiError)
+	}
+	if s.goldens {
+		goldenJSON(s.t, "api_enroll_begin", s.last)
 	}
 	o.RPID, o.Origin = "localhost", s.providerURL
 	a, err := softauthn.New(o)
@@ -261,6 +274,9 @@ func (s *stack) enrollUser(externalID string, o softauthn.Options) *softauthn.Au
 	}
 	if code := s.postJSON(b, "/api/v1/enroll/finish", "", map[string]any{"ceremony_id": cer.CeremonyID, "credential": json.RawMessage(cred)}, &done); code != http.StatusOK {
 		s.t.Fatalf("enroll finish: status %d: %+v", code, done.apiError)
+	}
+	if s.goldens {
+		goldenJSON(s.t, "api_enroll_finish", s.last)
 	}
 	if done.Status != "biometric_pending" {
 		s.t.Errorf("status after enrollment: got %q, want biometric_pending", done.Status)
