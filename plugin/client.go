@@ -31,7 +31,7 @@ func invoke[In, PReq, PResp, Out any](ctx context.Context, in In,
 	resp, err := call(ctx, to(in))
 	if err != nil {
 		var zero Out
-		return zero, convert.FromStatus(err)
+		return zero, convert.FromStatus(ctx, err)
 	}
 	return from(resp), nil
 }

@@ -33,8 +33,10 @@
 //     authenticator.ErrChallengeUnknown) works on both sides. An unknown code
 //     becomes internal; a cancelled or expired context keeps
 //     context.Canceled or context.DeadlineExceeded in the chain; a plugin that
-//     does not answer (gRPC Unavailable without our ErrorInfo, or an exited
-//     process) is authenticator.ErrUnavailable, which is retryable.
+//     does not answer (gRPC Unavailable without our ErrorInfo, an exited
+//     process, or a connection the host closed under the call, which gRPC
+//     reports as Canceled) is authenticator.ErrUnavailable, which is
+//     retryable.
 //   - Security: the host always uses AutoMTLS (one-time certificates per
 //     launch) and allows gRPC only. With LaunchConfig.SHA256 the binary is
 //     checked before every start and a mismatch refuses to start. The

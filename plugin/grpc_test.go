@@ -319,6 +319,46 @@ func TestCancelPropagates(t *testing.T) {
 	}
 }
 
+// TestConnectionClosed covers calls on a connection the host closed, as it
+// does when it retires a dead plugin while other callers still hold it: gRPC
+// reports them as Canceled, and they must be ErrUnavailable like any other
+// lost connection, never internal.
+func TestConnectionClosed(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	ps := map[string]goplugin.Plugin{plugin.PluginName: &plugin.GRPCPlugin{Impl: &fakeServices{
+		CapabilitiesFunc: func(ctx context.Context) (authenticator.Capabilities, error) {
+			close(started)
+			<-ctx.Done()
+			return authenticator.Capabilities{}, authenticator.Errorf(authenticator.CodeUnavailable, "waiting: %w", ctx.Err())
+		},
+	}}}
+	client, _ := goplugin.TestPluginGRPCConn(t, false, ps)
+	raw, err := client.Dispense(plugin.PluginName)
+	if err != nil {
+		t.Fatalf("Dispense: got error %v, want nil", err)
+	}
+	svc, ok := raw.(plugin.Services)
+	if !ok {
+		t.Fatalf("Dispense: got %T, want plugin.Services", raw)
+	}
+	inFlight := make(chan error, 1)
+	go func() {
+		_, err := svc.Capabilities(t.Context())
+		inFlight <- err
+	}()
+	<-started
+	if err := client.Close(); err != nil {
+		t.Fatalf("Close: got error %v, want nil", err)
+	}
+	if err := <-inFlight; !errors.Is(err, authenticator.ErrUnavailable) {
+		t.Errorf("call in flight: got %v, want ErrUnavailable", err)
+	}
+	if _, err := svc.Capabilities(t.Context()); !errors.Is(err, authenticator.ErrUnavailable) {
+		t.Errorf("call after close: got %v, want ErrUnavailable", err)
+	}
+}
+
 func TestConnectionLost(t *testing.T) {
 	t.Parallel()
 	svc, _, stop := conn(t, &fakeServices{CapabilitiesFunc: func(context.Context) (authenticator.Capabilities, error) {

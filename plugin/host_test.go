@@ -266,7 +266,9 @@ func TestConcurrentCallersShareOneRelaunch(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		// Calls that reached the dead process fail; the rest use the new one.
+		// Calls that reached the dead process, or held its connection while
+		// another caller retired it, fail as unavailable; the rest use the
+		// new one.
 		if err != nil && !errors.Is(err, authenticator.ErrUnavailable) {
 			t.Errorf("concurrent call: got %v, want nil or ErrUnavailable", err)
 		}

@@ -16,7 +16,7 @@ const ErrorDomain = "biometric-passkey"
 
 // ErrConnection is wrapped by the errors FromStatus makes when the call never
 // got an answer from the plugin: the connection failed, which for a plugin on
-// the same machine means its process is gone.
+// the same machine means its process is gone, or the host closed it.
 var ErrConnection = errors.New("plugin connection failed")
 
 // grpcCodes maps each authenticator.Code to the nearest gRPC code. The gRPC
@@ -64,20 +64,24 @@ func ToStatus(err error) *status.Status {
 	return st
 }
 
-// FromStatus rebuilds the error a gRPC call returned as an
+// FromStatus rebuilds the error a gRPC call made with ctx returned as an
 // *authenticator.Error, so errors.Is(err, authenticator.ErrNotFound) works on
 // the host:
 //
 //   - A status with our ErrorInfo gives its code (an unknown one, say from a
 //     newer plugin, becomes internal) and the status message.
-//   - Canceled and DeadlineExceeded keep context.Canceled and
+//   - Canceled without our ErrorInfo while ctx is still live means the
+//     client connection was closed under the call (the host retired the
+//     plugin or is closing): the plugin did not answer, so it is
+//     authenticator.ErrUnavailable, wrapping ErrConnection.
+//   - Otherwise Canceled and DeadlineExceeded keep context.Canceled and
 //     context.DeadlineExceeded in the chain.
 //   - Unavailable without our ErrorInfo means the plugin did not answer:
 //     authenticator.ErrUnavailable, wrapping ErrConnection.
 //   - Anything else is internal, wrapping err for the host's logs.
 //
-// FromStatus(nil) is nil.
-func FromStatus(err error) error {
+// FromStatus(ctx, nil) is nil.
+func FromStatus(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -97,6 +101,9 @@ func FromStatus(err error) error {
 		return &authenticator.Error{Code: code, Message: st.Message(), Err: ctxErr}
 	}
 	switch {
+	case st.Code() == codes.Canceled && ctx.Err() == nil:
+		// gRPC reports a closed ClientConn as Canceled, not Unavailable.
+		return authenticator.Errorf(authenticator.CodeUnavailable, "%w: connection closed: %w", ErrConnection, err)
 	case ctxErr != nil:
 		return authenticator.Errorf(authenticator.CodeInternal, "%w: %w", ctxErr, err)
 	case st.Code() == codes.Unavailable:

@@ -28,7 +28,7 @@ func TestErrorRoundTrip(t *testing.T) {
 			t.Parallel()
 			msg := "user-safe message for " + string(want.Code)
 			sent := fmt.Errorf("handler: %w", &authenticator.Error{Code: want.Code, Message: msg, Err: errors.New(secret)})
-			got := convert.FromStatus(convert.ToStatus(sent).Err())
+			got := convert.FromStatus(t.Context(), convert.ToStatus(sent).Err())
 			if !errors.Is(got, want) {
 				t.Errorf("errors.Is(%v, %v): got false, want true", got, want)
 			}
@@ -77,6 +77,7 @@ func TestFromStatus(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
 		err      error
+		canceled bool // the caller's context was cancelled
 		wantCode authenticator.Code
 		wantIs   []error
 		wantMsg  string
@@ -106,6 +107,16 @@ func TestFromStatus(t *testing.T) {
 			wantCode: authenticator.CodeUnavailable, wantIs: []error{authenticator.ErrUnavailable, context.Canceled},
 			wantMsg: authenticator.ErrUnavailable.Message,
 		},
+		"connection closed under the call": {
+			err:      status.Error(codes.Canceled, "grpc: the client connection is closing"),
+			wantCode: authenticator.CodeUnavailable, wantIs: []error{authenticator.ErrUnavailable},
+			wantMsg: authenticator.ErrUnavailable.Message, wantConn: true,
+		},
+		"canceled by the caller": {
+			err: status.Error(codes.Canceled, "context canceled"), canceled: true,
+			wantCode: authenticator.CodeInternal, wantIs: []error{context.Canceled},
+			wantMsg: authenticator.ErrInternal.Message,
+		},
 		"other transport error": {
 			err:      status.Error(codes.Unimplemented, "unknown method"),
 			wantCode: authenticator.CodeInternal, wantIs: []error{authenticator.ErrInternal},
@@ -120,7 +131,12 @@ func TestFromStatus(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got := convert.FromStatus(tt.err)
+			ctx, cancel := context.WithCancel(t.Context())
+			if tt.canceled {
+				cancel()
+			}
+			defer cancel()
+			got := convert.FromStatus(ctx, tt.err)
 			if code := authenticator.CodeOf(got); code != tt.wantCode {
 				t.Errorf("CodeOf(FromStatus(%v)): got %q, want %q", tt.err, code, tt.wantCode)
 			}
@@ -137,7 +153,7 @@ func TestFromStatus(t *testing.T) {
 			}
 		})
 	}
-	if err := convert.FromStatus(nil); err != nil {
-		t.Errorf("FromStatus(nil): got %v, want nil", err)
+	if err := convert.FromStatus(t.Context(), nil); err != nil {
+		t.Errorf("FromStatus(ctx, nil): got %v, want nil", err)
 	}
 }
