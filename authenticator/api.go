@@ -97,7 +97,15 @@ type BeginAuthenticationRequest struct {
 }
 
 // AuthenticationResult is a finished, verified login: what to tell the
-// identity server.
+// identity server about LoginChallenge.
+//
+// Usually the login is accepted, with Subject and Outcome. When Error is
+// set, the passkey was verified but the login must be refused: only
+// LoginChallenge, Error and ErrorDescription are set (Subject and Outcome
+// are empty), and the host must reject that login at the identity server
+// with Error and ErrorDescription, which reach the relying party (DESIGN.md
+// §5: refused, never downgraded). A host that is stateless has no other way
+// to learn which login to refuse.
 type AuthenticationResult struct {
 	LoginChallenge string // the login the ceremony was bound to at Begin
 	Subject        string
@@ -107,6 +115,12 @@ type AuthenticationResult struct {
 	// RememberFor is how long the identity server should keep the session;
 	// the achieved level is recorded for exactly as long.
 	RememberFor time.Duration
+	// Error is an OAuth error code, such as acr.ErrorUnmetRequirements, when
+	// the login must be refused; empty when it is accepted.
+	Error string
+	// ErrorDescription says why, for the relying party and the user; it
+	// carries no internal detail.
+	ErrorDescription string
 }
 
 // UserDetail is one user as the dashboard and CLI see it.

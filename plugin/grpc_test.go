@@ -184,6 +184,12 @@ func TestRoundTrip(t *testing.T) {
 				f.FinishAuthenticationFunc = fn
 			},
 			plugin.Services.FinishAuthentication),
+		"FinishAuthentication refused": roundTrip(finish,
+			authenticator.AuthenticationResult{LoginChallenge: "lc", Error: acr.ErrorUnmetRequirements, ErrorDescription: authenticator.ErrUnmetRequirements.Message},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)) {
+				f.FinishAuthenticationFunc = fn
+			},
+			plugin.Services.FinishAuthentication),
 		"ListUsers": roundTrip(authenticator.UserQuery{After: "u-0", Limit: 2}, []authenticator.User{user, {ExternalID: "u-2"}},
 			func(f *fakeServices, fn func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)) {
 				f.ListUsersFunc = fn

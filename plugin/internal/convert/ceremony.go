@@ -219,12 +219,14 @@ func FromProtoBeginAuthenticationRequest(p *pb.BeginAuthenticationRequest) authe
 // ToProtoAuthenticationResult converts authenticator.AuthenticationResult.
 func ToProtoAuthenticationResult(r authenticator.AuthenticationResult) *pb.AuthenticationResult {
 	return &pb.AuthenticationResult{
-		LoginChallenge: r.LoginChallenge,
-		Subject:        r.Subject,
-		Outcome:        ToProtoOutcome(r.Outcome),
-		CredentialId:   r.CredentialID,
-		AuthTime:       toTimestamp(r.AuthTime),
-		RememberFor:    durationpb.New(r.RememberFor),
+		LoginChallenge:   r.LoginChallenge,
+		Subject:          r.Subject,
+		Outcome:          ToProtoOutcome(r.Outcome),
+		CredentialId:     r.CredentialID,
+		AuthTime:         toTimestamp(r.AuthTime),
+		RememberFor:      durationpb.New(r.RememberFor),
+		Error:            r.Error,
+		ErrorDescription: r.ErrorDescription,
 	}
 }
 
@@ -234,11 +236,13 @@ func FromProtoAuthenticationResult(p *pb.AuthenticationResult) authenticator.Aut
 		return authenticator.AuthenticationResult{}
 	}
 	return authenticator.AuthenticationResult{
-		LoginChallenge: p.LoginChallenge,
-		Subject:        p.Subject,
-		Outcome:        FromProtoOutcome(p.Outcome),
-		CredentialID:   p.CredentialId,
-		AuthTime:       fromTimestamp(p.AuthTime),
-		RememberFor:    fromDuration(p.RememberFor),
+		LoginChallenge:   p.LoginChallenge,
+		Subject:          p.Subject,
+		Outcome:          FromProtoOutcome(p.Outcome),
+		CredentialID:     p.CredentialId,
+		AuthTime:         fromTimestamp(p.AuthTime),
+		RememberFor:      fromDuration(p.RememberFor),
+		Error:            p.Error,
+		ErrorDescription: p.ErrorDescription,
 	}
 }

@@ -173,6 +173,7 @@ func TestAuthenticationResult(t *testing.T) {
 		"zero":              {},
 		"full":              {LoginChallenge: "lc", Subject: "u-1", Outcome: outcome, CredentialID: []byte("cred"), AuthTime: at, RememberFor: 90 * time.Minute},
 		"negative remember": {RememberFor: -time.Nanosecond},
+		"refused":           {LoginChallenge: "lc", Error: acr.ErrorUnmetRequirements, ErrorDescription: "the requested level of assurance cannot be met"},
 	})
 }
 

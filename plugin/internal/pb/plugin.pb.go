@@ -1092,17 +1092,21 @@ func (x *BeginAuthenticationRequest) GetUsername() string {
 	return ""
 }
 
-// AuthenticationResult is authenticator.AuthenticationResult.
+// AuthenticationResult is authenticator.AuthenticationResult. With error
+// set the passkey was verified but the login must be refused: the host
+// rejects login_challenge with error and error_description.
 type AuthenticationResult struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	LoginChallenge string                 `protobuf:"bytes,1,opt,name=login_challenge,json=loginChallenge,proto3" json:"login_challenge,omitempty"`
-	Subject        string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
-	Outcome        *Outcome               `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
-	CredentialId   []byte                 `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
-	AuthTime       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=auth_time,json=authTime,proto3" json:"auth_time,omitempty"`
-	RememberFor    *durationpb.Duration   `protobuf:"bytes,6,opt,name=remember_for,json=rememberFor,proto3" json:"remember_for,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	LoginChallenge   string                 `protobuf:"bytes,1,opt,name=login_challenge,json=loginChallenge,proto3" json:"login_challenge,omitempty"`
+	Subject          string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
+	Outcome          *Outcome               `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	CredentialId     []byte                 `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	AuthTime         *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=auth_time,json=authTime,proto3" json:"auth_time,omitempty"`
+	RememberFor      *durationpb.Duration   `protobuf:"bytes,6,opt,name=remember_for,json=rememberFor,proto3" json:"remember_for,omitempty"`
+	Error            string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"` // an OAuth error code
+	ErrorDescription string                 `protobuf:"bytes,8,opt,name=error_description,json=errorDescription,proto3" json:"error_description,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *AuthenticationResult) Reset() {
@@ -1175,6 +1179,20 @@ func (x *AuthenticationResult) GetRememberFor() *durationpb.Duration {
 		return x.RememberFor
 	}
 	return nil
+}
+
+func (x *AuthenticationResult) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *AuthenticationResult) GetErrorDescription() string {
+	if x != nil {
+		return x.ErrorDescription
+	}
+	return ""
 }
 
 // UserQuery is authenticator.UserQuery.
@@ -1639,14 +1657,16 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\vdescription\x18\x06 \x01(\tR\vdescription\"q\n" +
 	"\x1aBeginAuthenticationRequest\x127\n" +
 	"\x05login\x18\x01 \x01(\v2!.biometricpasskey.v1.LoginRequestR\x05login\x12\x1a\n" +
-	"\busername\x18\x02 \x01(\tR\busername\"\xad\x02\n" +
+	"\busername\x18\x02 \x01(\tR\busername\"\xf0\x02\n" +
 	"\x14AuthenticationResult\x12'\n" +
 	"\x0flogin_challenge\x18\x01 \x01(\tR\x0eloginChallenge\x12\x18\n" +
 	"\asubject\x18\x02 \x01(\tR\asubject\x126\n" +
 	"\aoutcome\x18\x03 \x01(\v2\x1c.biometricpasskey.v1.OutcomeR\aoutcome\x12#\n" +
 	"\rcredential_id\x18\x04 \x01(\fR\fcredentialId\x127\n" +
 	"\tauth_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bauthTime\x12<\n" +
-	"\fremember_for\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\vrememberFor\"7\n" +
+	"\fremember_for\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\vrememberFor\x12\x14\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x12+\n" +
+	"\x11error_description\x18\b \x01(\tR\x10errorDescription\"7\n" +
 	"\tUserQuery\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\"D\n" +

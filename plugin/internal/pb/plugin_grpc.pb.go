@@ -64,7 +64,8 @@ type AuthenticatorClient interface {
 	DecideLogin(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginDecision, error)
 	// BeginAuthentication opens an authentication ceremony bound to a login.
 	BeginAuthentication(ctx context.Context, in *BeginAuthenticationRequest, opts ...grpc.CallOption) (*Ceremony, error)
-	// FinishAuthentication verifies the assertion and returns the acr/amr this login earned.
+	// FinishAuthentication verifies the assertion and returns the acr/amr this
+	// login earned, or the OAuth error to refuse the login with.
 	FinishAuthentication(ctx context.Context, in *FinishRequest, opts ...grpc.CallOption) (*AuthenticationResult, error)
 }
 
@@ -164,7 +165,8 @@ type AuthenticatorServer interface {
 	DecideLogin(context.Context, *LoginRequest) (*LoginDecision, error)
 	// BeginAuthentication opens an authentication ceremony bound to a login.
 	BeginAuthentication(context.Context, *BeginAuthenticationRequest) (*Ceremony, error)
-	// FinishAuthentication verifies the assertion and returns the acr/amr this login earned.
+	// FinishAuthentication verifies the assertion and returns the acr/amr this
+	// login earned, or the OAuth error to refuse the login with.
 	FinishAuthentication(context.Context, *FinishRequest) (*AuthenticationResult, error)
 	mustEmbedUnimplementedAuthenticatorServer()
 }
