@@ -114,11 +114,13 @@
 //   - at begin (BeginAuthentication returns ErrUnmetRequirements), the login
 //     fetched from Hydra is rejected and the answer is 403
 //     {"error": "unmet_authentication_requirements", "message", "redirect_to"};
-//   - at finish, the login bound to the ceremony is rejected and the answer
-//     is 200 {"redirect_to", "error": "unmet_authentication_requirements",
-//     "message"}: the call did its job. This needs FinishAuthentication to
-//     return the result's LoginChallenge together with ErrUnmetRequirements;
-//     without it the error is answered as a plain 403.
+//   - at finish, the passkey was verified but FinishAuthentication's result
+//     carries an Error (today unmet_authentication_requirements, when this
+//     login's evidence falls short of the request): the login bound to the
+//     ceremony (the result's LoginChallenge) is rejected with that error and
+//     its description, and the answer is 200 {"redirect_to", "error",
+//     "message"}: the call did its job. An ErrUnmetRequirements error from
+//     FinishAuthentication names no login and is answered as a plain 403.
 //
 // The rule for clients: an error body with redirect_to means Hydra is done
 // with the login (handled or refused); continue there.

@@ -129,6 +129,10 @@ func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out
 // rejectLogin refuses a login with an OAuth error that Hydra sends on to
 // the relying party's redirect_uri.
 func (s *Server) rejectLogin(ctx context.Context, challenge, code, description string) (string, error) {
+	if challenge == "" || code == "" {
+		return "", authenticator.Errorf(authenticator.CodeInternal,
+			"reject login: the authenticator left challenge (%t) or error (%t) empty", challenge != "", code != "")
+	}
 	body := hydraapi.RejectOAuth2Request{Error: hydraapi.PtrString(code), ErrorDescription: hydraapi.PtrString(description)}
 	res, resp, err := s.hydra.OAuth2API.RejectOAuth2LoginRequest(ctx).LoginChallenge(challenge).RejectOAuth2Request(body).Execute()
 	if err != nil {

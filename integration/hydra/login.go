@@ -145,16 +145,16 @@ func (s *Server) loginBegin(w http.ResponseWriter, r *http.Request) error {
 
 // redirectResponse answers /api/v1/login/finish: where the browser goes
 // next. Error and Message are set when the login was refused at Hydra
-// (the relying party learns it from its redirect_uri).
+// (the relying party learns them from its redirect_uri).
 type redirectResponse struct {
 	RedirectTo string `json:"redirect_to"`
 	Error      string `json:"error,omitempty"`
 	Message    string `json:"message,omitempty"`
 }
 
-// loginFinish is POST /api/v1/login/finish. The login accepted at Hydra is
-// the one the plugin bound to the ceremony at begin, never one named by
-// the client; acr and amr are what this ceremony earned.
+// loginFinish is POST /api/v1/login/finish. The login accepted or refused
+// at Hydra is the one the plugin bound to the ceremony at begin, never one
+// named by the client; acr and amr are what this ceremony earned.
 func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	var req finishRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -162,19 +162,22 @@ func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	res, err := s.auth.FinishAuthentication(ctx, authenticator.FinishRequest{CeremonyID: req.CeremonyID, Response: req.Credential})
-	if errors.Is(err, authenticator.ErrUnmetRequirements) && res.LoginChallenge != "" {
-		// The ceremony ran but fell short of the request. The API call did
-		// its job: answer 200, and let the OAuth error reach the relying
-		// party through the redirect.
-		to, msg, rerr := s.refuseLogin(ctx, res.LoginChallenge, err)
-		if rerr != nil {
-			return rerr
-		}
-		s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: acr.ErrorUnmetRequirements, Message: msg})
-		return nil
-	}
 	if err != nil {
 		return err
+	}
+	if res.Error != "" {
+		// The passkey was verified but the login must be refused, say
+		// because the ceremony fell short of the requested level. The API
+		// call did its job: answer 200, and let the OAuth error reach the
+		// relying party through the redirect.
+		to, err := s.rejectLogin(ctx, res.LoginChallenge, res.Error, res.ErrorDescription)
+		if err != nil {
+			return err
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "login refused after the ceremony",
+			slog.String("error", res.Error), slog.String("description", res.ErrorDescription))
+		s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: res.Error, Message: res.ErrorDescription})
+		return nil
 	}
 	to, err := s.acceptLogin(ctx, res.LoginChallenge, res.Subject, res.Outcome, res.RememberFor)
 	if err != nil {

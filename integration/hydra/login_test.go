@@ -337,9 +337,9 @@ func TestLoginFinishIgnoresClientChallenges(t *testing.T) {
 
 func TestLoginFinishRefusesUnmetRequirements(t *testing.T) {
 	t.Parallel()
+	const why = "the requested level of assurance cannot be met"
 	auth := &fakeAuth{finishAuthentication: func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
-		return authenticator.AuthenticationResult{LoginChallenge: "bound"},
-			authenticator.Errorf(authenticator.CodeUnmetRequirements, "achieved routine, request needs step-up")
+		return authenticator.AuthenticationResult{LoginChallenge: "bound", Error: acr.ErrorUnmetRequirements, ErrorDescription: why}, nil
 	}}
 	h, hy := newServer(t, auth)
 
@@ -348,16 +348,42 @@ func TestLoginFinishRefusesUnmetRequirements(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200 (body %s)", w.Code, w.Body)
 	}
-	want := map[string]string{"redirect_to": loginRejected, "error": acr.ErrorUnmetRequirements, "message": authenticator.ErrUnmetRequirements.Message}
+	want := map[string]string{"redirect_to": loginRejected, "error": acr.ErrorUnmetRequirements, "message": why}
 	if diff := cmp.Diff(want, decodeBody[map[string]string](t, w)); diff != "" {
 		t.Errorf("finish body mismatch (-want +got):\n%s", diff)
 	}
 	calls := hy.callsTo(hydraLoginReject)
-	if len(calls) != 1 || calls[0].Challenge != "bound" || calls[0].Body["error"] != acr.ErrorUnmetRequirements {
-		t.Errorf("hydra reject calls = %+v, want one for bound with %s", calls, acr.ErrorUnmetRequirements)
+	if len(calls) != 1 || calls[0].Challenge != "bound" {
+		t.Fatalf("hydra reject calls = %+v, want one for bound", calls)
+	}
+	wantBody := map[string]any{"error": acr.ErrorUnmetRequirements, "error_description": why}
+	if diff := cmp.Diff(wantBody, calls[0].Body); diff != "" {
+		t.Errorf("reject body mismatch (-want +got):\n%s", diff)
 	}
 	if n := len(hy.callsTo(hydraLoginAccept)); n != 0 {
 		t.Errorf("hydra accept calls = %d, want 0", n)
+	}
+}
+
+// A refusal that names no login cannot be delivered to the relying party:
+// it is the plugin's bug, answered as internal without calling Hydra.
+func TestLoginFinishRefusalWithoutChallenge(t *testing.T) {
+	t.Parallel()
+	auth := &fakeAuth{finishAuthentication: func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
+		return authenticator.AuthenticationResult{Error: acr.ErrorUnmetRequirements, ErrorDescription: "no"}, nil
+	}}
+	h, hy := newServer(t, auth)
+
+	w := postJSON(h, "/api/v1/login/finish", `{"ceremony_id":"cer-1","credential":{}}`)
+
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("status = %d, want 500 (body %s)", w.Code, w.Body)
+	}
+	if got := decodeBody[apiError](t, w); got.Error != "internal" || got.RedirectTo != "" {
+		t.Errorf("body = %+v, want internal without redirect_to", got)
+	}
+	if n := len(hy.callsTo(hydraLoginAccept)) + len(hy.callsTo(hydraLoginReject)); n != 0 {
+		t.Errorf("hydra got %d accept/reject calls, want 0", n)
 	}
 }
 
