@@ -184,6 +184,12 @@ func (s *Service) usernameUser(ctx context.Context, username string) (*waUser, e
 // ceremony, enforces the credential's state, sign count and BE flag, and
 // returns the acr and amr this login's evidence supports. The level is
 // recorded for the identity-server session so later skipped logins report it.
+//
+// When the passkey is verified but the evidence falls short of the login's
+// minimum level, the login is refused, never downgraded (DESIGN.md §5): the
+// result carries the bound LoginChallenge with Error
+// acr.ErrorUnmetRequirements, no level is recorded, and the ceremony is
+// consumed like any other.
 func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (AuthenticationResult, error) {
 	if err := errors.Join(validateToken("ceremony_id", req.CeremonyID), validateResponse(req.Response)); err != nil {
 		return AuthenticationResult{}, firstError(err)
@@ -216,16 +222,15 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 	if err != nil {
 		return AuthenticationResult{}, err
 	}
-	outcome, err := s.ladder.Assess(acr.Evidence{
+	outcome, assessErr := s.ladder.Assess(acr.Evidence{
 		PasskeyVerified: true, UserVerified: flags.HasUserVerified(), BackupEligible: cred.BackupEligible,
 		CredentialActive: cred.Status == CredentialActive, UserActive: user.Status != UserSuspended,
 	})
-	if err != nil {
-		return AuthenticationResult{}, Errorf(CodeUnmetRequirements, "assess: %w", err)
-	}
-	if min, ok := s.ladder.Lookup(rec.Minimum); !ok || s.ladder.Check(outcome, min) != nil {
-		return AuthenticationResult{}, UserError(CodeUnmetRequirements, ErrUnmetRequirements.Message,
-			fmt.Errorf("achieved %s, login %s needs %s", outcome.ACR, rec.Login.Challenge, rec.Minimum))
+	if min, ok := s.ladder.Lookup(rec.Minimum); assessErr != nil || !ok || s.ladder.Check(outcome, min) != nil {
+		s.log.InfoContext(ctx, "passkey sign-in refused: unmet authentication requirements", "user", user.ExternalID,
+			"achieved", outcome.ACR, "assess_error", assessErr, "minimum", rec.Minimum, "client", rec.Login.ClientID)
+		return AuthenticationResult{LoginChallenge: rec.Login.Challenge,
+			Error: acr.ErrorUnmetRequirements, ErrorDescription: ErrUnmetRequirements.Message}, nil
 	}
 	now := s.now().UTC()
 	if rec.Login.SessionID != "" {

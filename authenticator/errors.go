@@ -22,7 +22,7 @@ const (
 	CodeCredentialFlagged Code = "credential_flagged"
 	CodeUserSuspended     Code = "user_suspended"
 	CodePolicy            Code = "policy_denied"
-	CodeUnmetRequirements Code = "unmet_authentication_requirements"
+	CodeUnmetRequirements Code = "unmet_authentication_requirements" // BeginAuthentication; FinishAuthentication reports it in its result
 	CodeUnavailable       Code = "unavailable"
 )
 

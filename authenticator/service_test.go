@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/memory"
@@ -249,6 +251,62 @@ func TestLoginRefusals(t *testing.T) {
 			if err == nil {
 				t.Errorf("BeginAuthentication accepted a refused login")
 			}
+		})
+	}
+}
+
+// TestFinishRefusesUnmetLevel covers a login whose level is reachable in
+// this deployment (so begin opens a ceremony) but which the passkey alone
+// cannot meet: finish verifies the passkey and returns the refusal as a
+// result naming the bound login, records no session level and consumes the
+// ceremony.
+func TestFinishRefusesUnmetLevel(t *testing.T) {
+	t.Parallel()
+	faceOnly, err := acr.NewLadder([]acr.Level{
+		{Name: "face", ACR: "urn:example:acr:face", Requires: []acr.Requirement{acr.RequirePasskey, acr.RequireBiometric}},
+	}, acr.DefaultAMR())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		ladder    *acr.Ladder // nil: the default ladder
+		acrValues []string
+	}{
+		"step-up requested, routine achieved":    {acrValues: []string{acr.StepUpACR}},
+		"only level needs a biometric, none met": {ladder: faceOnly},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *authenticator.Config) { c.BiometricAvailable, c.Ladder = true, tc.ladder })
+			a, reg := h.enroll(t, "cust-1", softauthn.Options{})
+			lr := h.loginRequest(tc.acrValues...)
+			cer, resp := h.begin(t, a, lr, "")
+			finish := authenticator.FinishRequest{CeremonyID: cer.ID, Response: resp}
+
+			res, err := h.svc.FinishAuthentication(t.Context(), finish)
+			if err != nil {
+				t.Fatalf("FinishAuthentication: got error %v, want a refusal result", err)
+			}
+			want := authenticator.AuthenticationResult{LoginChallenge: lr.Challenge,
+				Error: acr.ErrorUnmetRequirements, ErrorDescription: authenticator.ErrUnmetRequirements.Message}
+			if diff := cmp.Diff(want, res); diff != "" {
+				t.Errorf("result mismatch (-want +got):\n%s", diff)
+			}
+			if got := h.credential(t, reg.Credential.ID).SignCount; got != 1 {
+				t.Errorf("sign count: got %d, want 1 (the verified assertion counts)", got)
+			}
+			skip := lr
+			skip.Challenge, skip.Skip, skip.Subject, skip.ACRValues = "second", true, "cust-1", nil
+			d, err := h.svc.DecideLogin(t.Context(), skip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Action != acr.ActionReauthenticate {
+				t.Errorf("skipped login after the refusal: got %s, want %s (no level recorded)", d.Action, acr.ActionReauthenticate)
+			}
+			_, err = h.svc.FinishAuthentication(t.Context(), finish)
+			wantCode(t, err, authenticator.ErrChallengeUnknown)
 		})
 	}
 }

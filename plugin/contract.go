@@ -23,7 +23,9 @@ type Authenticator interface {
 	DecideLogin(ctx context.Context, req authenticator.LoginRequest) (authenticator.LoginDecision, error)
 	// BeginAuthentication opens an authentication ceremony bound to a login.
 	BeginAuthentication(ctx context.Context, req authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
-	// FinishAuthentication verifies the assertion and returns the acr/amr this login earned.
+	// FinishAuthentication verifies the assertion and returns the acr/amr this
+	// login earned, or, with the result's Error set, the OAuth error the host
+	// must reject the bound login with.
 	FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
 }
 
