@@ -9,12 +9,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 
 	"github.com/biometric-passkey/biometric-passkey/internal/app"
-	"github.com/biometric-passkey/biometric-passkey/internal/version"
 )
 
 func main() {
@@ -25,28 +23,21 @@ func main() {
 }
 
 func run() error {
-	configPath := flag.String("config", "", "path of the YAML configuration (see examples/config.yaml)")
-	showVersion := flag.Bool("version", false, "print versions and exit")
-	flag.Parse()
-	if *showVersion {
-		fmt.Println(version.String("biometric-passkey-plugin"))
-		return nil
-	}
-	cfg, err := app.Load(*configPath, os.Environ())
-	if err != nil {
+	cmd, done, err := app.ParseCommand("biometric-passkey-plugin", os.Args[1:], os.Environ(), os.Stdout)
+	if err != nil || done {
 		return err
 	}
 	ctx := context.Background()
-	switch flag.Arg(0) {
-	case "":
-		return app.RunPlugin(ctx, cfg)
-	case "migrate":
-		v, err := app.Migrate(ctx, cfg)
+	switch {
+	case len(cmd.Args) == 0:
+		return app.RunPlugin(ctx, cmd.Config)
+	case cmd.Args[0] == "migrate":
+		v, err := app.Migrate(ctx, cmd.Config)
 		if err == nil {
 			fmt.Printf("schema at version %d\n", v)
 		}
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (want migrate or nothing)", flag.Arg(0))
+		return fmt.Errorf("unknown command %q (want migrate or nothing)", cmd.Args[0])
 	}
 }

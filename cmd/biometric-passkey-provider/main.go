@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"syscall"
 
 	"github.com/biometric-passkey/biometric-passkey/internal/app"
-	"github.com/biometric-passkey/biometric-passkey/internal/version"
 )
 
 func main() {
@@ -28,21 +26,14 @@ func main() {
 }
 
 func run() error {
-	configPath := flag.String("config", "", "path of the YAML configuration (see examples/config.yaml)")
-	showVersion := flag.Bool("version", false, "print versions and exit")
-	flag.Parse()
-	if *showVersion {
-		fmt.Println(version.String("biometric-passkey-provider"))
-		return nil
-	}
-	cfg, err := app.Load(*configPath, os.Environ())
-	if err != nil {
+	cmd, done, err := app.ParseCommand("biometric-passkey-provider", os.Args[1:], os.Environ(), os.Stdout)
+	if err != nil || done {
 		return err
 	}
-	log := app.NewLogger(cfg.Log, os.Stderr)
+	log := app.NewLogger(cmd.Config.Log, os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	p, err := app.StartProvider(ctx, cfg, *configPath, log)
+	p, err := app.StartProvider(ctx, cmd.Config, cmd.ConfigPath, log)
 	if err != nil {
 		return err
 	}

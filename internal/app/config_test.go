@@ -101,3 +101,18 @@ func TestLoadRejectsUnknownKeys(t *testing.T) {
 		t.Errorf("got %v, want an error naming the unknown key", err)
 	}
 }
+
+func TestParseCommand(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	if _, done, err := ParseCommand("x", []string{"--version"}, nil, &out); err != nil || !done || !strings.Contains(out.String(), "plugin protocol 1") {
+		t.Errorf("--version: got done=%v err=%v output %q", done, err, out.String())
+	}
+	cmd, done, err := ParseCommand("x", []string{"--config", exampleConfig, "migrate"}, nil, &out)
+	if err != nil || done || cmd.Config.Mode != ModeProduction || len(cmd.Args) != 1 || cmd.Args[0] != "migrate" {
+		t.Errorf("got %+v done=%v err=%v, want the example config and args [migrate]", cmd.Args, done, err)
+	}
+	if _, _, err := ParseCommand("x", []string{"--nope"}, nil, &out); err == nil {
+		t.Error("unknown flag: got nil error")
+	}
+}
