@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,6 +141,7 @@ func (s *stack) newBrowser() *browser {
 // stop is where a followed chain of redirects ended.
 type stop struct {
 	loginChallenge string     // at the provider's login page
+	consent        url.Values // the consent form's hidden fields, at the provider's consent page
 	callback       url.Values // at the RP's redirect URI
 	hops           []string
 }
@@ -175,6 +178,12 @@ func (s *stack) follow(b *browser, u string) stop {
 			pu, _ := url.Parse(u)
 			st.loginChallenge = pu.Query().Get("login_challenge")
 			return st
+		case resp.StatusCode == http.StatusOK && strings.HasPrefix(u, s.providerURL+"/consent"):
+			st.consent = url.Values{}
+			for _, m := range hiddenField.FindAllStringSubmatch(string(body), -1) {
+				st.consent.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+			}
+			return st
 		default:
 			s.t.Fatalf("GET %s: status %d: %s", u, resp.StatusCode, body)
 		}
@@ -182,6 +191,9 @@ func (s *stack) follow(b *browser, u string) stop {
 	s.t.Fatalf("too many redirects: %v", st.hops)
 	return st
 }
+
+// hiddenField matches the consent form's hidden inputs.
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
 // postJSON posts v to the provider and decodes the JSON answer into out.
 func (s *stack) postJSON(b *browser, path, bearer string, v, out any) int {
