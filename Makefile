@@ -102,8 +102,11 @@ test-times: hydra ## time each package's tests with and without -race (to choose
 	  done; \
 	done
 
-bench: ## run the benchmarks (placeholder: every package; a report step comes later)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: test-deps ## benchmark the ceremony (bare go-webauthn, in-process, plugin) and write docs/benchmarks.md
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/benchreport ./internal/perf/cmd/benchreport
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -benchtime=$(or $(BENCHTIME),2000x) -timeout 30m ./internal/perf/ | tee $(BIN)/bench.txt
+	$(BIN)/benchreport -in $(BIN)/bench.txt -out docs/benchmarks.md
 
 generate: ## run go generate
 	$(GO) generate ./...
