@@ -218,15 +218,22 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 	case stored.Status == CredentialFlagged:
 		return AuthenticationResult{}, Errorf(CodeCredentialFlagged, "credential of %s is flagged: %s", user.ExternalID, stored.StatusReason)
 	}
-	cred, err := s.recordUse(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags)
+	outcome, assessErr := s.ladder.Assess(acr.Evidence{
+		PasskeyVerified: true, UserVerified: flags.HasUserVerified(), BackupEligible: stored.BackupEligible,
+		CredentialActive: true, UserActive: true, // both checked just above; recordUse re-checks the credential atomically
+	})
+	min, ok := s.ladder.Lookup(rec.Minimum)
+	met := assessErr == nil && ok && s.ladder.Check(outcome, min) == nil
+	var success *Event
+	if met {
+		success = &Event{Type: EventAuthenticationSuccess, UserExternalID: user.ExternalID, CredentialID: stored.ID, Actor: "user",
+			Detail: map[string]string{"acr": outcome.ACR, "client": rec.Login.ClientID}}
+	}
+	cred, err := s.recordUse(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags, success)
 	if err != nil {
 		return AuthenticationResult{}, err
 	}
-	outcome, assessErr := s.ladder.Assess(acr.Evidence{
-		PasskeyVerified: true, UserVerified: flags.HasUserVerified(), BackupEligible: cred.BackupEligible,
-		CredentialActive: cred.Status == CredentialActive, UserActive: user.Status != UserSuspended,
-	})
-	if min, ok := s.ladder.Lookup(rec.Minimum); assessErr != nil || !ok || s.ladder.Check(outcome, min) != nil {
+	if !met {
 		s.log.InfoContext(ctx, "passkey sign-in refused: unmet authentication requirements", "user", user.ExternalID,
 			"achieved", outcome.ACR, "assess_error", assessErr, "minimum", rec.Minimum, "client", rec.Login.ClientID)
 		return AuthenticationResult{LoginChallenge: rec.Login.Challenge,
@@ -238,10 +245,6 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 		if err := s.putJSON(ctx, sessionKey(rec.Login.SessionID), sr, s.cfg.SessionTTL); err != nil {
 			return AuthenticationResult{}, err
 		}
-	}
-	if err := s.event(ctx, s.store, Event{Type: EventAuthenticationSuccess, UserExternalID: user.ExternalID, CredentialID: cred.ID, Actor: "user",
-		Detail: map[string]string{"acr": outcome.ACR, "client": rec.Login.ClientID}}); err != nil {
-		s.log.ErrorContext(ctx, "lifecycle event lost", "err", err)
 	}
 	s.log.InfoContext(ctx, "passkey sign-in", "user", user.ExternalID, "acr", outcome.ACR, "client", rec.Login.ClientID)
 	return AuthenticationResult{LoginChallenge: rec.Login.Challenge, Subject: user.ExternalID, Outcome: outcome,
@@ -313,34 +316,54 @@ func (s *Service) checkBackupEligibility(ctx context.Context, c Credential, flag
 	return Errorf(CodeCredentialFlagged, "credential BE flag changed from %v", c.BackupEligible)
 }
 
-// recordUse updates the sign count, BS flag and last use in one
-// compare-and-swap. A counter that does not increase (unless both are zero,
-// as for authenticators without counters) flags the credential as a possible
-// clone (WebAuthn §6.1.1, §7.2 step 21).
-func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags) (Credential, error) {
-	var regressed bool
-	var stored uint32
-	c, err := s.store.UpdateCredential(ctx, id, func(old Credential) (Credential, error) {
-		if old.Status != CredentialActive {
-			return old, Errorf(CodeCredentialRevoked, "credential changed to %s during sign-in", old.Status)
-		}
-		stored = old.SignCount
-		if regressed = count <= old.SignCount && (count != 0 || old.SignCount != 0); regressed {
+// recordUse updates the sign count, BS flag and last use, and appends the
+// login's event, in one transaction: one write per sign-in. The update is a
+// compare-and-swap on the stored counter; a counter that does not increase
+// (unless both are zero, as for authenticators without counters) flags the
+// credential as a possible clone instead (WebAuthn §6.1.1, §7.2 step 21).
+func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags, success *Event) (Credential, error) {
+	var (
+		c         Credential
+		regressed bool
+		reason    string
+	)
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		var err error
+		c, err = tx.UpdateCredential(ctx, id, func(old Credential) (Credential, error) {
+			if old.Status != CredentialActive {
+				return old, Errorf(CodeCredentialRevoked, "credential changed to %s during sign-in", old.Status)
+			}
+			if regressed = count <= old.SignCount && (count != 0 || old.SignCount != 0); regressed {
+				reason = fmt.Sprintf("signature counter did not increase (stored %d, got %d)", old.SignCount, count)
+				old.Status, old.StatusReason = CredentialFlagged, reason
+				return old, nil
+			}
+			old.SignCount, old.BackupState, old.LastUsedAt = count, flags.HasBackupState(), s.now().UTC()
 			return old, nil
+		})
+		switch {
+		case err != nil:
+			return err
+		case regressed:
+			return s.event(ctx, tx, flagEvent(c, reason))
+		case success != nil:
+			return s.event(ctx, tx, *success)
 		}
-		old.SignCount, old.BackupState, old.LastUsedAt = count, flags.HasBackupState(), s.now().UTC()
-		return old, nil
+		return nil
 	})
 	if err != nil {
 		return Credential{}, fmt.Errorf("record use: %w", err)
 	}
 	if regressed {
-		if err := s.flag(ctx, id, fmt.Sprintf("signature counter did not increase (stored %d, got %d)", stored, count)); err != nil {
-			return Credential{}, err
-		}
-		return Credential{}, Errorf(CodeCredentialFlagged, "sign count regression: stored %d, got %d", stored, count)
+		s.log.WarnContext(ctx, "credential flagged", "user", c.UserExternalID, "reason", reason)
+		return Credential{}, Errorf(CodeCredentialFlagged, "sign count regression: %s", reason)
 	}
 	return c, nil
+}
+
+func flagEvent(c Credential, reason string) Event {
+	return Event{Type: EventCredentialFlagged, UserExternalID: c.UserExternalID, CredentialID: c.ID, Actor: "system",
+		Detail: map[string]string{"reason": reason}}
 }
 
 // flag marks a credential as a suspected clone and records the event.
@@ -353,8 +376,7 @@ func (s *Service) flag(ctx context.Context, id []byte, reason string) error {
 		if err != nil {
 			return err
 		}
-		return s.event(ctx, tx, Event{Type: EventCredentialFlagged, UserExternalID: c.UserExternalID, CredentialID: id, Actor: "system",
-			Detail: map[string]string{"reason": reason}})
+		return s.event(ctx, tx, flagEvent(c, reason))
 	})
 	if err != nil {
 		return fmt.Errorf("flag credential: %w", err)
