@@ -3,6 +3,7 @@ package authenticator
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Code classifies an error so that callers, including hosts on the far side of
@@ -77,7 +78,7 @@ var (
 // Errorf returns an error with code's sentinel message and an internal cause
 // formatted from format and args (use %w to keep a chain).
 func Errorf(code Code, format string, args ...any) error {
-	return &Error{Code: code, Message: sentinel(code).Message, Err: fmt.Errorf(format, args...)}
+	return &Error{Code: code, Message: Sentinel(code).Message, Err: fmt.Errorf(format, args...)}
 }
 
 // UserError returns an error with code and a specific user-safe message.
@@ -112,13 +113,23 @@ var sentinels = map[Code]*Error{
 	CodeUnavailable: ErrUnavailable,
 }
 
-// sentinel returns the sentinel for code; unknown codes (say, from a newer
-// plugin) map to internal.
-func sentinel(code Code) *Error {
+// Sentinel returns the sentinel for code; unknown codes (say, from a newer
+// plugin) map to ErrInternal.
+func Sentinel(code Code) *Error {
 	if s, ok := sentinels[code]; ok {
 		return s
 	}
 	return ErrInternal
+}
+
+// Codes returns every code this version defines, sorted.
+func Codes() []Code {
+	out := make([]Code, 0, len(sentinels))
+	for c := range sentinels {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // KnownCode reports whether code is one this version defines.

@@ -219,13 +219,8 @@ func TestRoundTrip(t *testing.T) {
 
 func TestErrorCodes(t *testing.T) {
 	t.Parallel()
-	sentinels := []*authenticator.Error{
-		authenticator.ErrInternal, authenticator.ErrInvalidArgument, authenticator.ErrNotFound,
-		authenticator.ErrConflict, authenticator.ErrChallengeUnknown, authenticator.ErrVerification,
-		authenticator.ErrCredentialRevoked, authenticator.ErrCredentialFlagged, authenticator.ErrUserSuspended,
-		authenticator.ErrPolicy, authenticator.ErrUnmetRequirements, authenticator.ErrUnavailable,
-	}
-	for _, want := range sentinels {
+	for _, code := range authenticator.Codes() {
+		want := authenticator.Sentinel(code)
 		t.Run(string(want.Code), func(t *testing.T) {
 			t.Parallel()
 			svc, _, _ := conn(t, &fakeServices{GetUserFunc: func(context.Context, string) (authenticator.UserDetail, error) {

@@ -17,13 +17,8 @@ const secret = "dial tcp 10.0.0.7:5432: password authentication failed for user 
 
 func TestErrorRoundTrip(t *testing.T) {
 	t.Parallel()
-	sentinels := []*authenticator.Error{
-		authenticator.ErrInternal, authenticator.ErrInvalidArgument, authenticator.ErrNotFound,
-		authenticator.ErrConflict, authenticator.ErrChallengeUnknown, authenticator.ErrVerification,
-		authenticator.ErrCredentialRevoked, authenticator.ErrCredentialFlagged, authenticator.ErrUserSuspended,
-		authenticator.ErrPolicy, authenticator.ErrUnmetRequirements, authenticator.ErrUnavailable,
-	}
-	for _, want := range sentinels {
+	for _, code := range authenticator.Codes() {
+		want := authenticator.Sentinel(code)
 		t.Run(string(want.Code), func(t *testing.T) {
 			t.Parallel()
 			msg := "user-safe message for " + string(want.Code)
