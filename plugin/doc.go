@@ -47,4 +47,19 @@
 //     idempotent: the user starts the ceremony again.
 //   - Logs: the plugin writes hclog-shaped JSON to stderr (NewLogger); the
 //     host re-emits each line at its level through LaunchConfig.Logger.
+//
+// # Cost of a call
+//
+// A call is one message each way over a local socket: both ends fix their
+// HTTP/2 flow-control windows (transport.go), so gRPC sends no PING per
+// call. What remains is mostly waking the other process, and the threads
+// inside each process: a process that has been idle for a while takes
+// longest to wake, more so on virtual machines. This package logs nothing
+// for a call that succeeds.
+//
+// On a small machine whose cores the host, the plugin and Redis share,
+// GOMAXPROCS=1 in LaunchConfig.Env can lower the plugin's latency and raise
+// its throughput, because the plugin then wakes fewer threads per call. It
+// also limits the plugin to one core: measure with internal/perf on the
+// target machine before setting it.
 package plugin

@@ -19,3 +19,9 @@ func (h *Host) Generation() int {
 	defer h.mu.Unlock()
 	return h.gen
 }
+
+// NewGRPCServer is the gRPC server constructor Serve gives go-plugin.
+var NewGRPCServer = newGRPCServer
+
+// DialOptions are the gRPC dial options Launch gives go-plugin.
+var DialOptions = dialOptions

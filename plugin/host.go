@@ -154,6 +154,7 @@ func (h *Host) start(ctx context.Context) (*instance, error) {
 		AutoMTLS:         true,
 		StartTimeout:     timeout,
 		Logger:           h.hlog,
+		GRPCDialOptions:  dialOptions(),
 	}
 	if h.sum != nil {
 		cc.SecureConfig = &goplugin.SecureConfig{Checksum: h.sum, Hash: sha256.New()}

@@ -48,7 +48,7 @@ func Serve(impl Services, opts ...ServeOption) {
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: pluginSets(&GRPCPlugin{Impl: impl, Logger: o.logger}),
-		GRPCServer:       goplugin.DefaultGRPCServer,
+		GRPCServer:       newGRPCServer,
 		Logger:           hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: os.Stderr, JSONFormat: true}),
 	})
 }
