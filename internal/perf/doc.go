@@ -17,6 +17,10 @@
 //   - BenchmarkCeremonyPlugin: the same through plugin.Launch of the real
 //     cmd/biometric-passkey-plugin binary, configured like the embedded
 //     default but with Redis, over go-plugin's gRPC.
+//   - BenchmarkCallPlugin: one bare call (Capabilities, no Redis or SQLite)
+//     through the plugin, launched as for BenchmarkCeremonyPlugin: what the
+//     boundary itself costs a call. A ceremony makes two calls. Its
+//     latencies are of the call; the report does not use it.
 //   - BenchmarkCeremonyPluginParallel and BenchmarkCeremonyInProcessParallel:
 //     the same under 16 × GOMAXPROCS concurrent ceremonies, for throughput
 //     (ceremonies/s). Each goroutine signs in with a passkey of its own, as

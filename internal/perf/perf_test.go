@@ -57,6 +57,24 @@ func BenchmarkCeremonyPlugin(b *testing.B) {
 	benchmarkCeremony(b, throughPlugin(b))
 }
 
+// BenchmarkCallPlugin is one bare call, Capabilities, through the plugin
+// binary in a subprocess: what the plugin boundary costs a call, without
+// Redis or SQLite. A ceremony makes two calls.
+func BenchmarkCallPlugin(b *testing.B) {
+	host := throughPlugin(b)
+	ctx := b.Context()
+	lat := make(latencies, 0, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := host.Capabilities(ctx); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	lat.report(b)
+}
+
 // BenchmarkCeremonyInProcessParallel is BenchmarkCeremonyInProcess under
 // 16 × GOMAXPROCS concurrent ceremonies.
 func BenchmarkCeremonyInProcessParallel(b *testing.B) {
