@@ -26,7 +26,7 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 	if err != nil {
 		return err
 	}
-	_, err = t.q.ExecContext(ctx,
+	_, err = t.exec(ctx,
 		`INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.UserExternalID, c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		c.SignCount, c.BackupEligible, c.BackupState, transports, string(c.Status), c.StatusReason,
@@ -39,7 +39,7 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 
 // GetCredential returns the credential with id; see authenticator.Tx.
 func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Credential, error) {
-	row := t.q.QueryRowContext(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = ?`, id)
+	row := t.queryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = ?`, id)
 	c, err := scanCredential(row)
 	if err != nil {
 		return authenticator.Credential{}, dbError("get credential", err)
@@ -50,7 +50,7 @@ func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Creden
 // ListCredentials returns the user's credentials, oldest first, in the order
 // they were stored when created at the same instant; see authenticator.Tx.
 func (t txn) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
-	rows, err := t.q.QueryContext(ctx,
+	rows, err := t.query(ctx,
 		`SELECT `+credentialColumns+` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
 		externalID)
 	if err != nil {
@@ -83,7 +83,7 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	if err != nil {
 		return authenticator.Credential{}, err
 	}
-	_, err = t.q.ExecContext(ctx,
+	_, err = t.exec(ctx,
 		`UPDATE credentials SET public_key = ?, attestation_type = ?, attestation_format = ?, aaguid = ?,
 			sign_count = ?, backup_eligible = ?, backup_state = ?, transports = ?, status = ?,
 			status_reason = ?, created_at = ?, last_used_at = ?

@@ -25,10 +25,22 @@
 //
 // Every write, including the updaters, runs in its own immediate transaction
 // unless it is part of [Store.Atomic]. Reads run outside transactions and, in
-// WAL mode, never wait for writers. An in-memory database is private to its
-// connection, so a Store on one keeps a single connection: there, as with any
-// SQLite write lock, the function given to Atomic must use the Tx it is
-// given and never the Store itself.
+// WAL mode, never wait for writers. The function given to Atomic must use
+// the Tx it is given and never the Store itself (see [Store.Atomic]).
+//
+// Connections: a Store on a file keeps two pools open for its lifetime. The
+// write pool has one connection, and writes queue for it in Go, in arrival
+// order, rather than in SQLite's busy handler, whose sleeps of up to 100 ms
+// made the slowest concurrent sign-ins wait far longer than the writes
+// took; the busy timeout still bounds both waits, and still covers writers
+// in other processes. The read pool has a few connections (4 to 8, by
+// GOMAXPROCS), all kept idle rather than closed, and is query-only. Every
+// statement is prepared once per connection and reused (database/sql's
+// Stmt; the driver has no statement cache of its own). An in-memory
+// database is private to its connection, so a Store on one has a single
+// connection that reads and writes share; a shared-cache URI would let two
+// pools see one in-memory database, but with table-level locks instead of
+// WAL, which would make the in-memory store behave unlike the file one.
 //
 // The store passes authenticator/storetest.
 package sqlite

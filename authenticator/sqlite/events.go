@@ -22,7 +22,7 @@ func (t txn) AppendEvent(ctx context.Context, e authenticator.Event) (authentica
 	if err != nil {
 		return authenticator.Event{}, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode event detail: %w", err)
 	}
-	res, err := t.q.ExecContext(ctx,
+	res, err := t.exec(ctx,
 		`INSERT INTO events (type, user_external_id, credential_id, actor, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		string(e.Type), e.UserExternalID, e.CredentialID, e.Actor, string(b), micros(e.At))
 	if err != nil {
@@ -44,7 +44,7 @@ func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]au
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.q.QueryContext(ctx,
+	rows, err := t.query(ctx,
 		`SELECT `+eventColumns+` FROM events WHERE user_external_id = ? ORDER BY id DESC LIMIT ?`,
 		externalID, n)
 	if err != nil {

@@ -1,10 +1,18 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
 func TestOpenSetsPragmas(t *testing.T) {
@@ -25,15 +33,44 @@ func TestOpenSetsPragmas(t *testing.T) {
 		"synchronous":  "1", // NORMAL
 		"busy_timeout": "5000",
 	}
-	for pragma, w := range want {
-		var got string
-		if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
-			t.Errorf("PRAGMA %s: got error %v, want nil", pragma, err)
-			continue
+	for pool, db := range map[string]*sql.DB{"write": s.write, "read": s.read} {
+		wantPool := maps.Clone(want)
+		wantPool["query_only"] = map[string]string{"write": "0", "read": "1"}[pool]
+		for pragma, w := range wantPool {
+			var got string
+			if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Errorf("%s pool: PRAGMA %s: got error %v, want nil", pool, pragma, err)
+				continue
+			}
+			if got != w {
+				t.Errorf("%s pool: PRAGMA %s: got %q, want %q", pool, pragma, got, w)
+			}
 		}
-		if got != w {
-			t.Errorf("PRAGMA %s: got %q, want %q", pragma, got, w)
+	}
+}
+
+func TestOpenFilePools(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatalf("Open: got error %v, want nil", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: got error %v, want nil", err)
 		}
+	})
+	if s.read == s.write {
+		t.Fatalf("Open(file): read and write are the same pool, want two")
+	}
+	if got := s.write.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("write pool: got MaxOpenConnections %d, want 1", got)
+	}
+	if got, want := s.read.Stats().MaxOpenConnections, readConns(); got != want {
+		t.Errorf("read pool: got MaxOpenConnections %d, want %d", got, want)
+	}
+	if n := readConns(); n < 4 || n > 8 {
+		t.Errorf("readConns: got %d, want 4..8", n)
 	}
 }
 
@@ -44,12 +81,145 @@ func TestOpenInMemoryUsesOneConnection(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open(%q): got error %v, want nil", dsn, err)
 		}
-		if got := s.db.Stats().MaxOpenConnections; got != 1 {
+		if s.read != s.write || s.rstmts != s.wstmts {
+			t.Errorf("Open(%q): got separate read and write pools, want one", dsn)
+		}
+		if got := s.write.Stats().MaxOpenConnections; got != 1 {
 			t.Errorf("Open(%q): got MaxOpenConnections %d, want 1", dsn, got)
 		}
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: got error %v, want nil", err)
 		}
+	}
+}
+
+// openMigrated opens and migrates a store on a file in a fresh temporary
+// directory, closed when the test ends.
+func openMigrated(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenAndMigrate(t.Context(), filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatalf("OpenAndMigrate: got error %v, want nil", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: got error %v, want nil", err)
+		}
+	})
+	return s
+}
+
+func TestReadPoolRefusesWrites(t *testing.T) {
+	t.Parallel()
+	s := openMigrated(t)
+	_, err := s.read.ExecContext(t.Context(), `INSERT INTO users (external_id, handle, status) VALUES ('a', x'01', 'active')`)
+	if err == nil {
+		t.Errorf("INSERT on the read pool: got error nil, want an error (query_only)")
+	}
+}
+
+// TestConnectionsAndStatementsAreReused checks the three costs the pools and
+// the statement caches exist to remove: no connection is closed and reopened
+// under concurrent load, and the sign-in path's statements are prepared once
+// per connection, in and out of transactions.
+func TestConnectionsAndStatementsAreReused(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := openMigrated(t)
+	u := authenticator.User{ExternalID: "alice", Handle: []byte{1}, Status: authenticator.UserEnrolled}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatalf("CreateUser: got error %v, want nil", err)
+	}
+	if err := s.CreateCredential(ctx, authenticator.Credential{ID: []byte{2}, UserExternalID: "alice",
+		Status: authenticator.CredentialActive}); err != nil {
+		t.Fatalf("CreateCredential: got error %v, want nil", err)
+	}
+
+	const workers, rounds = 32, 20
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range rounds {
+				if _, err := s.GetUserByHandle(ctx, []byte{1}); err != nil {
+					t.Errorf("GetUserByHandle: got error %v, want nil", err)
+				}
+				if _, err := s.ListCredentials(ctx, "alice"); err != nil {
+					t.Errorf("ListCredentials: got error %v, want nil", err)
+				}
+				err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+					if _, err := tx.UpdateCredential(ctx, []byte{2}, func(c authenticator.Credential) (authenticator.Credential, error) {
+						c.SignCount++
+						return c, nil
+					}); err != nil {
+						return err
+					}
+					_, err := tx.AppendEvent(ctx, authenticator.Event{Type: authenticator.EventAuthenticationSuccess,
+						UserExternalID: "alice", Actor: "user"})
+					return err
+				})
+				if err != nil {
+					t.Errorf("Atomic: got error %v, want nil", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	c, err := s.GetCredential(ctx, []byte{2})
+	if err != nil || c.SignCount != workers*rounds {
+		t.Errorf("GetCredential: got sign count %d, error %v, want %d, nil", c.SignCount, err, workers*rounds)
+	}
+	for pool, db := range map[string]*sql.DB{"write": s.write, "read": s.read} {
+		st := db.Stats()
+		if st.MaxIdleClosed != 0 || st.MaxLifetimeClosed != 0 || st.MaxIdleTimeClosed != 0 {
+			t.Errorf("%s pool: connections closed under load: %+v, want none", pool, st)
+		}
+	}
+	wantWrite := []string{
+		`SELECT ` + credentialColumns + ` FROM credentials WHERE id = ?`,
+		`INSERT INTO events (type, user_external_id, credential_id, actor, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
+	}
+	for _, q := range wantWrite {
+		if s.wstmts.lookup(q) == nil {
+			t.Errorf("write statements: %q not prepared after %d transactions", q, workers*rounds)
+		}
+	}
+	wantRead := []string{
+		selectUserByHandle,
+		`SELECT ` + credentialColumns + ` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
+	}
+	for _, q := range wantRead {
+		if s.rstmts.lookup(q) == nil {
+			t.Errorf("read statements: %q not prepared after %d reads", q, workers*rounds)
+		}
+	}
+}
+
+func TestWriteWaitsInTurnThenUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := openMigrated(t)
+	s.writeWait = 50 * time.Millisecond
+	// fn misuses the store: a write through s waits for fn's own turn.
+	err := s.Atomic(ctx, func(authenticator.Tx) error {
+		err := s.CreateUser(ctx, authenticator.User{ExternalID: "alice", Handle: []byte{1}})
+		if !errors.Is(err, authenticator.ErrUnavailable) {
+			t.Errorf("CreateUser inside Atomic: got error %v, want errors.Is(err, %v)", err, authenticator.ErrUnavailable)
+		}
+		waitCtx, cancel := context.WithCancel(ctx)
+		cancel()
+		err = s.CreateUser(waitCtx, authenticator.User{ExternalID: "bob", Handle: []byte{2}})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("CreateUser with a canceled context while another writes: got error %v, want errors.Is(err, %v)", err, context.Canceled)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Atomic: got error %v, want nil", err)
+	}
+	// The turn is free again.
+	if err := s.CreateUser(ctx, authenticator.User{ExternalID: "carol", Handle: []byte{3}}); err != nil {
+		t.Errorf("CreateUser after Atomic: got error %v, want nil", err)
 	}
 }
 

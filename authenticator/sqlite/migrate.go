@@ -77,8 +77,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if migrationsErr != nil {
 		return fmt.Errorf("sqlite: migrate: %w", migrationsErr)
 	}
-	if _, err := s.db.ExecContext(ctx, createSchemaMigrations); err != nil {
-		return dbError("migrate: create schema_migrations", err)
+	// Through inTx, like every write, so that it takes its turn with the
+	// store's other writes.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
+			return dbError("migrate: create schema_migrations", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	current, err := s.SchemaVersion(ctx)
 	if err != nil {
@@ -121,7 +129,7 @@ func apply(ctx context.Context, tx *sql.Tx, m migration) error {
 // a database that was never migrated.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var exists bool
-	err := s.db.QueryRowContext(ctx,
+	err := s.read.QueryRowContext(ctx,
 		`SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')`).
 		Scan(&exists)
 	if err != nil {
@@ -131,7 +139,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var version int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
 		return 0, dbError("schema version", err)
 	}
 	return version, nil

@@ -9,18 +9,75 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
-// queryer is what txn needs from a *sql.DB or a *sql.Tx.
-type queryer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// txn implements authenticator.Tx with the statements of c: in tx when tx
+// is set, else directly on c's pool (reads outside a transaction). Its
+// updaters read, call the closure and write in separate statements, so they
+// need tx.
+type txn struct {
+	c  *stmtCache
+	tx *sql.Tx
 }
 
-// txn implements authenticator.Tx on q. Its updaters read, call the closure
-// and write in separate statements, so q must be a transaction for them.
-type txn struct {
-	q queryer
+// stmt returns the prepared statement to run query with, or nil if query
+// must run unprepared. Outside a transaction it prepares query if need be.
+// In one it only uses statements prepared already: preparing needs a
+// connection of the pool, and the transaction holds the write pool's only
+// one, so it notes the query for the store to prepare once the transaction
+// is over (stmtCache.prepareWanted).
+func (t txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if t.tx == nil {
+		return t.c.get(ctx, query)
+	}
+	if st := t.c.lookup(query); st != nil {
+		// Reuses the statement already prepared on the transaction's
+		// connection; it is released when the transaction ends.
+		return t.tx.StmtContext(ctx, st), nil
+	}
+	t.c.want(query)
+	return nil, nil
 }
+
+// exec runs a statement that returns no rows.
+func (t txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return t.tx.ExecContext(ctx, query, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// query runs a statement that returns rows.
+func (t txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return t.tx.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs a statement that returns at most one row. As with
+// *sql.Row, an error shows when the row is scanned.
+func (t txn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	st, err := t.stmt(ctx, query)
+	switch {
+	case err != nil:
+		return errRow{err}
+	case st == nil:
+		return t.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row whose query failed before it ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {

@@ -11,6 +11,14 @@ import (
 
 const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at`
 
+// The lookups of getUser, one constant each so that the statement cache sees
+// the same query text every time without building it.
+const (
+	selectUserByExternalID = `SELECT ` + userColumns + ` FROM users WHERE external_id = ?`
+	selectUserByHandle     = `SELECT ` + userColumns + ` FROM users WHERE handle = ?`
+	selectUserByUsername   = `SELECT ` + userColumns + ` FROM users WHERE username = ?`
+)
+
 // CreateUser stores a new user; see authenticator.Tx.
 func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 	switch {
@@ -19,7 +27,7 @@ func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 	case len(u.Handle) == 0:
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user %q: empty Handle", u.ExternalID)
 	}
-	_, err := t.q.ExecContext(ctx,
+	_, err := t.exec(ctx,
 		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.ExternalID, u.Handle, username(u.Username), u.DisplayName, string(u.Status),
 		micros(u.CreatedAt), micros(u.UpdatedAt))
@@ -31,24 +39,25 @@ func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 
 // GetUser returns the user with externalID; see authenticator.Tx.
 func (t txn) GetUser(ctx context.Context, externalID string) (authenticator.User, error) {
-	return t.getUser(ctx, "external_id", externalID)
+	return t.getUser(ctx, "external_id", selectUserByExternalID, externalID)
 }
 
 // GetUserByHandle returns the user with the WebAuthn user handle; see
 // authenticator.Tx.
 func (t txn) GetUserByHandle(ctx context.Context, handle []byte) (authenticator.User, error) {
-	return t.getUser(ctx, "handle", handle)
+	return t.getUser(ctx, "handle", selectUserByHandle, handle)
 }
 
 // GetUserByUsername returns the user with username; see authenticator.Tx.
 // The empty username is stored as NULL, so "" matches no one.
 func (t txn) GetUserByUsername(ctx context.Context, username string) (authenticator.User, error) {
-	return t.getUser(ctx, "username", username)
+	return t.getUser(ctx, "username", selectUserByUsername, username)
 }
 
-// getUser returns the user whose column equals value.
-func (t txn) getUser(ctx context.Context, column string, value any) (authenticator.User, error) {
-	row := t.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, value)
+// getUser returns the user query, one of the selectUserBy constants, finds
+// by column.
+func (t txn) getUser(ctx context.Context, column, query string, value any) (authenticator.User, error) {
+	row := t.queryRow(ctx, query, value)
 	u, err := scanUser(row)
 	if err != nil {
 		return authenticator.User{}, dbError("get user by "+column, err)
@@ -72,7 +81,7 @@ func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenti
 		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
 			"sqlite: update user %q: ExternalID and Handle cannot change", externalID)
 	}
-	_, err = t.q.ExecContext(ctx,
+	_, err = t.exec(ctx,
 		`UPDATE users SET username = ?, display_name = ?, status = ?, created_at = ?, updated_at = ?
 		 WHERE external_id = ?`,
 		username(u.Username), u.DisplayName, string(u.Status), micros(u.CreatedAt), micros(u.UpdatedAt),
@@ -92,7 +101,7 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.q.QueryContext(ctx,
+	rows, err := t.query(ctx,
 		`SELECT `+userColumns+` FROM users WHERE external_id > ? ORDER BY external_id LIMIT ?`,
 		q.After, limit)
 	if err != nil {
