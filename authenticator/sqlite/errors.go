@@ -28,11 +28,17 @@ func dbError(op string, err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			code = authenticator.CodeNotFound
 		default:
-			// Extended result codes keep the primary code in the low byte.
-			if se.Code()&0xff == sqlite3.SQLITE_BUSY {
+			if isBusy(err) {
 				code = authenticator.CodeUnavailable
 			}
 		}
 	}
 	return authenticator.Errorf(code, "sqlite: %s: %w", op, err)
+}
+
+// isBusy reports whether err is SQLITE_BUSY (a lock another connection
+// holds). Extended result codes keep the primary code in the low byte.
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }

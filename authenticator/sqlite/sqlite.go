@@ -127,10 +127,31 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 	// and its prepared statements.
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingUntilFree(ctx, db); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open: %w", err), db.Close())
 	}
 	return db, nil
+}
+
+// pingUntilFree makes the first connection, retrying while the database is
+// busy. Putting a new database into WAL mode needs an exclusive lock, and
+// when several processes do it at once SQLite may answer SQLITE_BUSY at
+// once, without its busy handler, to avoid a deadlock; so a store opened
+// next to another one (a migrate command, a second process) waits here, up
+// to the busy timeout, instead of failing.
+func pingUntilFree(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
 }
 
 // OpenAndMigrate opens the database like [Open] and brings its schema to
