@@ -115,10 +115,10 @@ type Provider interface {
 
 // Errors every adapter returns (wrapped, with detail) so callers can decide.
 var (
-	ErrInvalid      = errors.New("idvbridge: invalid request")          // ours: fix the request
-	ErrNotFound     = errors.New("idvbridge: not found")                // unknown run or reference
+	ErrInvalid      = errors.New("idvbridge: invalid request")           // ours: fix the request
+	ErrNotFound     = errors.New("idvbridge: not found")                 // unknown run or reference
 	ErrBadSignature = errors.New("idvbridge: webhook signature invalid") // drop the notification
-	ErrUnavailable  = errors.New("idvbridge: provider unavailable")     // retryable: timeouts, 429, 5xx
+	ErrUnavailable  = errors.New("idvbridge: provider unavailable")      // retryable: timeouts, 429, 5xx
 	ErrRejected     = errors.New("idvbridge: provider rejected the request")
 )
 
