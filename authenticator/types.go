@@ -85,6 +85,55 @@ type Event struct {
 	At             time.Time
 }
 
+// ReferenceStatus is the state of a biometric reference.
+type ReferenceStatus string
+
+// Reference statuses. Only an active reference may be matched against.
+const (
+	ReferenceActive  ReferenceStatus = "active"
+	ReferenceRevoked ReferenceStatus = "revoked"
+)
+
+// BiometricReference is a user's enrolled reference at an
+// identity-verification provider. It holds no biometric data: only the
+// provider's opaque reference id, encrypted by the service before it
+// reaches the store (DESIGN.md §7.6), so the store sees ciphertext only.
+type BiometricReference struct {
+	ID             string // ours: random, stable
+	UserExternalID string
+	Provider       string // idvbridge.Provider.Name()
+	SealedRef      []byte // the provider's reference id, sealed (AEAD) by the service
+	Status         ReferenceStatus
+	CreatedAt      time.Time
+	RevokedAt      time.Time // zero while active
+}
+
+// CheckStatus is the state of an identity-verification check.
+type CheckStatus string
+
+// Check statuses; a check leaves pending exactly once.
+const (
+	CheckPending CheckStatus = "pending"
+	CheckPassed  CheckStatus = "passed"
+	CheckFailed  CheckStatus = "failed"
+)
+
+// IDVCheck records one identity-verification check and the ceremony it
+// belongs to, so an outcome is accepted only for the run, user and ceremony
+// it was started for (DESIGN.md §7.5).
+type IDVCheck struct {
+	Provider       string
+	RunID          string // the provider's run id; (Provider, RunID) is the key
+	UserExternalID string
+	Journey        string // idvbridge.Journey
+	CeremonyID     string
+	ReferenceID    string // the reference matched against (step-up, recovery), or established (enrollment, once passed)
+	Status         CheckStatus
+	Reason         string // why it did not pass (idvbridge.Reason)
+	CreatedAt      time.Time
+	CompletedAt    time.Time // zero while pending
+}
+
 // UserQuery pages through users in ExternalID order.
 type UserQuery struct {
 	After string // return users whose ExternalID sorts after this
@@ -125,6 +174,24 @@ type Tx interface {
 	ListCredentials(ctx context.Context, externalID string) ([]Credential, error)
 	// UpdateCredential applies fn like UpdateUser. ID and UserExternalID cannot change.
 	UpdateCredential(ctx context.Context, id []byte, fn func(Credential) (Credential, error)) (Credential, error)
+
+	// CreateReference stores a new reference; ErrConflict if the ID exists,
+	// ErrNotFound if its user does not.
+	CreateReference(ctx context.Context, r BiometricReference) error
+	// ListReferences returns the user's references, oldest first.
+	ListReferences(ctx context.Context, externalID string) ([]BiometricReference, error)
+	// UpdateReference applies fn like UpdateUser. ID, UserExternalID and
+	// Provider cannot change.
+	UpdateReference(ctx context.Context, id string, fn func(BiometricReference) (BiometricReference, error)) (BiometricReference, error)
+
+	// CreateCheck stores a new check; ErrConflict if (Provider, RunID)
+	// exists, ErrNotFound if its user does not.
+	CreateCheck(ctx context.Context, c IDVCheck) error
+	// GetCheck returns the check or ErrNotFound.
+	GetCheck(ctx context.Context, provider, runID string) (IDVCheck, error)
+	// UpdateCheck applies fn like UpdateUser. Provider, RunID,
+	// UserExternalID, Journey and CeremonyID cannot change.
+	UpdateCheck(ctx context.Context, provider, runID string, fn func(IDVCheck) (IDVCheck, error)) (IDVCheck, error)
 
 	// AppendEvent stores e and returns it with its ID set.
 	AppendEvent(ctx context.Context, e Event) (Event, error)

@@ -20,8 +20,10 @@
 // Storage format: times are INTEGER Unix microseconds in UTC (NULL for the
 // zero time), so they round-trip exactly once normalised; an empty username
 // is NULL, so it is never unique-checked; transports and event details are
-// JSON. ListUsers orders by external_id with SQLite's BINARY collation, which
-// is Go's byte-wise string order.
+// JSON; a biometric reference's sealed reference is a BLOB the store never
+// interprets (NULL when nil), and a check's key is (provider, run_id).
+// ListUsers orders by external_id with SQLite's BINARY collation, which is
+// Go's byte-wise string order.
 //
 // Every write, including the updaters, runs in its own immediate transaction
 // unless it is part of [Store.Atomic]. Reads run outside transactions and, in

@@ -269,7 +269,72 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 	if migrationsErr != nil {
 		t.Fatalf("embedded migrations: got error %v, want nil", migrationsErr)
 	}
-	if len(migrations) == 0 || migrations[0].name != "0001_init.sql" {
-		t.Errorf("embedded migrations: got %d, want 0001_init.sql first", len(migrations))
+	var names []string
+	for _, m := range migrations {
+		names = append(names, m.name)
+	}
+	if want := []string{"0001_init.sql", "0002_idv.sql"}; !slices.Equal(names, want) {
+		t.Errorf("embedded migrations: got %q, want %q", names, want)
+	}
+}
+
+// TestMigrateFromVersion1 checks the upgrade a released database takes:
+// one at version 1 with data in it reaches version 2 with its data intact,
+// and the new tables work and refer to its users.
+func TestMigrateFromVersion1(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatalf("Open: got error %v, want nil", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: got error %v, want nil", err)
+		}
+	})
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
+			return err
+		}
+		return apply(ctx, tx, migrations[0])
+	})
+	if err != nil {
+		t.Fatalf("apply %s: got error %v, want nil", migrations[0].name, err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("SchemaVersion before Migrate: got %d, %v, want 1, nil", v, err)
+	}
+	alice := authenticator.User{ExternalID: "alice", Handle: []byte{1}, Status: authenticator.UserBiometricPending}
+	if err := s.CreateUser(ctx, alice); err != nil {
+		t.Fatalf("CreateUser at version 1: got error %v, want nil", err)
+	}
+
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: got error %v, want nil", err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Fatalf("SchemaVersion after Migrate: got %d, %v, want 2, nil", v, err)
+	}
+	if got, err := s.GetUser(ctx, "alice"); err != nil || got.Status != alice.Status {
+		t.Errorf("GetUser after Migrate: got %+v, %v, want alice, nil", got, err)
+	}
+	ref := authenticator.BiometricReference{ID: "r", UserExternalID: "alice", Provider: "sandbox",
+		SealedRef: []byte{0, 0xff}, Status: authenticator.ReferenceActive}
+	if err := s.CreateReference(ctx, ref); err != nil {
+		t.Errorf("CreateReference after Migrate: got error %v, want nil", err)
+	}
+	check := authenticator.IDVCheck{Provider: "sandbox", RunID: "run", UserExternalID: "alice", Status: authenticator.CheckPending}
+	if err := s.CreateCheck(ctx, check); err != nil {
+		t.Errorf("CreateCheck after Migrate: got error %v, want nil", err)
+	}
+	check.UserExternalID = "nobody"
+	check.RunID = "run-of-nobody"
+	if err := s.CreateCheck(ctx, check); !errors.Is(err, authenticator.ErrNotFound) {
+		t.Errorf("CreateCheck(unknown user) after Migrate: got error %v, want errors.Is(err, %v)", err, authenticator.ErrNotFound)
+	}
+	var violations int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_check`).Scan(&violations); err != nil || violations != 0 {
+		t.Errorf("foreign key check after Migrate: got %d violations, error %v, want 0, nil", violations, err)
 	}
 }

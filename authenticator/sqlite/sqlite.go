@@ -324,6 +324,52 @@ func (s *Store) UpdateCredential(ctx context.Context, id []byte, fn func(authent
 	return c, err
 }
 
+// CreateReference stores a new biometric reference; see authenticator.Tx.
+func (s *Store) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
+	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateReference(ctx, r) })
+}
+
+// ListReferences returns the user's references, oldest first; see
+// authenticator.Tx.
+func (s *Store) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
+	return s.reader().ListReferences(ctx, externalID)
+}
+
+// UpdateReference applies fn to the stored reference in a transaction of
+// its own; see authenticator.Tx.
+func (s *Store) UpdateReference(ctx context.Context, id string, fn func(authenticator.BiometricReference) (authenticator.BiometricReference, error)) (authenticator.BiometricReference, error) {
+	var r authenticator.BiometricReference
+	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+		var err error
+		r, err = tx.UpdateReference(ctx, id, fn)
+		return err
+	})
+	return r, err
+}
+
+// CreateCheck stores a new identity-verification check; see
+// authenticator.Tx.
+func (s *Store) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
+	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateCheck(ctx, c) })
+}
+
+// GetCheck returns the check provider ran as runID; see authenticator.Tx.
+func (s *Store) GetCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
+	return s.reader().GetCheck(ctx, provider, runID)
+}
+
+// UpdateCheck applies fn to the stored check in a transaction of its own;
+// see authenticator.Tx.
+func (s *Store) UpdateCheck(ctx context.Context, provider, runID string, fn func(authenticator.IDVCheck) (authenticator.IDVCheck, error)) (authenticator.IDVCheck, error) {
+	var c authenticator.IDVCheck
+	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+		var err error
+		c, err = tx.UpdateCheck(ctx, provider, runID, fn)
+		return err
+	})
+	return c, err
+}
+
 // AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
 func (s *Store) AppendEvent(ctx context.Context, e authenticator.Event) (authenticator.Event, error) {
 	var out authenticator.Event

@@ -72,9 +72,10 @@ func TestMigrate(t *testing.T) {
 	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
 		t.Fatalf("SchemaVersion before Migrate: got %d, %v, want 0, nil", v, err)
 	}
-	latest := sqlite.LatestSchemaVersion()
-	if latest < 1 {
-		t.Fatalf("LatestSchemaVersion: got %d, want >= 1", latest)
+	// 0001_init.sql and 0002_idv.sql.
+	const latest = 2
+	if got := sqlite.LatestSchemaVersion(); got != latest {
+		t.Fatalf("LatestSchemaVersion: got %d, want %d", got, latest)
 	}
 	for i := range 2 {
 		if err := s.Migrate(ctx); err != nil {
@@ -109,11 +110,26 @@ func TestMigrate(t *testing.T) {
 		t.Errorf("schema_migrations versions after two Migrate calls: got %v, want %v", versions, want)
 	}
 
-	for _, table := range []string{"users", "credentials", "events"} {
-		var n int
-		err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n)
-		if err != nil || n != 1 {
-			t.Errorf("table %s: got count %d, error %v, want 1, nil", table, n, err)
+	schema := map[string][]string{
+		"table": {"users", "credentials", "events", "biometric_references", "idv_checks"},
+		"index": {"credentials_by_user", "events_by_user", "biometric_references_by_user", "idv_checks_by_user"},
+	}
+	for typ, names := range schema {
+		for _, name := range names {
+			var n int
+			err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = ? AND name = ?`, typ, name).Scan(&n)
+			if err != nil || n != 1 {
+				t.Errorf("%s %s: got count %d, error %v, want 1, nil", typ, name, n, err)
+			}
+		}
+	}
+	// The new tables refer to their users.
+	for _, table := range []string{"biometric_references", "idv_checks"} {
+		var parent, from, to string
+		err := db.QueryRowContext(ctx, `SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)`, table).Scan(&parent, &from, &to)
+		if err != nil || parent != "users" || from != "user_external_id" || to != "external_id" {
+			t.Errorf("foreign key of %s: got %s -> %s(%s), error %v, want user_external_id -> users(external_id), nil",
+				table, from, parent, to, err)
 		}
 	}
 }

@@ -8,27 +8,39 @@
 //   - Times are stored in UTC, truncated to microseconds (the precision of a
 //     PostgreSQL timestamptz); a zero time round-trips as the zero time.
 //   - Nil and empty slices and maps are equivalent: a store may return either.
-//   - Keys are required: an empty User.ExternalID or User.Handle, or an empty
-//     Credential.ID or Credential.UserExternalID, is ErrInvalidArgument.
-//     User.Username is optional; an empty username is "none", never conflicts
-//     and is never found by GetUserByUsername.
+//   - Keys are required: an empty User.ExternalID or User.Handle, an empty
+//     Credential.ID or Credential.UserExternalID, an empty
+//     BiometricReference.ID or BiometricReference.UserExternalID, or an empty
+//     IDVCheck.Provider, IDVCheck.RunID or IDVCheck.UserExternalID is
+//     ErrInvalidArgument. User.Username is optional; an empty username is
+//     "none", never conflicts and is never found by GetUserByUsername.
+//   - A check's key is the pair (Provider, RunID): the same run id at two
+//     providers is two checks. IDVCheck.ReferenceID is opaque to the store
+//     and need not name a stored reference; BiometricReference.SealedRef is
+//     opaque bytes, kept byte for byte.
 //   - ListUsers orders by ExternalID byte-wise (Go string order, a "C"
 //     collation in SQL), so that After cursors behave the same everywhere.
 //   - ListUsers and ListEvents take a limit of 1..MaxPageSize; 0 means
 //     DefaultPageSize and anything else is ErrInvalidArgument. Listing the
-//     credentials or events of an unknown user returns nothing, not an error.
-//   - ListCredentials orders by CreatedAt, oldest first; ListEvents by ID,
-//     newest first, and event IDs only ever increase.
+//     credentials, references or events of an unknown user returns nothing,
+//     not an error.
+//   - ListCredentials and ListReferences order by CreatedAt, oldest first;
+//     ListEvents by ID, newest first, and event IDs only ever increase.
 //   - Updater closures see the current value; an error from a closure is
-//     returned as it is and nothing changes; an attempt to change a key is
-//     ErrInvalidArgument and nothing changes; a closure that mutates its
-//     argument in place cannot corrupt the store.
+//     returned as it is and nothing changes; an attempt to change a key or
+//     another field the interface calls immutable (a reference's Provider; a
+//     check's UserExternalID, Journey and CeremonyID) is ErrInvalidArgument
+//     and nothing changes; a closure that mutates its argument in place
+//     cannot corrupt the store.
 //   - A store keeps no reference to what it is given and hands out none to
 //     what it keeps: changing an input after a call, or a returned value,
 //     never changes what is stored.
 //   - Atomic lands all of fn's writes or none and returns fn's error as it
-//     is. Concurrent updaters never lose a write, and of concurrent creates of
-//     one key exactly one succeeds; the rest get ErrConflict.
+//     is. Concurrent updaters never lose a write: a closure is called only
+//     with the value the update will replace, so of concurrent updaters that
+//     complete a pending check exactly one closure sees it pending. Of
+//     concurrent creates of one key exactly one succeeds; the rest get
+//     ErrConflict.
 //   - Close may be called more than once.
 //
 // The suite uses nothing backend-specific: it talks to the store only through

@@ -27,6 +27,10 @@ func testNotFound(t *testing.T, s authenticator.Store) {
 	alice := newUser("alice")
 	createUser(t, s, alice)
 	createCredential(t, s, newCredential("one", "alice"))
+	ref := newReference("one", "alice")
+	createReference(t, s, ref)
+	check := newCheck("one", "alice")
+	createCheck(t, s, check)
 
 	userFn := func(u authenticator.User) (authenticator.User, error) {
 		t.Error("UpdateUser on an absent user: got a closure call, want none")
@@ -34,6 +38,14 @@ func testNotFound(t *testing.T, s authenticator.Store) {
 	}
 	credFn := func(c authenticator.Credential) (authenticator.Credential, error) {
 		t.Error("UpdateCredential on an absent credential: got a closure call, want none")
+		return c, nil
+	}
+	refFn := func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
+		t.Error("UpdateReference on an absent reference: got a closure call, want none")
+		return r, nil
+	}
+	checkFn := func(c authenticator.IDVCheck) (authenticator.IDVCheck, error) {
+		t.Error("UpdateCheck on an absent check: got a closure call, want none")
 		return c, nil
 	}
 	ops := map[string]func() error{
@@ -65,6 +77,30 @@ func testNotFound(t *testing.T, s authenticator.Store) {
 			_, err := s.UpdateCredential(ctx, []byte("no such credential"), credFn)
 			return err
 		},
+		"UpdateReference": func() error {
+			_, err := s.UpdateReference(ctx, "no such reference", refFn)
+			return err
+		},
+		"UpdateReference(user's ID)": func() error {
+			_, err := s.UpdateReference(ctx, alice.ExternalID, refFn)
+			return err
+		},
+		"GetCheck": func() error {
+			_, err := s.GetCheck(ctx, check.Provider, "no such run")
+			return err
+		},
+		"GetCheck(other provider)": func() error {
+			_, err := s.GetCheck(ctx, "no such provider", check.RunID)
+			return err
+		},
+		"UpdateCheck": func() error {
+			_, err := s.UpdateCheck(ctx, check.Provider, "no such run", checkFn)
+			return err
+		},
+		"UpdateCheck(other provider)": func() error {
+			_, err := s.UpdateCheck(ctx, "no such provider", check.RunID, checkFn)
+			return err
+		},
 	}
 	for name, op := range ops {
 		wantErr(t, name, op(), authenticator.ErrNotFound)
@@ -87,6 +123,12 @@ func testInputsNotAliased(t *testing.T, s authenticator.Store) {
 	c.PublicKey[0] ^= 0xff
 	c.Transports[0] = "changed"
 	checkCredential(t, s, wantC.ID, wantC)
+
+	r := newReference("one", "alice")
+	wantR := wantReference(newReference("one", "alice"))
+	createReference(t, s, r)
+	r.SealedRef[0] ^= 0xff
+	checkReferences(t, s, "alice", []authenticator.BiometricReference{wantR})
 
 	e := authenticator.Event{
 		Type: authenticator.EventUserInvited, UserExternalID: "alice", Actor: "system",
@@ -127,6 +169,18 @@ func testResultsNotAliased(t *testing.T, s authenticator.Store) {
 	mustOK(t, "ListCredentials", err)
 	list[0].AAGUID[0] ^= 0xff
 	checkCredential(t, s, c.ID, wantCredential(c))
+
+	r := newReference("one", "alice")
+	createReference(t, s, r)
+	refs, err := s.ListReferences(ctx, "alice")
+	mustOK(t, "ListReferences", err)
+	refs[0].SealedRef[0] ^= 0xff
+	updated, err := s.UpdateReference(ctx, r.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
+		return r, nil
+	})
+	mustOK(t, "UpdateReference", err)
+	updated.SealedRef[0] ^= 0xff
+	checkReferences(t, s, "alice", []authenticator.BiometricReference{wantReference(r)})
 }
 
 // testClosureMutationsDoNotLeak checks that a closure that scribbles on its
@@ -153,6 +207,15 @@ func testClosureMutationsDoNotLeak(t *testing.T, s authenticator.Store) {
 	})
 	wantErr(t, "UpdateCredential(scribbling closure)", err, errSentinel)
 	checkCredential(t, s, c.ID, wantCredential(c))
+
+	r := newReference("one", "alice")
+	createReference(t, s, r)
+	_, err = s.UpdateReference(ctx, r.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
+		r.SealedRef[0] ^= 0xff
+		return r, errSentinel
+	})
+	wantErr(t, "UpdateReference(scribbling closure)", err, errSentinel)
+	checkReferences(t, s, "alice", []authenticator.BiometricReference{wantReference(r)})
 }
 
 // testClose checks that Close succeeds, that a closed store refuses work

@@ -25,6 +25,8 @@ func Run(t *testing.T, newStore func(t *testing.T) authenticator.Store) {
 	}{
 		{"Users", userTests},
 		{"Credentials", credentialTests},
+		{"References", referenceTests},
+		{"Checks", checkTests},
 		{"Events", eventTests},
 		{"NotFound", notFoundTests},
 		{"Aliasing", aliasingTests},
@@ -122,6 +124,51 @@ func wantCredential(c authenticator.Credential) authenticator.Credential {
 	return c
 }
 
+// newReference returns a biometric reference of userID with every field set.
+// SealedRef holds bytes a text column would mangle.
+func newReference(id, userID string) authenticator.BiometricReference {
+	return authenticator.BiometricReference{
+		ID:             "ref-" + id,
+		UserExternalID: userID,
+		Provider:       "sandbox",
+		SealedRef:      []byte("sealed\x00\xff\xfe-" + id),
+		Status:         authenticator.ReferenceActive,
+		CreatedAt:      at(5),
+		RevokedAt:      at(6),
+	}
+}
+
+// wantReference is r as a store must return it.
+func wantReference(r authenticator.BiometricReference) authenticator.BiometricReference {
+	r.CreatedAt = norm(r.CreatedAt)
+	r.RevokedAt = norm(r.RevokedAt)
+	return r
+}
+
+// newCheck returns a check of userID with every field set. Its ReferenceID
+// names no stored reference: the store treats it as opaque.
+func newCheck(runID, userID string) authenticator.IDVCheck {
+	return authenticator.IDVCheck{
+		Provider:       "sandbox",
+		RunID:          "run-" + runID,
+		UserExternalID: userID,
+		Journey:        "step_up",
+		CeremonyID:     "ceremony-" + runID,
+		ReferenceID:    "ref-of-" + runID,
+		Status:         authenticator.CheckFailed,
+		Reason:         "face_mismatch ✗",
+		CreatedAt:      at(7),
+		CompletedAt:    at(8),
+	}
+}
+
+// wantCheck is c as a store must return it.
+func wantCheck(c authenticator.IDVCheck) authenticator.IDVCheck {
+	c.CreatedAt = norm(c.CreatedAt)
+	c.CompletedAt = norm(c.CompletedAt)
+	return c
+}
+
 // wantEvent is e as a store must return it, with the ID the store assigned.
 func wantEvent(e authenticator.Event, id int64) authenticator.Event {
 	e.ID = id
@@ -165,6 +212,18 @@ func createCredential(t *testing.T, s authenticator.Tx, c authenticator.Credenti
 	mustOK(t, fmt.Sprintf("CreateCredential(%q)", c.ID), s.CreateCredential(t.Context(), c))
 }
 
+// createReference stores r or fails the test now.
+func createReference(t *testing.T, s authenticator.Tx, r authenticator.BiometricReference) {
+	t.Helper()
+	mustOK(t, fmt.Sprintf("CreateReference(%q)", r.ID), s.CreateReference(t.Context(), r))
+}
+
+// createCheck stores c or fails the test now.
+func createCheck(t *testing.T, s authenticator.Tx, c authenticator.IDVCheck) {
+	t.Helper()
+	mustOK(t, fmt.Sprintf("CreateCheck(%q, %q)", c.Provider, c.RunID), s.CreateCheck(t.Context(), c))
+}
+
 // checkUser reports an error unless the stored user externalID equals want.
 func checkUser(t *testing.T, s authenticator.Tx, externalID string, want authenticator.User) {
 	t.Helper()
@@ -185,6 +244,30 @@ func checkCredential(t *testing.T, s authenticator.Tx, id []byte, want authentic
 		return
 	}
 	checkDiff(t, fmt.Sprintf("GetCredential(%q)", id), got, want)
+}
+
+// checkReferences reports an error unless the user's stored references,
+// oldest first, equal want.
+func checkReferences(t *testing.T, s authenticator.Tx, externalID string, want []authenticator.BiometricReference) {
+	t.Helper()
+	got, err := s.ListReferences(t.Context(), externalID)
+	if err != nil {
+		t.Errorf("ListReferences(%q): got error %v, want nil", externalID, err)
+		return
+	}
+	checkDiff(t, fmt.Sprintf("ListReferences(%q)", externalID), got, want)
+}
+
+// checkCheck reports an error unless the stored check (provider, runID)
+// equals want.
+func checkCheck(t *testing.T, s authenticator.Tx, provider, runID string, want authenticator.IDVCheck) {
+	t.Helper()
+	got, err := s.GetCheck(t.Context(), provider, runID)
+	if err != nil {
+		t.Errorf("GetCheck(%q, %q): got error %v, want nil", provider, runID, err)
+		return
+	}
+	checkDiff(t, fmt.Sprintf("GetCheck(%q, %q)", provider, runID), got, want)
 }
 
 // externalIDs returns the ExternalIDs of users, in order.

@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const checkColumns = `provider, run_id, user_external_id, journey, ceremony_id, reference_id, status, reason,
+	created_at, completed_at`
+
+// CreateCheck stores a new identity-verification check; see
+// authenticator.Tx. The foreign key on user_external_id turns an unknown
+// user into ErrNotFound.
+func (t txn) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
+	switch {
+	case c.Provider == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty Provider")
+	case c.RunID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty RunID")
+	case c.UserExternalID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty UserExternalID")
+	}
+	_, err := t.exec(ctx,
+		`INSERT INTO idv_checks (`+checkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Provider, c.RunID, c.UserExternalID, c.Journey, c.CeremonyID, c.ReferenceID,
+		string(c.Status), c.Reason, micros(c.CreatedAt), micros(c.CompletedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create check of user %q", c.UserExternalID), err)
+	}
+	return nil
+}
+
+// GetCheck returns the check provider ran as runID; see authenticator.Tx.
+func (t txn) GetCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
+	row := t.queryRow(ctx, `SELECT `+checkColumns+` FROM idv_checks WHERE provider = ? AND run_id = ?`,
+		provider, runID)
+	c, err := scanCheck(row)
+	if err != nil {
+		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("get check of provider %q", provider), err)
+	}
+	return c, nil
+}
+
+// UpdateCheck applies fn to the stored check and saves the result; see
+// authenticator.Tx. t must be a transaction.
+func (t txn) UpdateCheck(ctx context.Context, provider, runID string, fn func(authenticator.IDVCheck) (authenticator.IDVCheck, error)) (authenticator.IDVCheck, error) {
+	old, err := t.GetCheck(ctx, provider, runID)
+	if err != nil {
+		return authenticator.IDVCheck{}, err
+	}
+	frozen := old // strings only: fn cannot change what frozen holds
+	c, err := fn(old)
+	if err != nil {
+		return authenticator.IDVCheck{}, err
+	}
+	if c.Provider != provider || c.RunID != runID || c.UserExternalID != frozen.UserExternalID ||
+		c.Journey != frozen.Journey || c.CeremonyID != frozen.CeremonyID {
+		return authenticator.IDVCheck{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"sqlite: update check of user %q: Provider, RunID, UserExternalID, Journey and CeremonyID cannot change",
+			frozen.UserExternalID)
+	}
+	_, err = t.exec(ctx,
+		`UPDATE idv_checks SET reference_id = ?, status = ?, reason = ?, created_at = ?, completed_at = ?
+		 WHERE provider = ? AND run_id = ?`,
+		c.ReferenceID, string(c.Status), c.Reason, micros(c.CreatedAt), micros(c.CompletedAt),
+		provider, runID)
+	if err != nil {
+		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("update check of user %q", frozen.UserExternalID), err)
+	}
+	c.CreatedAt = normTime(c.CreatedAt)
+	c.CompletedAt = normTime(c.CompletedAt)
+	return c, nil
+}
+
+// scanCheck reads a row of checkColumns.
+func scanCheck(row scanner) (authenticator.IDVCheck, error) {
+	var (
+		c                  authenticator.IDVCheck
+		created, completed sql.NullInt64
+	)
+	err := row.Scan(&c.Provider, &c.RunID, &c.UserExternalID, &c.Journey, &c.CeremonyID, &c.ReferenceID,
+		&c.Status, &c.Reason, &created, &completed)
+	if err != nil {
+		return authenticator.IDVCheck{}, err
+	}
+	c.CreatedAt = fromMicros(created)
+	c.CompletedAt = fromMicros(completed)
+	return c, nil
+}

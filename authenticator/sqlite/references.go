@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const referenceColumns = `id, user_external_id, provider, sealed_ref, status, created_at, revoked_at`
+
+// CreateReference stores a new biometric reference; see authenticator.Tx.
+// The foreign key on user_external_id turns an unknown user into
+// ErrNotFound.
+func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
+	switch {
+	case r.ID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create reference: empty ID")
+	case r.UserExternalID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create reference: empty UserExternalID")
+	}
+	_, err := t.exec(ctx,
+		`INSERT INTO biometric_references (`+referenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.UserExternalID, r.Provider, r.SealedRef, string(r.Status),
+		micros(r.CreatedAt), micros(r.RevokedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create reference of user %q", r.UserExternalID), err)
+	}
+	return nil
+}
+
+// getReference returns the reference with id or ErrNotFound.
+func (t txn) getReference(ctx context.Context, id string) (authenticator.BiometricReference, error) {
+	row := t.queryRow(ctx, `SELECT `+referenceColumns+` FROM biometric_references WHERE id = ?`, id)
+	r, err := scanReference(row)
+	if err != nil {
+		return authenticator.BiometricReference{}, dbError("get reference", err)
+	}
+	return r, nil
+}
+
+// ListReferences returns the user's references, oldest first, in the order
+// they were stored when created at the same instant; see authenticator.Tx.
+func (t txn) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
+	rows, err := t.query(ctx,
+		`SELECT `+referenceColumns+` FROM biometric_references WHERE user_external_id = ? ORDER BY created_at, rowid`,
+		externalID)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
+	}
+	refs, err := collect(rows, scanReference)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
+	}
+	return refs, nil
+}
+
+// UpdateReference applies fn to the stored reference and saves the result;
+// see authenticator.Tx. t must be a transaction.
+func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticator.BiometricReference) (authenticator.BiometricReference, error)) (authenticator.BiometricReference, error) {
+	old, err := t.getReference(ctx, id)
+	if err != nil {
+		return authenticator.BiometricReference{}, err
+	}
+	user, provider := old.UserExternalID, old.Provider
+	r, err := fn(old) // old.SealedRef is a fresh copy: fn may scribble on it
+	if err != nil {
+		return authenticator.BiometricReference{}, err
+	}
+	if r.ID != id || r.UserExternalID != user || r.Provider != provider {
+		return authenticator.BiometricReference{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"sqlite: update reference of user %q: ID, UserExternalID and Provider cannot change", user)
+	}
+	_, err = t.exec(ctx,
+		`UPDATE biometric_references SET sealed_ref = ?, status = ?, created_at = ?, revoked_at = ?
+		 WHERE id = ?`,
+		r.SealedRef, string(r.Status), micros(r.CreatedAt), micros(r.RevokedAt),
+		id)
+	if err != nil {
+		return authenticator.BiometricReference{}, dbError(fmt.Sprintf("update reference of user %q", user), err)
+	}
+	r.CreatedAt = normTime(r.CreatedAt)
+	r.RevokedAt = normTime(r.RevokedAt)
+	return r, nil
+}
+
+// scanReference reads a row of referenceColumns.
+func scanReference(row scanner) (authenticator.BiometricReference, error) {
+	var (
+		r                authenticator.BiometricReference
+		created, revoked sql.NullInt64
+	)
+	if err := row.Scan(&r.ID, &r.UserExternalID, &r.Provider, &r.SealedRef, &r.Status, &created, &revoked); err != nil {
+		return authenticator.BiometricReference{}, err
+	}
+	r.CreatedAt = fromMicros(created)
+	r.RevokedAt = fromMicros(revoked)
+	return r, nil
+}
