@@ -103,7 +103,7 @@ func (p *Provider) do(ctx context.Context, r request, out any) error {
 			p.log.WarnContext(ctx, "onfido: retrying",
 				"method", r.method, "route", r.route, "status", status, "attempt", attempt+1, "wait", wait)
 		}
-		if deadline, ok := ctx.Deadline(); ok && p.cfg.Now().Add(wait).After(deadline) {
+		if deadline, ok := ctx.Deadline(); ok && wait > time.Until(deadline) { // a context's deadline is wall-clock time
 			return fmt.Errorf("onfido: %s %s: %w: the next retry would pass the deadline", r.method, r.route, idvbridge.ErrUnavailable)
 		}
 		if err := p.cfg.Sleep(ctx, wait); err != nil {

@@ -130,15 +130,17 @@
 // # What the specification confirms and what is assumed
 //
 // Confirmed from onfido-openapi-spec (v3.6) and onfido-node: base URLs and
-// regions; Token security scheme; the applicant, workflow run, link and
-// biometric token schemas and their required fields; workflow run
+// regions; the Token security scheme in the Authorization header (its
+// value "Token token=<API token>" from Onfido's guides, the OpenAPI file
+// names only the header); the applicant, workflow run, link and biometric
+// token schemas and their required fields and limits; workflow run
 // statuses; the webhook event schema and event names; the error body; the
-// signature header, algorithm and published test vector. Assumed (not in
-// the specification): the exact Authorization value "Token token=…"
-// (Onfido's documentation, not the OpenAPI file, gives it); that tags are
-// echoed in webhook resources as the schema lists; that the
-// enrollment/authentication workflows store and match biometric tokens by
-// customer_user_id as the biometric token endpoints imply; error type
-// names other than validation_error; rate limits and Retry-After; the
-// fate of runs whose link expired.
+// signature header, algorithm and published test vector; that biometric
+// tokens appear under a run's customer_user_id some time after the run
+// (onfido-node polls for them). Assumed, not documented: that the step-up
+// and recovery workflows match against the customer user id's tokens
+// (the Studio workflow's configuration decides); that tags are echoed in
+// webhook resources as the schema lists them; error type names other than
+// validation_error; whether unknown body fields are refused; rate limits
+// and Retry-After; what happens to a run whose link expired.
 package onfido
