@@ -44,6 +44,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{module + "/acr/...", []string{module + "/", "testing"}},
 		{module + "/authenticator/...", []string{module + "/plugin", module + "/integration", module + "/adminui", module + "/internal", module + "/cmd", module + "/examples"}},
 		{module + "/plugin/...", []string{module + "/integration", module + "/adminui", module + "/cmd", module + "/internal/app"}},
+		{module + "/idvbridge/...", []string{module + "/acr", module + "/authenticator", module + "/plugin", module + "/integration", module + "/adminui", module + "/internal", module + "/cmd"}},
 		{module + "/integration/hydra", []string{module + "/authenticator/sqlite", module + "/authenticator/redis", module + "/authenticator/memory"}},
 	}
 	for _, tc := range tests {
