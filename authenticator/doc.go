@@ -7,9 +7,15 @@
 //	enroll.go        CreateEnrollment → BeginRegistration → FinishRegistration
 //	authenticate.go  DecideLogin → BeginAuthentication → FinishAuthentication
 //	admin.go         ListUsers, GetUser, RevokeCredential
+//	idv.go           StartIdentityCheck → ApplyIDVWebhook | RefreshIdentityCheck,
+//	                 IdentityCheckStatus (enrollment, step-up and recovery checks
+//	                 at Config.IDV; not yet wired into the login flow)
+//	seal.go          AES-256-GCM sealing of provider references (Config.ReferenceKey),
+//	                 bound to the reference's ID and user (DESIGN.md §7.6)
 //
 // State lives in two places. The durable Store (SQLite by default,
-// subpackage sqlite) keeps users, credentials and events. The EphemeralStore
+// subpackage sqlite) keeps users, credentials, biometric references, IDV checks
+// and events. The EphemeralStore
 // (subpackages redis and memory) keeps everything with a time to live:
 //
 //	ceremony:reg:<id>   registration ceremony (go-webauthn SessionData, user)   ChallengeTTL

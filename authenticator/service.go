@@ -2,6 +2,7 @@ package authenticator
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 )
 
 // Bounds and defaults of the time-to-live settings.
@@ -67,8 +69,19 @@ type Config struct {
 	EnrollmentTTL time.Duration // enrollment link lifetime; 0 = DefaultEnrollmentTTL
 	SessionTTL    time.Duration // how long a login's level is remembered; 0 = DefaultSessionTTL
 	// BiometricAvailable is true when an identity-verification provider is
-	// configured, which levels requiring a biometric match need.
+	// configured, which levels requiring a biometric match need. New sets it
+	// when IDV is set; setting it without IDV only advertises the levels
+	// (kept for hosts that wire the provider elsewhere).
 	BiometricAvailable bool
+	// IDV is the identity-verification provider for the enrollment, step-up
+	// and recovery checks; nil means none (starting, refreshing or applying
+	// a check then fails with CodeUnmetRequirements). Setting it sets
+	// BiometricAvailable.
+	IDV idvbridge.Provider
+	// ReferenceKey is the AES-256-GCM key (ReferenceKeySize bytes) that seals
+	// the provider's reference ids at rest (DESIGN.md §7.6). Required when
+	// IDV is set.
+	ReferenceKey []byte
 }
 
 // Option customises a Service beyond its Config.
@@ -98,6 +111,8 @@ type Service struct {
 	rand   io.Reader
 	allow  []uuid.UUID
 	deny   []uuid.UUID
+	// sealer seals provider reference ids; nil without a ReferenceKey.
+	sealer cipher.AEAD
 	// fakeKey derives stand-in credential ids for unknown usernames.
 	fakeKey []byte
 }
@@ -166,6 +181,17 @@ func New(cfg Config, store Store, eph EphemeralStore, opts ...Option) (*Service,
 	if cfg.Ladder == nil {
 		cfg.Ladder = acr.DefaultLadder()
 	}
+	cfg.ReferenceKey = slices.Clone(cfg.ReferenceKey)
+	var sealer cipher.AEAD
+	if cfg.IDV != nil || len(cfg.ReferenceKey) > 0 {
+		var err error
+		if sealer, err = newSealer(cfg.ReferenceKey); err != nil {
+			bad("reference_key", "%v (required with an IDV provider)", err)
+		}
+	}
+	if cfg.IDV != nil {
+		cfg.BiometricAvailable = true
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -192,6 +218,7 @@ func New(cfg Config, store Store, eph EphemeralStore, opts ...Option) (*Service,
 	s := &Service{
 		cfg: cfg, wa: wa, ladder: cfg.Ladder, store: store, eph: eph,
 		log: slog.New(slog.DiscardHandler), now: time.Now, rand: rand.Reader, allow: allow, deny: deny,
+		sealer: sealer,
 	}
 	for _, o := range opts {
 		o(s)

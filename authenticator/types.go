@@ -72,6 +72,11 @@ const (
 	EventCredentialRevoked     EventType = "credential.revoked"
 	EventCredentialFlagged     EventType = "credential.flagged"
 	EventAuthenticationSuccess EventType = "authentication.succeeded"
+	EventIDVCheckStarted       EventType = "idv_check.started"
+	EventIDVCheckPassed        EventType = "idv_check.passed"
+	EventIDVCheckFailed        EventType = "idv_check.failed"
+	EventReferenceCreated      EventType = "reference.created"
+	EventUserEnrolled          EventType = "user.enrolled"
 )
 
 // Event is one entry of a user's lifecycle history.
