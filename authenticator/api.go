@@ -80,12 +80,16 @@ type LoginRequest struct {
 
 // LoginDecision is the verdict on a login request before any ceremony.
 type LoginDecision struct {
-	Action      acr.Action
-	Subject     string      // ActionAccept
-	Outcome     acr.Outcome // ActionAccept
-	Target      string      // ActionAuthenticate: the acr the ceremony aims for
-	Error       string      // ActionReject: OAuth error code
-	Description string      // ActionReject
+	Action  acr.Action
+	Subject string      // ActionAccept
+	Outcome acr.Outcome // ActionAccept
+	// AuthTime is when the accepted session's user really signed in
+	// (ActionAccept): the recorded sign-in's time, not the time of this
+	// decision. Hosts pass it on as auth_time, e.g. into access tokens.
+	AuthTime    time.Time
+	Target      string // ActionAuthenticate: the acr the ceremony aims for
+	Error       string // ActionReject: OAuth error code
+	Description string // ActionReject
 }
 
 // BeginAuthenticationRequest opens an authentication ceremony for a login.

@@ -46,35 +46,39 @@ func sessionKey(id string) string { return "session:" + id }
 // existing session at the level it really achieved, make the user sign in
 // again, refuse, or run a ceremony (acr.Decide).
 func (s *Service) DecideLogin(ctx context.Context, req LoginRequest) (LoginDecision, error) {
-	d, err := s.decide(ctx, req)
+	d, rec, err := s.decide(ctx, req)
 	if err != nil {
 		return LoginDecision{}, err
 	}
 	out := LoginDecision{Action: d.Action, Error: d.Error, Description: d.Description, Target: d.Target.ACR}
-	if d.Action == acr.ActionAccept {
-		out.Subject, out.Outcome = req.Subject, d.Outcome
+	if d.Action == acr.ActionAccept && rec != nil {
+		// Accept is only ever decided from a recorded session (a skipped
+		// login); its auth_time is that sign-in's, never now.
+		out.Subject, out.Outcome, out.AuthTime = req.Subject, d.Outcome, rec.AuthTime
 	}
 	return out, nil
 }
 
-func (s *Service) decide(ctx context.Context, req LoginRequest) (acr.Decision, error) {
+// decide evaluates a login request; for a skipped login it also returns
+// the recorded session the decision was based on (nil if none).
+func (s *Service) decide(ctx context.Context, req LoginRequest) (acr.Decision, *acr.Session, error) {
 	switch {
 	case req.Challenge == "" || len(req.Challenge) > maxChallengeLen:
-		return acr.Decision{}, UserError(CodeInvalidArgument, "login_challenge is missing or malformed", nil)
+		return acr.Decision{}, nil, UserError(CodeInvalidArgument, "login_challenge is missing or malformed", nil)
 	case len(req.SessionID) > maxSessionIDLen || len(req.ClientID) > maxClientIDLen || len(req.Subject) > MaxExternalUserIDLen:
-		return acr.Decision{}, UserError(CodeInvalidArgument, "the login request is malformed", nil)
+		return acr.Decision{}, nil, UserError(CodeInvalidArgument, "the login request is malformed", nil)
 	}
 	r, err := acr.ParseRequest(req.ACRValues, req.RequestURL)
 	if err != nil {
-		return acr.Decision{Action: acr.ActionReject, Error: acr.ErrorInvalidRequest, Description: err.Error()}, nil
+		return acr.Decision{Action: acr.ActionReject, Error: acr.ErrorInvalidRequest, Description: err.Error()}, nil, nil
 	}
 	lg := acr.Login{Request: r, Skip: req.Skip, Subject: req.Subject, Reachable: s.reachable}
 	if req.Skip {
 		if lg.Recorded, err = s.recordedSession(ctx, req); err != nil {
-			return acr.Decision{}, err
+			return acr.Decision{}, nil, err
 		}
 	}
-	return s.ladder.Decide(lg, s.now()), nil
+	return s.ladder.Decide(lg, s.now()), lg.Recorded, nil
 }
 
 // recordedSession returns what the session achieved, or nil when nothing is
@@ -115,7 +119,7 @@ func (s *Service) recordedSession(ctx context.Context, req LoginRequest) (*acr.S
 // credential id), so the response does not reveal who has an account
 // (WebAuthn §14.6.2).
 func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticationRequest) (Ceremony, error) {
-	d, err := s.decide(ctx, req.Login)
+	d, _, err := s.decide(ctx, req.Login)
 	if err != nil {
 		return Ceremony{}, err
 	}

@@ -197,9 +197,12 @@ func TestSkippedLoginReportsRecordedLevel(t *testing.T) {
 	h := newHarness(t, func(c *authenticator.Config) { c.BiometricAvailable = true })
 	a, reg := h.enroll(t, "cust-1", softauthn.Options{})
 	lr := h.loginRequest()
-	if _, err := h.login(t, a, lr, ""); err != nil {
+	res, err := h.login(t, a, lr, "")
+	if err != nil {
 		t.Fatal(err)
 	}
+	signedIn := res.AuthTime
+	h.clock.Advance(time.Minute) // a skipped login keeps the sign-in's auth_time
 	skip := lr
 	skip.Challenge, skip.Skip, skip.Subject = "second", true, "cust-1"
 	d, err := h.svc.DecideLogin(t.Context(), skip)
@@ -208,6 +211,9 @@ func TestSkippedLoginReportsRecordedLevel(t *testing.T) {
 	}
 	if d.Action != acr.ActionAccept || d.Outcome.ACR != acr.RoutineACR || d.Subject != "cust-1" {
 		t.Errorf("skip at routine: got %+v, want accept with routine for cust-1", d)
+	}
+	if signedIn.IsZero() || !d.AuthTime.Equal(signedIn) {
+		t.Errorf("skip at routine: auth time %v, want the sign-in's %v", d.AuthTime, signedIn)
 	}
 	skip.ACRValues = []string{acr.StepUpACR}
 	if d, _ = h.svc.DecideLogin(t.Context(), skip); d.Action != acr.ActionReauthenticate {

@@ -168,7 +168,7 @@ func TestRoundTrip(t *testing.T) {
 				f.FinishRegistrationFunc = fn
 			},
 			plugin.Services.FinishRegistration),
-		"DecideLogin": roundTrip(login, authenticator.LoginDecision{Action: acr.ActionAccept, Subject: "u-1", Outcome: outcome},
+		"DecideLogin": roundTrip(login, authenticator.LoginDecision{Action: acr.ActionAccept, Subject: "u-1", Outcome: outcome, AuthTime: at},
 			func(f *fakeServices, fn func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)) {
 				f.DecideLoginFunc = fn
 			},

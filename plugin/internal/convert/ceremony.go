@@ -185,6 +185,7 @@ func ToProtoLoginDecision(d authenticator.LoginDecision) *pb.LoginDecision {
 		Target:      d.Target,
 		Error:       d.Error,
 		Description: d.Description,
+		AuthTime:    toTimestamp(d.AuthTime),
 	}
 }
 
@@ -200,6 +201,7 @@ func FromProtoLoginDecision(p *pb.LoginDecision) authenticator.LoginDecision {
 		Target:      p.Target,
 		Error:       p.Error,
 		Description: p.Description,
+		AuthTime:    fromTimestamp(p.AuthTime),
 	}
 }
 

@@ -151,7 +151,7 @@ func TestLoginDecision(t *testing.T) {
 	t.Parallel()
 	roundTrip(t, convert.ToProtoLoginDecision, convert.FromProtoLoginDecision, map[string]authenticator.LoginDecision{
 		"zero":         {},
-		"accept":       {Action: acr.ActionAccept, Subject: "u-1", Outcome: outcome},
+		"accept":       {Action: acr.ActionAccept, Subject: "u-1", Outcome: outcome, AuthTime: at},
 		"authenticate": {Action: acr.ActionAuthenticate, Target: acr.StepUpACR},
 		"reject":       {Action: acr.ActionReject, Error: acr.ErrorUnmetRequirements, Description: "cannot reach step-up"},
 		"unknown":      {Action: acr.Action("from-a-newer-plugin")},

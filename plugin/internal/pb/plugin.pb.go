@@ -956,13 +956,15 @@ func (x *Outcome) GetAmr() []string {
 
 // LoginDecision is authenticator.LoginDecision.
 type LoginDecision struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"` // acr.Action
-	Subject       string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
-	Outcome       *Outcome               `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
-	Target        string                 `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
-	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
-	Description   string                 `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Action      string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"` // acr.Action
+	Subject     string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
+	Outcome     *Outcome               `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Target      string                 `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
+	Error       string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	Description string                 `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
+	// When the accepted session's user signed in (accept); unset otherwise.
+	AuthTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=auth_time,json=authTime,proto3" json:"auth_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1037,6 +1039,13 @@ func (x *LoginDecision) GetDescription() string {
 		return x.Description
 	}
 	return ""
+}
+
+func (x *LoginDecision) GetAuthTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AuthTime
+	}
+	return nil
 }
 
 // BeginAuthenticationRequest is authenticator.BeginAuthenticationRequest.
@@ -1647,14 +1656,15 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"login_hint\x18\b \x01(\tR\tloginHint\"-\n" +
 	"\aOutcome\x12\x10\n" +
 	"\x03acr\x18\x01 \x01(\tR\x03acr\x12\x10\n" +
-	"\x03amr\x18\x02 \x03(\tR\x03amr\"\xc9\x01\n" +
+	"\x03amr\x18\x02 \x03(\tR\x03amr\"\x82\x02\n" +
 	"\rLoginDecision\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x12\x18\n" +
 	"\asubject\x18\x02 \x01(\tR\asubject\x126\n" +
 	"\aoutcome\x18\x03 \x01(\v2\x1c.biometricpasskey.v1.OutcomeR\aoutcome\x12\x16\n" +
 	"\x06target\x18\x04 \x01(\tR\x06target\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12 \n" +
-	"\vdescription\x18\x06 \x01(\tR\vdescription\"q\n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\x127\n" +
+	"\tauth_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bauthTime\"q\n" +
 	"\x1aBeginAuthenticationRequest\x127\n" +
 	"\x05login\x18\x01 \x01(\v2!.biometricpasskey.v1.LoginRequestR\x05login\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\"\xf0\x02\n" +
@@ -1760,41 +1770,42 @@ var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
 	12, // 10: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	11, // 11: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	12, // 12: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	23, // 13: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	24, // 14: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	4,  // 15: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	22, // 16: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	23, // 17: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
-	4,  // 18: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
-	9,  // 19: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
-	19, // 20: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
-	0,  // 21: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 22: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 23: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 24: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 25: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 26: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 27: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	16, // 28: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 29: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	21, // 30: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	2,  // 31: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 32: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 33: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 34: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 35: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 36: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 37: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	17, // 38: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 39: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 40: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	31, // [31:41] is the sub-list for method output_type
-	21, // [21:31] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	23, // 11: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	11, // 12: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	12, // 13: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
+	23, // 14: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	24, // 15: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	4,  // 16: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
+	22, // 17: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	23, // 18: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	4,  // 19: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
+	9,  // 20: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
+	19, // 21: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
+	0,  // 22: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 23: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 24: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 25: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 26: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 27: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 28: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	16, // 29: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 30: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	21, // 31: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	2,  // 32: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 33: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 34: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 35: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 36: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 37: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 38: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	17, // 39: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 40: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 41: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	32, // [32:42] is the sub-list for method output_type
+	22, // [22:32] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
