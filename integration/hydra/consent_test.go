@@ -1,13 +1,20 @@
 package hydra_test
 
 import (
+	"bytes"
+	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	hydraapi "github.com/ory/hydra-client-go/v2"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
 )
 
 // testConsentRequest is a consent request from clientID for two scopes.
@@ -178,6 +185,65 @@ func TestConsentAndLogoutNeedTheirChallenges(t *testing.T) {
 			}
 			if calls := hy.callsTo(tc.wantHydra); len(calls) != 1 || calls[0].Challenge != "l1" {
 				t.Errorf("hydra calls to %s = %+v, want one for l1", tc.wantHydra, calls)
+			}
+		})
+	}
+}
+
+// TestConsentPutsTheLoginsACRAndAuthTimeIntoTheAccessToken: the acr and
+// auth_time the provider wrote into the login context reach the access
+// token's session data (for RFC 9470 resource servers); anything else puts
+// nothing there, says so in the log, and still grants the consent.
+func TestConsentPutsTheLoginsACRAndAuthTimeIntoTheAccessToken(t *testing.T) {
+	t.Parallel()
+	signedIn := testNow.Add(-time.Hour)
+	ours := wantLoginContext(acr.StepUpACR, signedIn)
+	tests := map[string]struct {
+		acr       string
+		context   any
+		wantToken map[string]any // nil: no session in the accept body
+	}{
+		"our context": {acr: acr.StepUpACR, context: ours,
+			wantToken: map[string]any{"acr": acr.StepUpACR, "auth_time": float64(signedIn.Unix())}},
+		"no context":       {acr: acr.StepUpACR},
+		"another context":  {acr: acr.StepUpACR, context: map[string]any{"tenant": "x"}},
+		"not an object":    {acr: acr.StepUpACR, context: []any{"biometric_passkey"}},
+		"no auth_time":     {acr: acr.StepUpACR, context: map[string]any{"biometric_passkey": map[string]any{"acr": acr.StepUpACR}}},
+		"acr differs":      {acr: acr.RoutineACR, context: ours},
+		"no acr at hydra":  {context: ours},
+		"auth_time string": {acr: acr.StepUpACR, context: map[string]any{"biometric_passkey": map[string]any{"acr": acr.StepUpACR, "auth_time": "1"}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			h, hy := newServer(t, &fakeAuth{}, func(c *hydra.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+			cr := testConsentRequest("c1", "first-party", false)
+			if tc.acr != "" {
+				cr.Acr = hydraapi.PtrString(tc.acr)
+			}
+			cr.Context = tc.context
+			hy.set(func(f *fakeHydra) { f.consents["c1"] = cr })
+
+			w := serve(h, http.MethodGet, "/consent?consent_challenge=c1", "", "")
+
+			if w.Code != http.StatusSeeOther || w.Header().Get("Location") != consentAccepted {
+				t.Fatalf("status %d, Location %q; want 303 to %s", w.Code, w.Header().Get("Location"), consentAccepted)
+			}
+			calls := hy.callsTo(hydraConsentAccept)
+			if len(calls) != 1 {
+				t.Fatalf("hydra consent accepts = %+v, want one", calls)
+			}
+			want := maps.Clone(wantGrant)
+			if tc.wantToken != nil {
+				want["session"] = map[string]any{"access_token": tc.wantToken}
+			}
+			if diff := cmp.Diff(want, calls[0].Body); diff != "" {
+				t.Errorf("accept body mismatch (-want +got):\n%s", diff)
+			}
+			logged := strings.Contains(logs.String(), "access token gets no acr or auth_time")
+			if logged != (tc.wantToken == nil) {
+				t.Errorf("logged a warning: %t, want %t; log:\n%s", logged, tc.wantToken == nil, &logs)
 			}
 		})
 	}

@@ -53,6 +53,7 @@
 //	                                                                       ▼
 //	                                      Hydra ──303 /consent?consent_challenge=…──► provider
 //	                                      skip, skip_consent or first party → accept; else the consent page
+//	                                      accept: {grant_scope, …, session.access_token: {acr, auth_time}}
 //
 // Invariants this package keeps (DESIGN.md §5, §7):
 //
@@ -61,6 +62,12 @@
 //     names, and acr/amr are the ones the ceremony earned.
 //   - acr and amr are sent on every accept, skipped logins included: Hydra
 //     does not remember them between logins.
+//   - Every login accept also carries context.biometric_passkey = {acr,
+//     auth_time} (for a skipped login, the recorded sign-in's auth_time).
+//     Consent copies exactly that, and only when its acr is the one Hydra
+//     holds for the flow, into session.access_token, so access tokens and
+//     introspection carry acr and auth_time for RFC 9470 resource servers
+//     (tokenclaims.go). The ID token is left to Hydra.
 //   - A level that cannot be reached is refused with
 //     unmet_authentication_requirements, never downgraded.
 //   - Bad input (wrong method, media type or size, malformed JSON, unknown

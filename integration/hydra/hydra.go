@@ -104,7 +104,10 @@ func clientName(c *hydraapi.OAuth2Client) string {
 // acceptLogin accepts a login with what the login really achieved. acr and
 // amr are sent on every accept, skipped logins included, because Hydra does
 // not remember them between logins (reference/hydra-and-oidc.md §2).
-func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out acr.Outcome, rememberFor time.Duration) (string, error) {
+// authTime is when the user really signed in (for a skipped login, the
+// recorded sign-in's time); it travels with the acr in the accept's context
+// to the consent step, which puts both into the access token.
+func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out acr.Outcome, authTime time.Time, rememberFor time.Duration) (string, error) {
 	if challenge == "" || subject == "" || out.ACR == "" {
 		return "", authenticator.Errorf(authenticator.CodeInternal,
 			"accept login: the authenticator left challenge (%t), subject (%t) or acr (%t) empty", challenge != "", subject != "", out.ACR != "")
@@ -118,6 +121,7 @@ func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out
 		Amr:         out.AMR,
 		Remember:    hydraapi.PtrBool(true),
 		RememberFor: hydraapi.PtrInt64(int64(rememberFor / time.Second)),
+		Context:     newLoginContext(out.ACR, authTime),
 	}
 	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2LoginRequest(ctx).LoginChallenge(challenge).AcceptOAuth2LoginRequest(body).Execute()
 	if err != nil {
@@ -150,13 +154,18 @@ func (s *Server) getConsentRequest(ctx context.Context, challenge string) (*hydr
 	return cr, nil
 }
 
-// acceptConsent grants everything the client requested in cr.
+// acceptConsent grants everything the client requested in cr, and puts the
+// login's acr and auth_time into the access token (accessTokenClaims). The
+// ID token is left alone: Hydra already sets acr and auth_time there.
 func (s *Server) acceptConsent(ctx context.Context, challenge string, cr *hydraapi.OAuth2ConsentRequest) (string, error) {
 	body := hydraapi.AcceptOAuth2ConsentRequest{
 		GrantScope:               cr.RequestedScope,
 		GrantAccessTokenAudience: cr.RequestedAccessTokenAudience,
 		Remember:                 hydraapi.PtrBool(true),
 		RememberFor:              hydraapi.PtrInt64(int64(s.cfg.RememberFor / time.Second)),
+	}
+	if claims := s.accessTokenClaims(ctx, cr); claims != nil {
+		body.Session = &hydraapi.AcceptOAuth2ConsentRequestSession{AccessToken: claims}
 	}
 	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2ConsentRequest(ctx).ConsentChallenge(challenge).AcceptOAuth2ConsentRequest(body).Execute()
 	if err != nil {

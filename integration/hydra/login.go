@@ -53,7 +53,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}})
 		return nil
 	case acr.ActionAccept:
-		to, err = s.acceptLogin(ctx, challenge, d.Subject, d.Outcome, s.cfg.RememberFor)
+		to, err = s.acceptLogin(ctx, challenge, d.Subject, d.Outcome, d.AuthTime, s.cfg.RememberFor)
 	case acr.ActionReauthenticate:
 		to, err = withPromptLogin(req.RequestURL)
 	case acr.ActionReject:
@@ -179,7 +179,11 @@ func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 		s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: res.Error, Message: res.ErrorDescription})
 		return nil
 	}
-	to, err := s.acceptLogin(ctx, res.LoginChallenge, res.Subject, res.Outcome, res.RememberFor)
+	authTime := res.AuthTime
+	if authTime.IsZero() {
+		authTime = s.cfg.Now() // the ceremony just finished
+	}
+	to, err := s.acceptLogin(ctx, res.LoginChallenge, res.Subject, res.Outcome, authTime, res.RememberFor)
 	if err != nil {
 		return err
 	}

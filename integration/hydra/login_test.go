@@ -38,14 +38,17 @@ func TestLoginPageFollowsTheDecision(t *testing.T) {
 				`id="username-signin"`, `id="status"`, "Example Bank", `src="static/passkey.js"`},
 		},
 		"accept sends acr, amr and remember on a skipped login": {
-			skip:         true,
-			decision:     authenticator.LoginDecision{Action: acr.ActionAccept, Subject: "cust-1", Outcome: stepUp},
+			skip: true,
+			decision: authenticator.LoginDecision{Action: acr.ActionAccept, Subject: "cust-1", Outcome: stepUp,
+				AuthTime: testNow.Add(-time.Hour)},
 			wantStatus:   http.StatusSeeOther,
 			wantLocation: loginAccepted,
 			wantHydra:    hydraLoginAccept,
 			wantHydraReq: map[string]any{
 				"subject": "cust-1", "acr": acr.StepUpACR, "amr": []any{"face", "hwk", "mfa", "user"},
 				"remember": true, "remember_for": float64(3600),
+				// The recorded sign-in's time, not now: for the access token.
+				"context": wantLoginContext(acr.StepUpACR, testNow.Add(-time.Hour)),
 			},
 		},
 		"reauthenticate restarts the authorization with prompt=login": {
@@ -278,9 +281,13 @@ func TestLoginFinishAcceptsTheBoundLogin(t *testing.T) {
 	tests := map[string]struct {
 		rememberFor     time.Duration
 		wantRememberFor float64
+		authTime        time.Time // the result's
+		wantAuthTime    time.Time
 	}{
-		"the authenticator's remember_for": {rememberFor: 30 * time.Minute, wantRememberFor: 1800},
-		"the configured default":           {rememberFor: 0, wantRememberFor: 3600},
+		"the authenticator's remember_for": {rememberFor: 30 * time.Minute, wantRememberFor: 1800,
+			authTime: testNow.Add(-2 * time.Second), wantAuthTime: testNow.Add(-2 * time.Second)},
+		"the configured default":  {rememberFor: 0, wantRememberFor: 3600, authTime: testNow, wantAuthTime: testNow},
+		"no auth time: the clock": {rememberFor: 0, wantRememberFor: 3600, wantAuthTime: testNow},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -289,7 +296,7 @@ func TestLoginFinishAcceptsTheBoundLogin(t *testing.T) {
 			auth := &fakeAuth{finishAuthentication: func(_ context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 				got = req
 				return authenticator.AuthenticationResult{LoginChallenge: "bound", Subject: "cust-1", Outcome: stepUp,
-					AuthTime: testNow, RememberFor: tc.rememberFor}, nil
+					AuthTime: tc.authTime, RememberFor: tc.rememberFor}, nil
 			}}
 			h, hy := newServer(t, auth)
 
@@ -309,7 +316,7 @@ func TestLoginFinishAcceptsTheBoundLogin(t *testing.T) {
 				t.Fatalf("hydra accept calls = %+v, want one for the bound challenge", calls)
 			}
 			want := map[string]any{"subject": "cust-1", "acr": acr.StepUpACR, "amr": []any{"face", "hwk", "mfa", "user"},
-				"remember": true, "remember_for": tc.wantRememberFor}
+				"remember": true, "remember_for": tc.wantRememberFor, "context": wantLoginContext(acr.StepUpACR, tc.wantAuthTime)}
 			if diff := cmp.Diff(want, calls[0].Body); diff != "" {
 				t.Errorf("accept body mismatch (-want +got):\n%s", diff)
 			}
@@ -482,4 +489,10 @@ func TestReauthenticateReplacesPrompt(t *testing.T) {
 	if loc.Host != "hydra.test" || loc.Path != "/oauth2/auth" {
 		t.Errorf("redirect to %s, want hydra's authorize endpoint", loc)
 	}
+}
+
+// wantLoginContext is the login accept's context as the fake Hydra decodes
+// it: what the consent step puts into the access token.
+func wantLoginContext(acrValue string, authTime time.Time) map[string]any {
+	return map[string]any{"biometric_passkey": map[string]any{"acr": acrValue, "auth_time": float64(authTime.Unix())}}
 }
