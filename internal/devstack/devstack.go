@@ -92,10 +92,14 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err != nil {
 		return s, err
 	}
+	// hydraproc's defaults include OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS=acr,auth_time
+	// (hydraproc.AllowedTopLevelClaimsEnv); it is named here again so the
+	// stack keeps it even if those defaults change.
 	s.Hydra, err = hydraproc.Start(ctx, hydraproc.Options{
 		Bin: o.HydraBin, PublicPort: o.HydraPort, AdminPort: o.HydraAdmin, Issuer: s.Issuer,
 		LoginURL: s.ProviderURL + "/login", ConsentURL: s.ProviderURL + "/consent", LogoutURL: s.ProviderURL + "/logout",
 		PostLogoutRedirectURL: s.BankURL + "/", Stdout: hydraOut, Stderr: hydraOut,
+		ExtraEnv: []string{hydraproc.AllowedTopLevelClaimsEnv},
 	})
 	if hydraLog != nil {
 		s.procs = append(s.procs, &proc{name: "hydra-log", log: hydraLog})

@@ -21,6 +21,12 @@
 //     carries Hydra's real reason in error_debug, which is what a failing
 //     test needs to say. It is development only; Options.ExtraEnv can turn it
 //     off ("OAUTH2_EXPOSE_INTERNAL_ERRORS=false").
+//   - OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS is acr,auth_time by default
+//     ([AllowedTopLevelClaimsEnv]): JWT access tokens then carry the acr and
+//     auth_time the login provider puts into the access token's session at
+//     consent at their top level, as RFC 9470 resource servers expect;
+//     introspection returns them under ext either way. Options.ExtraEnv can
+//     change it.
 //   - LOG_LEVEL is warn, and the tail of everything Hydra writes is kept
 //     ([Hydra.Output]) so startup errors and failed tests can show it.
 //   - The context given to [Start] bounds startup only; the process runs

@@ -28,6 +28,14 @@ import (
 // go.mod that declares it.
 const ModulePath = "github.com/biometric-passkey/biometric-passkey"
 
+// AllowedTopLevelClaimsEnv is Hydra's oauth2.allowed_top_level_claims as an
+// environment setting (a comma-separated list). Start sets it by default:
+// the login provider puts acr and auth_time into every access token's
+// session data at consent, and with this setting Hydra lifts both to the
+// top level of JWT access tokens (RFC 9068, RFC 9470), besides keeping them
+// under ext, which is where introspection returns them.
+const AllowedTopLevelClaimsEnv = "OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS=acr,auth_time"
+
 // EnvBin is the environment variable that overrides where [Binary] looks
 // for the Hydra binary.
 const EnvBin = "HYDRA_BIN"
@@ -240,6 +248,7 @@ func start(ctx context.Context, opts Options) (*Hydra, error) {
 		"DSN=memory",
 		"LOG_LEVEL=warn",
 		"OAUTH2_EXPOSE_INTERNAL_ERRORS=true",
+		AllowedTopLevelClaimsEnv,
 		"SECRETS_SYSTEM=" + opts.SecretsSystem,
 		"URLS_SELF_ISSUER=" + h.issuer,
 		"SERVE_PUBLIC_HOST=" + publicHost,

@@ -125,16 +125,17 @@ func TestStartPassesEnvironment(t *testing.T) {
 		env[k] = v
 	}
 	want := map[string]string{
-		"DSN":                           "memory",
-		"LOG_LEVEL":                     "debug", // ExtraEnv wins over Start's warn
-		"OAUTH2_EXPOSE_INTERNAL_ERRORS": "true",
-		"URLS_SELF_ISSUER":              h.PublicURL(),
-		"URLS_LOGIN":                    "http://127.0.0.1:1/login",
-		"URLS_CONSENT":                  "http://127.0.0.1:1/consent",
-		"SERVE_PUBLIC_HOST":             "127.0.0.1",
-		"SERVE_ADMIN_HOST":              "127.0.0.1",
-		"TTL_ACCESS_TOKEN":              "90s",
-		"TTL_AUTH_CODE":                 "1500ms",
+		"DSN":                             "memory",
+		"LOG_LEVEL":                       "debug", // ExtraEnv wins over Start's warn
+		"OAUTH2_EXPOSE_INTERNAL_ERRORS":   "true",
+		"OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS": "acr,auth_time",
+		"URLS_SELF_ISSUER":                h.PublicURL(),
+		"URLS_LOGIN":                      "http://127.0.0.1:1/login",
+		"URLS_CONSENT":                    "http://127.0.0.1:1/consent",
+		"SERVE_PUBLIC_HOST":               "127.0.0.1",
+		"SERVE_ADMIN_HOST":                "127.0.0.1",
+		"TTL_ACCESS_TOKEN":                "90s",
+		"TTL_AUTH_CODE":                   "1500ms",
 	}
 	for k, v := range want {
 		if env[k] != v {
