@@ -336,6 +336,8 @@ type claims struct {
 	Nonce    string   `json:"nonce"`
 	// All is every claim, for the golden file.
 	All map[string]any `json:"-"`
+	// AccessToken is the access token issued with the ID token.
+	AccessToken string `json:"-"`
 }
 
 // redeem checks the callback's state, exchanges the code with the PKCE
@@ -368,7 +370,27 @@ func (s *stack) redeem(r authRequest, cb url.Values) claims {
 	if c.Nonce != r.nonce {
 		s.t.Fatalf("nonce: got %q, want %q", c.Nonce, r.nonce)
 	}
+	c.AccessToken = tok.AccessToken
 	return c
+}
+
+// introspect asks Hydra's admin API about an access token, as a resource
+// server would, and returns the answer and its claims as JSON decodes them.
+func (s *stack) introspect(token string) (hydraapi.IntrospectedOAuth2Token, map[string]any) {
+	s.t.Helper()
+	it, _, err := s.hydra.Admin().OAuth2API.IntrospectOAuth2Token(s.t.Context()).Token(token).Execute()
+	if err != nil {
+		s.t.Fatalf("introspect: %v", err)
+	}
+	raw, err := json.Marshal(it)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		s.t.Fatal(err)
+	}
+	return *it, claims
 }
 
 func rawJSON(b []byte) json.RawMessage { return json.RawMessage(b) }
