@@ -37,6 +37,13 @@
 // through. Clients read the challenge with ParseChallenge and re-authorize
 // with its AuthorizeParams.
 //
+// Transactions (ADR 0005, PSD2 dynamic linking): ParseAuthorizationDetails
+// reads RFC 9396 authorization_details strictly, Canonical and Hash give
+// their RFC 8785 form and its SHA-256, and BindChallenge makes the WebAuthn
+// challenge 32 random bytes followed by that hash, which ChallengeCommitsTo
+// checks again later. Amounts belong in JSON strings; numbers that
+// canonicalisation would alter are refused.
+//
 // acr imports nothing of this project; the authenticator and every host
 // build on it.
 package acr
