@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,6 +202,48 @@ func TestParseRequestReads(t *testing.T) {
 	want := acr.Request{ACRValues: []string{"a", "b"}, Prompt: []string{"login", "consent"}, HasMaxAge: true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ParseRequest (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseRequestAuthorizationDetails(t *testing.T) {
+	t.Parallel()
+	const authz = "http://op/oauth2/auth?client_id=bank&acr_values=a"
+	payment := readPayment(t)
+	tests := map[string]struct {
+		url     string
+		want    string // canonical details; "" for none
+		wantErr bool
+	}{
+		"absent":      {url: authz},
+		"present":     {url: authz + "&authorization_details=" + url.QueryEscape(payment), want: string(mustParse(t, payment).Canonical())},
+		"invalid":     {url: authz + "&authorization_details=" + url.QueryEscape(`[{"type":"a","type":"b"}]`), wantErr: true},
+		"empty":       {url: authz + "&authorization_details=", wantErr: true},
+		"given_twice": {url: authz + "&authorization_details=" + url.QueryEscape(`[{"type":"a"}]`) + "&authorization_details=" + url.QueryEscape(`[{"type":"b"}]`), wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			req, err := acr.ParseRequest(nil, tc.url)
+			if tc.wantErr {
+				if !errors.Is(err, acr.ErrInvalidRequest) {
+					t.Fatalf("got %v, want ErrInvalidRequest", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if diff := cmp.Diff([]string{"a"}, req.ACRValues); diff != "" {
+				t.Errorf("acr_values (-want +got):\n%s", diff)
+			}
+			got := ""
+			if req.AuthorizationDetails != nil {
+				got = string(req.AuthorizationDetails.Canonical())
+			}
+			if got != tc.want {
+				t.Errorf("got details %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
 

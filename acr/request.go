@@ -16,6 +16,9 @@ type Request struct {
 	Prompt    []string      // "none", "login", "consent", "select_account"
 	MaxAge    time.Duration // meaningful only when HasMaxAge
 	HasMaxAge bool
+	// AuthorizationDetails are the RFC 9396 authorization_details of the
+	// request_url, nil when it has none (transaction.go).
+	AuthorizationDetails AuthorizationDetails
 }
 
 // ErrInvalidRequest is wrapped by ParseRequest errors: the authorize request
@@ -69,6 +72,16 @@ func ParseRequest(acrValues []string, requestURL string) (Request, error) {
 			return Request{}, fmt.Errorf("%w: max_age must be a non-negative number of seconds, got %q", ErrInvalidRequest, q.Get("max_age"))
 		}
 		r.MaxAge, r.HasMaxAge = time.Duration(n)*time.Second, true
+	}
+	if q.Has("authorization_details") {
+		if len(q["authorization_details"]) > 1 {
+			return Request{}, fmt.Errorf("%w: authorization_details given more than once", ErrInvalidRequest)
+		}
+		d, err := ParseAuthorizationDetails(q.Get("authorization_details"))
+		if err != nil {
+			return Request{}, err
+		}
+		r.AuthorizationDetails = d
 	}
 	return r, nil
 }
