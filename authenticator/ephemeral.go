@@ -3,7 +3,7 @@ package authenticator
 import "time"
 
 // Limits of what an EphemeralStore accepts. Every implementation checks them
-// with ValidateKey and ValidatePut, so a caller sees the same answer from
+// with ValidateKey, ValidatePut and ValidateIncr, so a caller sees the same answer from
 // Redis and from memory. They are generous for what the project keeps (a
 // ceremony's SessionData is about 250 bytes under a key of about 50) and keep
 // any single entry small enough not to hurt a shared Redis.
@@ -40,8 +40,23 @@ func ValidatePut(key string, value []byte, ttl time.Duration) error {
 	if len(value) > MaxValueLen {
 		return Errorf(CodeInvalidArgument, "ephemeral value is %d bytes, want at most %d", len(value), MaxValueLen)
 	}
-	if ttl < MinTTL || ttl > MaxTTL {
-		return Errorf(CodeInvalidArgument, "ephemeral ttl is %v, want %v to %v", ttl, MinTTL, MaxTTL)
+	return validateTTL("ttl", ttl)
+}
+
+// ValidateIncr checks the arguments of EphemeralStore.Incr: a valid key (see
+// ValidateKey) and a window from MinTTL to MaxTTL, the same range as a Put's
+// ttl. Failures are ErrInvalidArgument.
+func ValidateIncr(key string, window time.Duration) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	return validateTTL("window", window)
+}
+
+// validateTTL checks that d, the argument called name, is from MinTTL to MaxTTL.
+func validateTTL(name string, d time.Duration) error {
+	if d < MinTTL || d > MaxTTL {
+		return Errorf(CodeInvalidArgument, "ephemeral %s is %v, want %v to %v", name, d, MinTTL, MaxTTL)
 	}
 	return nil
 }

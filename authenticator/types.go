@@ -216,9 +216,15 @@ type Store interface {
 }
 
 // EphemeralStore keeps short-lived state with a time to live: ceremony
-// challenges, enrollment links and the level each identity-server session
-// achieved (DESIGN.md §6). Redis in production, memory for a single
-// instance. Implementations pass ephemeraltest.Run.
+// challenges, enrollment links, the level each identity-server session
+// achieved (DESIGN.md §6), and the counters of rate limits, such as the
+// per-user limit on identity-verification attempts (ADR 0005). Redis in
+// production, memory for a single instance. Implementations pass
+// ephemeraltest.Run.
+//
+// Counters and values share one key space: a counter is stored as its
+// decimal text, the way Redis's INCR keeps it, so Get and Take of a counter
+// return that text, Put over a counter replaces it, and Delete resets it.
 type EphemeralStore interface {
 	// Put stores value under key for ttl, replacing any earlier value.
 	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
@@ -230,4 +236,16 @@ type EphemeralStore interface {
 	Take(ctx context.Context, key string) ([]byte, error)
 	// Delete removes key; deleting an absent key is not an error.
 	Delete(ctx context.Context, key string) error
+	// Incr adds one to the counter under key in one atomic step and returns
+	// the new count, so of n concurrent callers each gets a different count.
+	// It is a fixed-window counter: when key is absent or expired, Incr
+	// creates it with count 1 and an expiry window from now, and later calls
+	// leave that expiry alone (their window is ignored), so the count starts
+	// again at 1 once the first increment's window has passed. A key that
+	// holds a Put value is a counter only if the value is a decimal int64
+	// in Redis's canonical form ("41", "-3", not "+1", "01" or " 1"); Incr
+	// then increments it and keeps its expiry. Any other value, or one at
+	// math.MaxInt64, is ErrInvalidArgument and stays as it is, as does input
+	// outside ValidateIncr.
+	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
 }

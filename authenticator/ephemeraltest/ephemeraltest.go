@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +32,8 @@ const (
 	takeRounds  = 20
 	mixedActors = 16
 	mixedOps    = 50
+	incrActors  = 32
+	incrRounds  = 10
 )
 
 // Run runs the conformance suite against the stores newStore returns. It is
@@ -53,6 +57,14 @@ func Run(t *testing.T, newStore func(t *testing.T) authenticator.EphemeralStore)
 		{"InvalidKey", testInvalidKey},
 		{"ConcurrentTake", testConcurrentTake},
 		{"ConcurrentMixed", testConcurrentMixed},
+		{"IncrCounts", testIncrCounts},
+		{"IncrWindowExpires", testIncrWindowExpires},
+		{"IncrDoesNotExtendWindow", testIncrDoesNotExtendWindow},
+		{"IncrWindowBounds", testIncrWindowBounds},
+		{"InvalidIncr", testInvalidIncr},
+		{"IncrOnValue", testIncrOnValue},
+		{"IncrKeepsValueExpiry", testIncrKeepsValueExpiry},
+		{"ConcurrentIncr", testConcurrentIncr},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -393,4 +405,293 @@ func testConcurrentMixed(t *testing.T, s authenticator.EphemeralStore) {
 		})
 	}
 	wg.Wait()
+}
+
+// incr increments the counter under key, fails the test on an error, and
+// deletes the key again when the test ends.
+func incr(t *testing.T, s authenticator.EphemeralStore, key string, window time.Duration) int64 {
+	t.Helper()
+	n, err := s.Incr(t.Context(), key, window)
+	if err != nil {
+		t.Fatalf("Incr(window %v): got %v, want nil", window, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Delete(context.Background(), key); err != nil {
+			t.Errorf("Delete in cleanup: %v", err)
+		}
+	})
+	return n
+}
+
+// wantIncr checks that Incr returns want.
+func wantIncr(t *testing.T, s authenticator.EphemeralStore, key string, window time.Duration, want int64) {
+	t.Helper()
+	if got := incr(t, s, key, window); got != want {
+		t.Fatalf("Incr: got %d, want %d", got, want)
+	}
+}
+
+// wantNotCounter checks that Incr of key is ErrInvalidArgument.
+func wantNotCounter(t *testing.T, s authenticator.EphemeralStore, key string) {
+	t.Helper()
+	if n, err := s.Incr(t.Context(), key, time.Minute); !errors.Is(err, authenticator.ErrInvalidArgument) {
+		t.Fatalf("Incr: got %d, %v, want ErrInvalidArgument", n, err)
+	}
+}
+
+// testIncrCounts checks that a counter counts from 1, is stored as its
+// decimal text, and starts again after Take or Delete.
+func testIncrCounts(t *testing.T, s authenticator.EphemeralStore) {
+	key := newKey("count")
+	for want := range int64(5) {
+		wantIncr(t, s, key, time.Minute, want+1)
+	}
+	wantValue(t, "Get of a counter", s.Get, key, []byte("5"))
+	wantValue(t, "Take of a counter", s.Take, key, []byte("5"))
+	wantIncr(t, s, key, time.Minute, 1)
+	wantIncr(t, s, key, time.Minute, 2)
+	if err := s.Delete(t.Context(), key); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	wantIncr(t, s, key, time.Minute, 1)
+
+	other := newKey("count-other")
+	wantIncr(t, s, other, time.Minute, 1)
+	wantIncr(t, s, key, time.Minute, 2)
+
+	long := longestKey()
+	wantIncr(t, s, long, time.Minute, 1)
+	wantIncr(t, s, long, time.Minute, 2)
+}
+
+// testIncrWindowExpires checks that a counter expires window after its first
+// increment and then counts from 1 again.
+func testIncrWindowExpires(t *testing.T, s authenticator.EphemeralStore) {
+	key := newKey("window")
+	wantIncr(t, s, key, shortTTL, 1)
+	wantIncr(t, s, key, shortTTL, 2)
+	wantIncr(t, s, key, shortTTL, 3)
+	deadline := time.Now().Add(expiryDeadline)
+	for {
+		_, err := s.Get(t.Context(), key)
+		if errors.Is(err, authenticator.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Get of a counter before its window ends: got %v, want the count or ErrNotFound", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Get %v after the first Incr with window %v: got the count, want ErrNotFound", expiryDeadline, shortTTL)
+		}
+		time.Sleep(pollInterval)
+	}
+	wantIncr(t, s, key, longTTL, 1)
+	wantIncr(t, s, key, longTTL, 2)
+}
+
+// testIncrDoesNotExtendWindow increments a counter every pollInterval, with
+// a window longer than the test may wait: only the first increment's short
+// window may bound it, so the count must start again at 1 within
+// expiryDeadline, having counted up by one at every step before.
+func testIncrDoesNotExtendWindow(t *testing.T, s authenticator.EphemeralStore) {
+	key := newKey("no-extend")
+	wantIncr(t, s, key, shortTTL, 1)
+	deadline := time.Now().Add(expiryDeadline)
+	for want := int64(2); ; want++ {
+		time.Sleep(pollInterval)
+		got, err := s.Incr(t.Context(), key, longTTL) // the first Incr's cleanup deletes key
+		if err != nil {
+			t.Fatalf("Incr: got %v, want nil", err)
+		}
+		if got == 1 {
+			break
+		}
+		if got != want {
+			t.Fatalf("Incr: got %d, want %d, or 1 once the first window has ended", got, want)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Incr %v after the first Incr with window %v: got %d, want the count to start again at 1", expiryDeadline, shortTTL, got)
+		}
+	}
+	// The new counter's window is the long one of the Incr that created it.
+	wantIncr(t, s, key, shortTTL, 2)
+	time.Sleep(2 * shortTTL)
+	wantIncr(t, s, key, shortTTL, 3)
+}
+
+// testIncrWindowBounds checks that both ends of the window range are accepted.
+func testIncrWindowBounds(t *testing.T, s authenticator.EphemeralStore) {
+	incr(t, s, newKey("min-window"), authenticator.MinTTL)
+	key := newKey("max-window")
+	wantIncr(t, s, key, authenticator.MaxTTL, 1)
+	wantIncr(t, s, key, authenticator.MaxTTL, 2)
+}
+
+func testInvalidIncr(t *testing.T, s authenticator.EphemeralStore) {
+	tests := map[string]struct {
+		key    string
+		window time.Duration
+	}{
+		"empty key":           {"", time.Minute},
+		"key too long":        {strings.Repeat("k", authenticator.MaxKeyLen+1), time.Minute},
+		"zero window":         {newKey("zero-window"), 0},
+		"negative window":     {newKey("negative-window"), -time.Second},
+		"window below MinTTL": {newKey("tiny-window"), authenticator.MinTTL - 1},
+		"window above MaxTTL": {newKey("huge-window"), authenticator.MaxTTL + time.Millisecond},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			n, err := s.Incr(t.Context(), tc.key, tc.window)
+			if !errors.Is(err, authenticator.ErrInvalidArgument) {
+				t.Fatalf("Incr: got %d, %v, want ErrInvalidArgument", n, err)
+			}
+			if authenticator.ValidateKey(tc.key) == nil {
+				wantNotFound(t, "Get after the refused Incr", s.Get, tc.key)
+			}
+		})
+	}
+
+	t.Run("leaves the count", func(t *testing.T) {
+		t.Parallel()
+		key := newKey("kept-count")
+		wantIncr(t, s, key, time.Minute, 1)
+		if n, err := s.Incr(t.Context(), key, 0); !errors.Is(err, authenticator.ErrInvalidArgument) {
+			t.Fatalf("Incr with window 0: got %d, %v, want ErrInvalidArgument", n, err)
+		}
+		wantIncr(t, s, key, time.Minute, 2)
+	})
+}
+
+// testIncrOnValue checks that Incr counts on from a Put value that is a
+// canonical decimal int64, as Redis's INCR does, and refuses any other value
+// with ErrInvalidArgument, leaving it as it is.
+func testIncrOnValue(t *testing.T, s authenticator.EphemeralStore) {
+	maxInt := strconv.FormatInt(math.MaxInt64, 10)
+	counted := map[string]int64{
+		"41":                                   42,
+		"0":                                    1,
+		"-1":                                   0,
+		"-5":                                   -4,
+		strconv.FormatInt(math.MaxInt64-1, 10): math.MaxInt64,
+		strconv.FormatInt(math.MinInt64, 10):   math.MinInt64 + 1,
+	}
+	for value, want := range counted {
+		t.Run("counts on from "+value, func(t *testing.T) {
+			t.Parallel()
+			key := newKey("value-counter")
+			put(t, s, key, []byte(value), time.Minute)
+			wantIncr(t, s, key, time.Minute, want)
+			wantValue(t, "Get after Incr", s.Get, key, []byte(strconv.FormatInt(want, 10)))
+		})
+	}
+
+	refused := map[string][]byte{
+		"text":                []byte("v"),
+		"empty":               {},
+		"plus sign":           []byte("+1"),
+		"leading zero":        []byte("01"),
+		"minus zero":          []byte("-0"),
+		"leading space":       []byte(" 1"),
+		"trailing space":      []byte("1 "),
+		"trailing newline":    []byte("1\n"),
+		"fraction":            []byte("1.5"),
+		"exponent":            []byte("1e3"),
+		"hex":                 []byte("0x10"),
+		"underscore":          []byte("1_000"),
+		"NUL":                 []byte("1\x00"),
+		"int64 maximum":       []byte(maxInt),
+		"above int64 maximum": []byte("9223372036854775808"),
+		"below int64 minimum": []byte("-9223372036854775809"),
+		"every byte":          allBytes(),
+	}
+	for name, value := range refused {
+		t.Run("refuses "+name, func(t *testing.T) {
+			t.Parallel()
+			key := newKey("value")
+			put(t, s, key, value, time.Minute)
+			wantNotCounter(t, s, key)
+			wantValue(t, "Get after the refused Incr", s.Get, key, value)
+		})
+	}
+
+	t.Run("Put replaces a counter", func(t *testing.T) {
+		t.Parallel()
+		key := newKey("replaced-counter")
+		wantIncr(t, s, key, time.Minute, 1)
+		put(t, s, key, []byte("v"), time.Minute)
+		wantNotCounter(t, s, key)
+		put(t, s, key, []byte("7"), time.Minute)
+		wantIncr(t, s, key, time.Minute, 8)
+	})
+}
+
+// testIncrKeepsValueExpiry checks that Incr of a Put value keeps the Put's
+// ttl, however long Incr's window.
+func testIncrKeepsValueExpiry(t *testing.T, s authenticator.EphemeralStore) {
+	key := newKey("value-expiry")
+	put(t, s, key, []byte("41"), shortTTL)
+	wantIncr(t, s, key, longTTL, 42)
+	deadline := time.Now().Add(expiryDeadline)
+	for {
+		_, err := s.Get(t.Context(), key)
+		if errors.Is(err, authenticator.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Get before expiry: got %v, want the count or ErrNotFound", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Get %v after a Put with ttl %v and an Incr: got the count, want ErrNotFound", expiryDeadline, shortTTL)
+		}
+		time.Sleep(pollInterval)
+	}
+	wantIncr(t, s, key, longTTL, 1)
+}
+
+// testConcurrentIncr has incrActors goroutines increment one counter
+// incrRounds times each: every increment counts, and each returns a
+// different count, so the counts are exactly 1 to incrActors×incrRounds.
+func testConcurrentIncr(t *testing.T, s authenticator.EphemeralStore) {
+	const total = incrActors * incrRounds
+	key := newKey("concurrent-count")
+	t.Cleanup(func() {
+		if err := s.Delete(context.Background(), key); err != nil {
+			t.Errorf("Delete in cleanup: %v", err)
+		}
+	})
+	start := make(chan struct{})
+	counts := make(chan int64, total)
+	var wg sync.WaitGroup
+	for range incrActors {
+		wg.Go(func() {
+			<-start
+			for range incrRounds {
+				n, err := s.Incr(t.Context(), key, time.Minute)
+				if err != nil {
+					t.Errorf("Incr: %v", err)
+					return
+				}
+				counts <- n
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(counts)
+
+	seen := make(map[int64]bool, total)
+	for n := range counts {
+		if n < 1 || n > total {
+			t.Errorf("Incr returned %d, want 1 to %d", n, total)
+		}
+		if seen[n] {
+			t.Errorf("Incr returned %d more than once", n)
+		}
+		seen[n] = true
+	}
+	if len(seen) != total {
+		t.Fatalf("%d concurrent Incrs returned %d different counts, want %d", total, len(seen), total)
+	}
+	wantValue(t, "Get after the concurrent Incrs", s.Get, key, []byte(strconv.Itoa(total)))
 }

@@ -5,6 +5,8 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -133,6 +135,52 @@ func (s *Store) Delete(_ context.Context, key string) error {
 	return nil
 }
 
+// Incr adds one to the counter under key and returns the new count, under
+// the store's lock. An absent or expired key becomes a counter at 1 that
+// expires window from now; an existing one keeps its expiry. A value that is
+// not a canonical decimal int64 below math.MaxInt64 is ErrInvalidArgument and
+// stays as it is; a new key when all entries are live is ErrUnavailable.
+func (s *Store) Incr(_ context.Context, key string, window time.Duration) (int64, error) {
+	if err := authenticator.ValidateIncr(key, window); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.evictExpired(now) // whatever is left is live
+	if e, ok := s.entries[key]; ok {
+		n, err := parseCounter(e.value)
+		if err != nil {
+			return 0, err
+		}
+		n++
+		e.value = strconv.AppendInt(nil, n, 10) // a new slice: Get's copies stay as they were
+		return n, nil
+	}
+	if len(s.entries) >= s.maxEntries {
+		return 0, authenticator.Errorf(authenticator.CodeUnavailable, "memory store: all %d entries are live", s.maxEntries)
+	}
+	e := &entry{key: key, value: []byte("1"), expires: now.Add(window)}
+	s.entries[key] = e
+	heap.Push(&s.byExpiry, e)
+	return 1, nil
+}
+
+// parseCounter reads a counter the way Redis's INCR does: the value must be
+// a decimal int64 in canonical form (no sign but a leading '-', no leading
+// zeros, no spaces, not "-0"), and below math.MaxInt64 so that adding one
+// cannot overflow. The error never quotes the value.
+func parseCounter(value []byte) (int64, error) {
+	n, err := strconv.ParseInt(string(value), 10, 64)
+	if err != nil || strconv.FormatInt(n, 10) != string(value) {
+		return 0, authenticator.Errorf(authenticator.CodeInvalidArgument, "memory store: the %d-byte value under the key is not a counter", len(value))
+	}
+	if n == math.MaxInt64 {
+		return 0, authenticator.Errorf(authenticator.CodeInvalidArgument, "memory store: the counter under the key is at its maximum")
+	}
+	return n, nil
+}
+
 // live returns key's entry if it has not expired, and removes an expired one.
 // s.mu must be held.
 func (s *Store) live(key string) (*entry, error) {
@@ -181,7 +229,7 @@ func (h expiryHeap) Swap(i, j int) {
 }
 
 func (h *expiryHeap) Push(x any) {
-	e := x.(*entry) //nolint:forcetypeassert // Put is the only caller of heap.Push
+	e := x.(*entry) //nolint:forcetypeassert // Put and Incr push only entries
 	e.index = len(*h)
 	*h = append(*h, e)
 }

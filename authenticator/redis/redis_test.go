@@ -88,6 +88,7 @@ func ops(s *redis.Store) map[string]func(context.Context) error {
 		"Get":    func(ctx context.Context) error { _, err := s.Get(ctx, "k"); return err },
 		"Take":   func(ctx context.Context) error { _, err := s.Take(ctx, "k"); return err },
 		"Delete": func(ctx context.Context) error { return s.Delete(ctx, "k") },
+		"Incr":   func(ctx context.Context) error { _, err := s.Incr(ctx, "k", time.Minute); return err },
 	}
 }
 
@@ -140,6 +141,81 @@ func TestServerErrorIsUnavailable(t *testing.T) {
 		if !errors.Is(err, authenticator.ErrUnavailable) || !errors.As(err, &redisErr) {
 			t.Errorf("%s of a list: got %v, want ErrUnavailable wrapping a redis.Error", name, err)
 		}
+	}
+	// The script passes WRONGTYPE on: a list is not a value the caller put.
+	n, err := s.Incr(ctx, "list", time.Minute)
+	var redisErr goredis.Error
+	if !errors.Is(err, authenticator.ErrUnavailable) || !errors.As(err, &redisErr) {
+		t.Errorf("Incr of a list: got %d, %v, want ErrUnavailable wrapping a redis.Error", n, err)
+	}
+	if got, err := client.LRange(ctx, prefix+"list", 0, -1).Result(); err != nil || len(got) != 1 || got[0] != "x" {
+		t.Errorf("LRANGE after Incr: got %q, %v, want [x], nil", got, err)
+	}
+}
+
+// pttl returns the time to live of key, which must have one.
+func pttl(t *testing.T, client goredis.UniversalClient, key string) time.Duration {
+	t.Helper()
+	got, err := client.PTTL(t.Context(), key).Result()
+	if err != nil {
+		t.Fatalf("PTTL: %v", err)
+	}
+	if got < 0 {
+		t.Fatalf("PTTL: got %v, want an expiry", got)
+	}
+	return got
+}
+
+func TestIncrSetsTheWindowOnce(t *testing.T) {
+	t.Parallel()
+	client := testenv.Redis(t)
+	prefix := newPrefix()
+	s := redis.New(client, prefix)
+	ctx := t.Context()
+	t.Cleanup(func() {
+		if err := s.Delete(context.Background(), "k"); err != nil {
+			t.Errorf("Delete in cleanup: %v", err)
+		}
+	})
+	const window = 1500 * time.Millisecond
+	if n, err := s.Incr(ctx, "k", window); err != nil || n != 1 {
+		t.Fatalf("first Incr: got %d, %v, want 1, nil", n, err)
+	}
+	if got := pttl(t, client, prefix+"k"); got <= window-time.Second || got > window {
+		t.Fatalf("PTTL after the first Incr with window %v: got %v, want within a second below it", window, got)
+	}
+	for want := int64(2); want <= 3; want++ {
+		if n, err := s.Incr(ctx, "k", authenticator.MaxTTL); err != nil || n != want {
+			t.Fatalf("Incr: got %d, %v, want %d, nil", n, err, want)
+		}
+		if got := pttl(t, client, prefix+"k"); got > window {
+			t.Fatalf("PTTL after a later Incr with window %v: got %v, want at most the first window %v", authenticator.MaxTTL, got, window)
+		}
+	}
+}
+
+// TestIncrGivesAPersistentCounterAWindow covers a counter without an expiry,
+// which no Store writes but another client might: Incr gives it the window
+// rather than count on forever.
+func TestIncrGivesAPersistentCounterAWindow(t *testing.T) {
+	t.Parallel()
+	client := testenv.Redis(t)
+	prefix := newPrefix()
+	s := redis.New(client, prefix)
+	ctx := t.Context()
+	if err := client.Set(ctx, prefix+"k", "5", 0).Err(); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Delete(context.Background(), "k"); err != nil {
+			t.Errorf("Delete in cleanup: %v", err)
+		}
+	})
+	if n, err := s.Incr(ctx, "k", time.Minute); err != nil || n != 6 {
+		t.Fatalf("Incr: got %d, %v, want 6, nil", n, err)
+	}
+	if got := pttl(t, client, prefix+"k"); got <= time.Minute-time.Second || got > time.Minute {
+		t.Fatalf("PTTL after Incr with window %v: got %v, want within a second below it", time.Minute, got)
 	}
 }
 
