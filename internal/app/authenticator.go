@@ -35,6 +35,10 @@ func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.L
 	if err != nil {
 		return nil, nil, fmt.Errorf("authenticator.levels / authenticator.amr: %w", err)
 	}
+	idv, referenceKey, err := openIDV(cfg.IDV, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	store, err := OpenStore(ctx, cfg.Store)
 	if err != nil {
 		return nil, nil, err
@@ -49,6 +53,7 @@ func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.L
 		Policy: authenticator.Policy{AllowSynced: cfg.Policy.AllowSynced, AAGUIDAllow: cfg.Policy.AAGUIDAllow,
 			AAGUIDDeny: cfg.Policy.AAGUIDDeny, Attestation: cfg.Policy.Attestation},
 		Ladder: ladder, ChallengeTTL: cfg.ChallengeTTL, EnrollmentTTL: cfg.EnrollmentTTL, SessionTTL: cfg.SessionTTL,
+		IDV: idv, ReferenceKey: referenceKey,
 	}, store, eph, authenticator.WithLogger(log))
 	if err != nil {
 		return nil, nil, errors.Join(err, closeAll())

@@ -74,6 +74,7 @@ type AuthenticatorConfig struct {
 	AMR           AMRConfig       `yaml:"amr"`
 	Store         StoreConfig     `yaml:"store"`
 	Ephemeral     EphemeralConfig `yaml:"ephemeral"`
+	IDV           IDVConfig       `yaml:"idv"`
 }
 
 // PolicyConfig mirrors authenticator.Policy.
@@ -146,6 +147,7 @@ func Defaults() Config {
 			Levels: levels,
 			AMR:    AMRConfig{DeviceBound: amr.DeviceBound, Synced: amr.Synced, UserVerified: amr.UserVerified, BiometricMatch: amr.BiometricMatch},
 			Store:  StoreConfig{Driver: "sqlite", DSN: "passkey.db"}, Ephemeral: EphemeralConfig{Driver: "memory", Redis: RedisConfig{Prefix: "bp:"}},
+			IDV: IDVConfig{Provider: IDVProviderNone},
 		},
 	}
 }
@@ -307,6 +309,7 @@ func (c Config) Validate() error {
 	default:
 		bad("authenticator.ephemeral.driver", "must be memory or redis, got %q", a.Ephemeral.Driver)
 	}
+	c.validateIDV(bad)
 	if c.Mode == ModeProduction {
 		if pub != nil && pub.Scheme != "https" {
 			bad("host.public_url", "production requires https")

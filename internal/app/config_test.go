@@ -1,13 +1,23 @@
 package app
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge/onfido/onfidofake"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
 )
 
 const exampleConfig = "../../examples/config.yaml"
@@ -114,5 +124,230 @@ func TestParseCommand(t *testing.T) {
 	}
 	if _, _, err := ParseCommand("x", []string{"--nope"}, nil, &out); err == nil {
 		t.Error("unknown flag: got nil error")
+	}
+}
+
+const (
+	testAPIToken     = "test-api-token-0123456789"
+	testWebhookToken = "test-webhook-token-0123456789"
+	testEnrollWF     = "11111111-1111-4111-8111-111111111111"
+	testMatchWF      = "22222222-2222-4222-8222-222222222222"
+)
+
+// testReferenceKey is a key that is neither all-zero nor the example's.
+var testReferenceKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func wantKeys(t *testing.T, err error, keys ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got nil error, want problems naming %v", keys)
+	}
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("got %v, want ErrInvalid", err)
+	}
+	for _, key := range keys {
+		if !strings.Contains(err.Error(), key+":") {
+			t.Errorf("error does not name %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestLoadIDVReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, `authenticator:
+  idv:
+    provider: onfido
+    reference_key: "not base64!"
+    onfido:
+      region: us
+      base_url: "https://idv-proxy.example.com/v3.6"
+      workflows: {step_up: not-a-uuid}
+      max_retries: 99
+`)
+	_, err := Load(path, nil)
+	wantKeys(t, err,
+		"authenticator.idv.reference_key",
+		"authenticator.idv.onfido.api_token",
+		"authenticator.idv.onfido.base_url",
+		"authenticator.idv.onfido.workflows.enrollment",
+		"authenticator.idv.onfido.workflows.step_up",
+		"authenticator.idv.onfido.workflows.recovery",
+		"authenticator.idv.onfido.webhook_token",
+		"authenticator.idv.onfido.max_retries",
+	)
+
+	short := base64.StdEncoding.EncodeToString([]byte("too short"))
+	_, err = Load("", []string{"BP_AUTHENTICATOR_IDV_REFERENCE_KEY=" + short})
+	wantKeys(t, err, "authenticator.idv.reference_key")
+	if !strings.Contains(err.Error(), "32 bytes") {
+		t.Errorf("got %v, want the length named", err)
+	}
+
+	_, err = Load("", []string{"BP_AUTHENTICATOR_IDV_PROVIDER=jumio"})
+	wantKeys(t, err, "authenticator.idv.provider")
+
+	// onfido without a reference key.
+	_, err = Load("", []string{
+		"BP_AUTHENTICATOR_IDV_PROVIDER=onfido",
+		"BP_AUTHENTICATOR_IDV_ONFIDO_API_TOKEN=" + testAPIToken,
+		"BP_AUTHENTICATOR_IDV_ONFIDO_WEBHOOK_TOKEN=" + testWebhookToken,
+		"BP_AUTHENTICATOR_IDV_ONFIDO_WORKFLOWS_ENROLLMENT=" + testEnrollWF,
+		"BP_AUTHENTICATOR_IDV_ONFIDO_WORKFLOWS_STEP_UP=" + testMatchWF,
+		"BP_AUTHENTICATOR_IDV_ONFIDO_WORKFLOWS_RECOVERY=" + testMatchWF,
+	})
+	wantKeys(t, err, "authenticator.idv.reference_key")
+}
+
+func TestLoadIDVSandboxIsNotConfigurable(t *testing.T) {
+	t.Parallel()
+	_, err := Load("", []string{"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox"})
+	wantKeys(t, err, "authenticator.idv.provider")
+	if !strings.Contains(err.Error(), "not available as a configured provider yet") {
+		t.Errorf("development: got %v, want the sandbox explained as not available yet", err)
+	}
+	if strings.Contains(err.Error(), sandbox.ErrProductionRefused.Error()) {
+		t.Errorf("development: got %v, want no production refusal", err)
+	}
+	_, err = Load(exampleConfig, []string{"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox"})
+	wantKeys(t, err, "authenticator.idv.provider")
+	if !strings.Contains(err.Error(), "not available as a configured provider yet") ||
+		!strings.Contains(err.Error(), sandbox.CheckAllowed(ModeProduction).Error()) {
+		t.Errorf("production: got %v, want not-available and the sandbox's production refusal", err)
+	}
+}
+
+// onfidoEnv switches the production example to onfido, secrets from the
+// environment.
+func onfidoEnv(referenceKey string) []string {
+	return []string{
+		"BP_AUTHENTICATOR_IDV_PROVIDER=onfido",
+		"BP_AUTHENTICATOR_IDV_REFERENCE_KEY=" + referenceKey,
+		"BP_AUTHENTICATOR_IDV_ONFIDO_API_TOKEN=" + testAPIToken,
+		"BP_AUTHENTICATOR_IDV_ONFIDO_WEBHOOK_TOKEN=" + testWebhookToken,
+	}
+}
+
+func TestLoadIDVSecretsFromEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(exampleConfig, onfidoEnv(testReferenceKey))
+	if err != nil {
+		t.Fatalf("production example with onfido from the environment: %v", err)
+	}
+	idv := cfg.Authenticator.IDV
+	if idv.Provider != IDVProviderOnfido || idv.ReferenceKey != testReferenceKey || idv.Onfido.APIToken != testAPIToken ||
+		idv.Onfido.WebhookToken != testWebhookToken || idv.Onfido.Workflows.StepUp != testMatchWF || idv.Onfido.LinkTTL != 15*time.Minute {
+		t.Errorf("overrides not applied: %v", idv)
+	}
+}
+
+func TestLoadIDVProductionRefusesPublicKeys(t *testing.T) {
+	t.Parallel()
+	text, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), ExampleReferenceKey) {
+		t.Errorf("examples/config.yaml does not document ExampleReferenceKey %s", ExampleReferenceKey)
+	}
+	zero := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	for _, key := range []string{ExampleReferenceKey, zero} {
+		_, err := Load(exampleConfig, onfidoEnv(key))
+		wantKeys(t, err, "authenticator.idv.reference_key")
+		if _, err := Load("", onfidoEnv(key)); err == nil || strings.Contains(err.Error(), "reference_key") {
+			t.Errorf("development with key %s: got %v, want only problems unrelated to reference_key", key, err)
+		}
+	}
+	_, err = Load(exampleConfig, append(onfidoEnv(testReferenceKey), "BP_AUTHENTICATOR_IDV_ONFIDO_REGION=", "BP_AUTHENTICATOR_IDV_ONFIDO_BASE_URL=http://127.0.0.1:9/v3.6"))
+	wantKeys(t, err, "authenticator.idv.onfido.base_url")
+}
+
+func TestIDVSecretsAreNeverPrinted(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(exampleConfig, onfidoEnv(testReferenceKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "idv", cfg.Authenticator.IDV)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "idv", cfg.Authenticator.IDV)
+	for name, out := range map[string]string{
+		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
+		"%s idv": fmt.Sprintf("%s", cfg.Authenticator.IDV), "slog": logged.String(),
+	} {
+		for _, secret := range []string{testAPIToken, testWebhookToken, testReferenceKey} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s prints a secret: %s", name, out)
+			}
+		}
+		if !strings.Contains(out, "[redacted]") || !strings.Contains(out, testMatchWF) {
+			t.Errorf("%s: got %s, want redacted secrets and the other settings", name, out)
+		}
+	}
+}
+
+func TestOpenAuthenticatorWithOnfido(t *testing.T) {
+	t.Parallel()
+	fake := onfidofake.New(onfidofake.Config{
+		APIToken: testAPIToken, WebhookToken: testWebhookToken,
+		EnrollmentWorkflows: []string{testEnrollWF}, AuthenticationWorkflows: []string{testMatchWF},
+	})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+
+	cfg := Defaults()
+	cfg.Authenticator.Store.DSN = filepath.Join(t.TempDir(), "passkey.db")
+	cfg.Authenticator.IDV = IDVConfig{
+		Provider: IDVProviderOnfido, ReferenceKey: testReferenceKey,
+		Onfido: OnfidoConfig{
+			APIToken: testAPIToken, BaseURL: srv.URL + "/v3.6", WebhookToken: testWebhookToken,
+			Workflows: OnfidoWorkflowsConfig{Enrollment: testEnrollWF, StepUp: testMatchWF, Recovery: testMatchWF},
+		},
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	svc, closeAll, err := OpenAuthenticator(t.Context(), cfg.Authenticator, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := closeAll(); err != nil {
+			t.Error(err)
+		}
+	})
+	caps, err := svc.Capabilities(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lv := range acr.DefaultLevels() {
+		if !slices.Contains(caps.ReachableACR, lv.ACR) {
+			t.Errorf("level %s (%s) unreachable with onfido configured: reachable %v", lv.Name, lv.ACR, caps.ReachableACR)
+		}
+	}
+
+	// Without a provider the step-up level is unreachable, and a broken
+	// provider config is reported under its key.
+	cfg.Authenticator.IDV = IDVConfig{Provider: IDVProviderNone}
+	cfg.Authenticator.Store.DSN = filepath.Join(t.TempDir(), "none.db")
+	plain, closePlain, err := OpenAuthenticator(t.Context(), cfg.Authenticator, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = closePlain() })
+	if caps, _ := plain.Capabilities(t.Context()); len(caps.ReachableACR) != len(acr.DefaultLevels())-1 {
+		t.Errorf("provider none: reachable %v, want every level but step-up", caps.ReachableACR)
+	}
+	cfg.Authenticator.IDV = IDVConfig{Provider: IDVProviderOnfido, ReferenceKey: testReferenceKey}
+	if _, _, err := OpenAuthenticator(t.Context(), cfg.Authenticator, nil); err == nil || !strings.Contains(err.Error(), "authenticator.idv.onfido") {
+		t.Errorf("got %v, want an error naming authenticator.idv.onfido", err)
 	}
 }
