@@ -79,7 +79,7 @@ func openEphemeral(ctx context.Context, cfg EphemeralConfig) (authenticator.Ephe
 	}
 	client := goredis.NewUniversalClient(&goredis.UniversalOptions{
 		Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName, Username: cfg.Redis.Username,
-		Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+		Password: cfg.Redis.Password.Reveal(), DB: cfg.Redis.DB,
 	})
 	if err := client.Ping(ctx).Err(); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("authenticator.ephemeral.redis: ping %v: %w", cfg.Redis.Addrs, err), client.Close())

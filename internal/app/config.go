@@ -118,7 +118,7 @@ type RedisConfig struct {
 	Addrs      []string `yaml:"addrs"`
 	MasterName string   `yaml:"master_name"`
 	Username   string   `yaml:"username"`
-	Password   string   `yaml:"password"`
+	Password   Secret   `yaml:"password"`
 	DB         int      `yaml:"db"`
 	Prefix     string   `yaml:"prefix"`
 }

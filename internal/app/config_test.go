@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/onfido/onfidofake"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
@@ -243,8 +245,8 @@ func TestLoadIDVSecretsFromEnvironment(t *testing.T) {
 		t.Fatalf("production example with onfido from the environment: %v", err)
 	}
 	idv := cfg.Authenticator.IDV
-	if idv.Provider != IDVProviderOnfido || idv.ReferenceKey != testReferenceKey || idv.Onfido.APIToken != testAPIToken ||
-		idv.Onfido.WebhookToken != testWebhookToken || idv.Onfido.Workflows.StepUp != testMatchWF || idv.Onfido.LinkTTL != 15*time.Minute {
+	if idv.Provider != IDVProviderOnfido || idv.ReferenceKey.Reveal() != testReferenceKey || idv.Onfido.APIToken.Reveal() != testAPIToken ||
+		idv.Onfido.WebhookToken.Reveal() != testWebhookToken || idv.Onfido.Workflows.StepUp != testMatchWF || idv.Onfido.LinkTTL != 15*time.Minute {
 		t.Errorf("overrides not applied: %v", idv)
 	}
 }
@@ -270,20 +272,21 @@ func TestLoadIDVProductionRefusesPublicKeys(t *testing.T) {
 	wantKeys(t, err, "authenticator.idv.onfido.base_url")
 }
 
-func TestIDVSecretsAreNeverPrinted(t *testing.T) {
+func TestSecretsAreNeverPrinted(t *testing.T) {
 	t.Parallel()
-	cfg, err := Load(exampleConfig, onfidoEnv(testReferenceKey))
+	const redisPassword = "redis-password-for-tests"
+	cfg, err := Load(exampleConfig, append(onfidoEnv(testReferenceKey), "BP_AUTHENTICATOR_EPHEMERAL_REDIS_PASSWORD="+redisPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logged bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "idv", cfg.Authenticator.IDV)
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "idv", cfg.Authenticator.IDV)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "idv", cfg.Authenticator.IDV, "config", cfg)
 	for name, out := range map[string]string{
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
-		"%s idv": fmt.Sprintf("%s", cfg.Authenticator.IDV), "slog": logged.String(),
+		"%v idv": fmt.Sprintf("%v", cfg.Authenticator.IDV), "slog": logged.String(),
 	} {
-		for _, secret := range []string{testAPIToken, testWebhookToken, testReferenceKey} {
+		for _, secret := range []string{testAPIToken, testWebhookToken, testReferenceKey, redisPassword} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s prints a secret: %s", name, out)
 			}
@@ -306,9 +309,9 @@ func TestOpenAuthenticatorWithOnfido(t *testing.T) {
 	cfg := Defaults()
 	cfg.Authenticator.Store.DSN = filepath.Join(t.TempDir(), "passkey.db")
 	cfg.Authenticator.IDV = IDVConfig{
-		Provider: IDVProviderOnfido, ReferenceKey: testReferenceKey,
+		Provider: IDVProviderOnfido, ReferenceKey: Secret(testReferenceKey),
 		Onfido: OnfidoConfig{
-			APIToken: testAPIToken, BaseURL: srv.URL + "/v3.6", WebhookToken: testWebhookToken,
+			APIToken: Secret(testAPIToken), BaseURL: srv.URL + "/v3.6", WebhookToken: Secret(testWebhookToken),
 			Workflows: OnfidoWorkflowsConfig{Enrollment: testEnrollWF, StepUp: testMatchWF, Recovery: testMatchWF},
 		},
 	}
@@ -346,8 +349,31 @@ func TestOpenAuthenticatorWithOnfido(t *testing.T) {
 	if caps, _ := plain.Capabilities(t.Context()); len(caps.ReachableACR) != len(acr.DefaultLevels())-1 {
 		t.Errorf("provider none: reachable %v, want every level but step-up", caps.ReachableACR)
 	}
-	cfg.Authenticator.IDV = IDVConfig{Provider: IDVProviderOnfido, ReferenceKey: testReferenceKey}
+	cfg.Authenticator.IDV = IDVConfig{Provider: IDVProviderOnfido, ReferenceKey: Secret(testReferenceKey)}
 	if _, _, err := OpenAuthenticator(t.Context(), cfg.Authenticator, nil); err == nil || !strings.Contains(err.Error(), "authenticator.idv.onfido") {
 		t.Errorf("got %v, want an error naming authenticator.idv.onfido", err)
+	}
+}
+
+// TestSecretsSurviveYAML: devstack and the tests write generated
+// configurations as YAML; a secret must round-trip there, not be redacted.
+func TestSecretsSurviveYAML(t *testing.T) {
+	t.Parallel()
+	cfg := Defaults()
+	cfg.Authenticator.Ephemeral.Redis.Password = "round-trip-password"
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Authenticator.Ephemeral.Redis.Password.Reveal() != "round-trip-password" {
+		t.Errorf("got password %q after a YAML round trip, want it unchanged", got.Authenticator.Ephemeral.Redis.Password.Reveal())
 	}
 }

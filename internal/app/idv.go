@@ -37,17 +37,17 @@ type IDVConfig struct {
 	Provider string `yaml:"provider"` // none or onfido
 	// ReferenceKey is base64 (standard alphabet) of 32 bytes: the key that
 	// seals provider reference ids. Required unless provider is none.
-	ReferenceKey string       `yaml:"reference_key"`
+	ReferenceKey Secret       `yaml:"reference_key"`
 	Onfido       OnfidoConfig `yaml:"onfido"`
 }
 
 // OnfidoConfig mirrors onfido.Config; read only when provider is onfido.
 type OnfidoConfig struct {
-	APIToken     string                `yaml:"api_token"`
+	APIToken     Secret                `yaml:"api_token"`
 	Region       string                `yaml:"region"`
 	BaseURL      string                `yaml:"base_url"`
 	Workflows    OnfidoWorkflowsConfig `yaml:"workflows"`
-	WebhookToken string                `yaml:"webhook_token"`
+	WebhookToken Secret                `yaml:"webhook_token"`
 	LinkTTL      time.Duration         `yaml:"link_ttl"`
 	Timeout      time.Duration         `yaml:"timeout"`
 	MaxRetries   int                   `yaml:"max_retries"`
@@ -60,41 +60,13 @@ type OnfidoWorkflowsConfig struct {
 	Recovery   string `yaml:"recovery"`
 }
 
-func redacted(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "[redacted]"
-}
-
-// String prints the configuration with its secrets redacted (fmt's %v and
-// %+v use it, including inside a printed Config).
-func (c IDVConfig) String() string {
-	o := c.Onfido
-	return fmt.Sprintf("{provider:%s reference_key:%s onfido:{api_token:%s region:%s base_url:%s workflows:{enrollment:%s step_up:%s recovery:%s} webhook_token:%s link_ttl:%v timeout:%v max_retries:%d}}",
-		c.Provider, redacted(c.ReferenceKey), redacted(o.APIToken), o.Region, o.BaseURL,
-		o.Workflows.Enrollment, o.Workflows.StepUp, o.Workflows.Recovery, redacted(o.WebhookToken), o.LinkTTL, o.Timeout, o.MaxRetries)
-}
-
-// GoString is String, so %#v redacts too.
-func (c IDVConfig) GoString() string { return "app.IDVConfig" + c.String() }
-
-// LogValue keeps the secrets out of structured logs.
-func (c IDVConfig) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("provider", c.Provider),
-		slog.String("reference_key", redacted(c.ReferenceKey)),
-		slog.Any("onfido", c.onfidoConfig()),
-	)
-}
-
 // onfidoConfig converts to onfido.Config (whose LogValue redacts as well).
 func (c IDVConfig) onfidoConfig() onfido.Config {
 	o := c.Onfido
 	return onfido.Config{
-		APIToken: o.APIToken, Region: onfido.Region(o.Region), BaseURL: o.BaseURL,
+		APIToken: o.APIToken.Reveal(), Region: onfido.Region(o.Region), BaseURL: o.BaseURL,
 		Workflows:    onfido.Workflows{Enrollment: o.Workflows.Enrollment, StepUp: o.Workflows.StepUp, Recovery: o.Workflows.Recovery},
-		WebhookToken: o.WebhookToken, LinkTTL: o.LinkTTL, Timeout: o.Timeout, MaxRetries: o.MaxRetries,
+		WebhookToken: o.WebhookToken.Reveal(), LinkTTL: o.LinkTTL, Timeout: o.Timeout, MaxRetries: o.MaxRetries,
 	}
 }
 
@@ -103,7 +75,7 @@ func (c IDVConfig) referenceKey() ([]byte, error) {
 	if c.ReferenceKey == "" {
 		return nil, nil
 	}
-	k, err := base64.StdEncoding.DecodeString(c.ReferenceKey)
+	k, err := base64.StdEncoding.DecodeString(c.ReferenceKey.Reveal())
 	if err != nil {
 		return nil, errors.New("is not valid base64 (standard alphabet, padded)") // the value is not echoed
 	}
