@@ -2,10 +2,12 @@ package plugin
 
 import (
 	"context"
+	"net/http"
 
 	"google.golang.org/grpc"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/plugin/internal/convert"
 	"github.com/biometric-passkey/biometric-passkey/plugin/internal/pb"
 )
@@ -63,6 +65,25 @@ func (c *client) BeginAuthentication(ctx context.Context, req authenticator.Begi
 
 func (c *client) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 	return invoke(ctx, req, convert.ToProtoFinishRequest, c.auth.FinishAuthentication, convert.FromProtoAuthenticationResult)
+}
+
+func (c *client) StartIdentityCheck(ctx context.Context, req authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
+	return invoke(ctx, req, convert.ToProtoStartIdentityCheckRequest, c.auth.StartIdentityCheck, convert.FromProtoIdentityCheck)
+}
+
+func (c *client) ApplyIDVWebhook(ctx context.Context, header http.Header, body []byte) (authenticator.IDVCheck, error) {
+	return invoke(ctx, convert.IDVWebhook{Header: header, Body: body}, convert.ToProtoApplyIDVWebhookRequest,
+		c.auth.ApplyIDVWebhook, convert.FromProtoIDVCheck)
+}
+
+func (c *client) RefreshIdentityCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
+	return invoke(ctx, convert.CheckRun{Provider: provider, RunID: runID}, convert.ToProtoRefreshIdentityCheckRequest,
+		c.auth.RefreshIdentityCheck, convert.FromProtoIDVCheck)
+}
+
+func (c *client) IdentityCheckStatus(ctx context.Context, provider, runID, externalUserID string) (authenticator.IDVCheck, error) {
+	return invoke(ctx, convert.CheckStatusQuery{Provider: provider, RunID: runID, ExternalUserID: externalUserID},
+		convert.ToProtoIdentityCheckStatusRequest, c.auth.IdentityCheckStatus, convert.FromProtoIDVCheck)
 }
 
 func (c *client) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {

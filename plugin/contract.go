@@ -2,8 +2,10 @@ package plugin
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 )
 
 // Authenticator is the ceremony service a host calls. *authenticator.Service
@@ -27,6 +29,21 @@ type Authenticator interface {
 	// login earned, or, with the result's Error set, the OAuth error the host
 	// must reject the bound login with.
 	FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
+	// StartIdentityCheck starts an identity-verification check for a user,
+	// bound to a ceremony, and returns what the user must do next (capture
+	// URL or SDK token), never the reference.
+	StartIdentityCheck(ctx context.Context, req authenticator.StartIdentityCheckRequest) (idvbridge.Check, error)
+	// ApplyIDVWebhook verifies a provider notification over its raw body and
+	// applies the outcome it reports; a bad signature is
+	// authenticator.ErrInvalidArgument. Header names cross the wire in
+	// canonical form.
+	ApplyIDVWebhook(ctx context.Context, header http.Header, body []byte) (authenticator.IDVCheck, error)
+	// RefreshIdentityCheck fetches a run's outcome from the provider (the
+	// fallback when no webhook arrives) and applies it.
+	RefreshIdentityCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error)
+	// IdentityCheckStatus returns a check for the progress page, only to its
+	// own user: another user's check is authenticator.ErrNotFound.
+	IdentityCheckStatus(ctx context.Context, provider, runID, externalUserID string) (authenticator.IDVCheck, error)
 }
 
 // Admin is the operator service for the dashboard and the CLI.
@@ -44,3 +61,6 @@ type Services interface {
 	Authenticator
 	Admin
 }
+
+// *authenticator.Service is the in-process implementation of the contract.
+var _ Services = (*authenticator.Service)(nil)

@@ -2,8 +2,10 @@ package plugin_test
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
 
@@ -17,6 +19,10 @@ type fakeServices struct {
 	DecideLoginFunc          func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)
 	BeginAuthenticationFunc  func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
 	FinishAuthenticationFunc func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
+	StartIdentityCheckFunc   func(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error)
+	ApplyIDVWebhookFunc      func(context.Context, http.Header, []byte) (authenticator.IDVCheck, error)
+	RefreshIdentityCheckFunc func(context.Context, string, string) (authenticator.IDVCheck, error)
+	IdentityCheckStatusFunc  func(context.Context, string, string, string) (authenticator.IDVCheck, error)
 	ListUsersFunc            func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)
 	GetUserFunc              func(context.Context, string) (authenticator.UserDetail, error)
 	RevokeCredentialFunc     func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
@@ -50,6 +56,22 @@ func (f *fakeServices) BeginAuthentication(ctx context.Context, req authenticato
 
 func (f *fakeServices) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 	return f.FinishAuthenticationFunc(ctx, req)
+}
+
+func (f *fakeServices) StartIdentityCheck(ctx context.Context, req authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
+	return f.StartIdentityCheckFunc(ctx, req)
+}
+
+func (f *fakeServices) ApplyIDVWebhook(ctx context.Context, header http.Header, body []byte) (authenticator.IDVCheck, error) {
+	return f.ApplyIDVWebhookFunc(ctx, header, body)
+}
+
+func (f *fakeServices) RefreshIdentityCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
+	return f.RefreshIdentityCheckFunc(ctx, provider, runID)
+}
+
+func (f *fakeServices) IdentityCheckStatus(ctx context.Context, provider, runID, externalUserID string) (authenticator.IDVCheck, error) {
+	return f.IdentityCheckStatusFunc(ctx, provider, runID, externalUserID)
 }
 
 func (f *fakeServices) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
 
@@ -190,6 +193,43 @@ func TestRoundTrip(t *testing.T) {
 				f.FinishAuthenticationFunc = fn
 			},
 			plugin.Services.FinishAuthentication),
+		"StartIdentityCheck": roundTrip(
+			authenticator.StartIdentityCheckRequest{Journey: idvbridge.JourneyStepUp, ExternalUserID: "u-1", CeremonyID: "c-1", ReturnURL: "https://bank/done"},
+			idvbridge.Check{Provider: "onfido", RunID: "run-1", Journey: idvbridge.JourneyStepUp, UserID: "u-1", CeremonyID: "c-1",
+				CaptureURL: "https://capture.example/run-1", SDKToken: "sdk", ExpiresAt: at},
+			func(f *fakeServices, fn func(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error)) {
+				f.StartIdentityCheckFunc = fn
+			},
+			plugin.Services.StartIdentityCheck),
+		"ApplyIDVWebhook": roundTrip(
+			webhookArgs{Header: http.Header{"X-Signature": {"sha256=ab"}, "Content-Type": {"application/json"}, "X-Multi": {"a", "b"}}, Body: []byte(`{"run_id":"run-1"}`)},
+			idvCheck,
+			func(f *fakeServices, fn func(context.Context, webhookArgs) (authenticator.IDVCheck, error)) {
+				f.ApplyIDVWebhookFunc = func(ctx context.Context, h http.Header, b []byte) (authenticator.IDVCheck, error) {
+					return fn(ctx, webhookArgs{Header: h, Body: b})
+				}
+			},
+			func(s plugin.Services, ctx context.Context, a webhookArgs) (authenticator.IDVCheck, error) {
+				return s.ApplyIDVWebhook(ctx, a.Header, a.Body)
+			}),
+		"RefreshIdentityCheck": roundTrip(checkArgs{Provider: "onfido", RunID: "run-1"}, idvCheck,
+			func(f *fakeServices, fn func(context.Context, checkArgs) (authenticator.IDVCheck, error)) {
+				f.RefreshIdentityCheckFunc = func(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
+					return fn(ctx, checkArgs{Provider: provider, RunID: runID})
+				}
+			},
+			func(s plugin.Services, ctx context.Context, a checkArgs) (authenticator.IDVCheck, error) {
+				return s.RefreshIdentityCheck(ctx, a.Provider, a.RunID)
+			}),
+		"IdentityCheckStatus": roundTrip(checkArgs{Provider: "onfido", RunID: "run-1", User: "u-1"}, idvCheck,
+			func(f *fakeServices, fn func(context.Context, checkArgs) (authenticator.IDVCheck, error)) {
+				f.IdentityCheckStatusFunc = func(ctx context.Context, provider, runID, user string) (authenticator.IDVCheck, error) {
+					return fn(ctx, checkArgs{Provider: provider, RunID: runID, User: user})
+				}
+			},
+			func(s plugin.Services, ctx context.Context, a checkArgs) (authenticator.IDVCheck, error) {
+				return s.IdentityCheckStatus(ctx, a.Provider, a.RunID, a.User)
+			}),
 		"ListUsers": roundTrip(authenticator.UserQuery{After: "u-0", Limit: 2}, []authenticator.User{user, {ExternalID: "u-2"}},
 			func(f *fakeServices, fn func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)) {
 				f.ListUsersFunc = fn
@@ -213,6 +253,105 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			test(t)
+		})
+	}
+}
+
+// webhookArgs and checkArgs carry the identity-check methods' arguments
+// through roundTrip.
+type (
+	webhookArgs struct {
+		Header http.Header
+		Body   []byte
+	}
+	checkArgs struct{ Provider, RunID, User string }
+)
+
+var idvCheck = authenticator.IDVCheck{
+	Provider: "onfido", RunID: "run-1", UserExternalID: "u-1", Journey: string(idvbridge.JourneyStepUp), CeremonyID: "c-1",
+	ReferenceID: "ref-1", Status: authenticator.CheckPassed, CreatedAt: at, CompletedAt: at.Add(time.Minute),
+}
+
+func TestApplyIDVWebhookHeaderCanonical(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 1)
+	svc, _, _ := conn(t, &fakeServices{ApplyIDVWebhookFunc: func(_ context.Context, h http.Header, _ []byte) (authenticator.IDVCheck, error) {
+		got <- h
+		return idvCheck, nil
+	}})
+	if _, err := svc.ApplyIDVWebhook(t.Context(), http.Header{"x-signature": {"sig"}}, nil); err != nil {
+		t.Fatalf("got error %v, want nil", err)
+	}
+	h := <-got
+	if diff := cmp.Diff(http.Header{"X-Signature": {"sig"}}, h); diff != "" {
+		t.Errorf("header mismatch (-want +got):\n%s", diff)
+	}
+	if v := h.Get("X-Signature"); v != "sig" {
+		t.Errorf("Get(X-Signature): got %q, want %q", v, "sig")
+	}
+}
+
+func TestIdentityCheckErrors(t *testing.T) {
+	t.Parallel()
+	badSignature := func(context.Context, http.Header, []byte) (authenticator.IDVCheck, error) {
+		return authenticator.IDVCheck{}, authenticator.UserError(authenticator.CodeInvalidArgument, "the notification could not be verified", errors.New(secret))
+	}
+	unknownRun := func(context.Context, string, string) (authenticator.IDVCheck, error) {
+		return authenticator.IDVCheck{}, authenticator.UserError(authenticator.CodeNotFound, "this identity check is unknown or has expired; please start again", errors.New(secret))
+	}
+	tests := map[string]struct {
+		f    *fakeServices
+		call func(context.Context, plugin.Services) error
+		want *authenticator.Error
+	}{
+		"StartIdentityCheck unknown user": {
+			f: &fakeServices{StartIdentityCheckFunc: func(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
+				return idvbridge.Check{}, authenticator.UserError(authenticator.CodeNotFound, "this account is not known here", errors.New(secret))
+			}},
+			call: func(ctx context.Context, s plugin.Services) error {
+				_, err := s.StartIdentityCheck(ctx, authenticator.StartIdentityCheckRequest{ExternalUserID: "nobody"})
+				return err
+			},
+			want: authenticator.ErrNotFound,
+		},
+		"ApplyIDVWebhook bad signature": {
+			f: &fakeServices{ApplyIDVWebhookFunc: badSignature},
+			call: func(ctx context.Context, s plugin.Services) error {
+				_, err := s.ApplyIDVWebhook(ctx, http.Header{"X-Signature": {"forged"}}, []byte("{}"))
+				return err
+			},
+			want: authenticator.ErrInvalidArgument,
+		},
+		"RefreshIdentityCheck unknown run": {
+			f: &fakeServices{RefreshIdentityCheckFunc: unknownRun},
+			call: func(ctx context.Context, s plugin.Services) error {
+				_, err := s.RefreshIdentityCheck(ctx, "onfido", "nope")
+				return err
+			},
+			want: authenticator.ErrNotFound,
+		},
+		"IdentityCheckStatus unknown run": {
+			f: &fakeServices{IdentityCheckStatusFunc: func(ctx context.Context, provider, runID, _ string) (authenticator.IDVCheck, error) {
+				return unknownRun(ctx, provider, runID)
+			}},
+			call: func(ctx context.Context, s plugin.Services) error {
+				_, err := s.IdentityCheckStatus(ctx, "onfido", "nope", "u-1")
+				return err
+			},
+			want: authenticator.ErrNotFound,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			svc, _, _ := conn(t, tt.f)
+			err := tt.call(t.Context(), svc)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("errors.Is(%v, %v): got false, want true", err, tt.want)
+			}
+			if strings.Contains(fmt.Sprint(err), "password") {
+				t.Errorf("internal detail crossed the wire: got %q", err)
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/plugin/internal/convert"
 )
 
@@ -344,6 +346,28 @@ func (h *Host) BeginAuthentication(ctx context.Context, req authenticator.BeginA
 // FinishAuthentication implements Authenticator.
 func (h *Host) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 	return call(ctx, h, func(s Services) (authenticator.AuthenticationResult, error) { return s.FinishAuthentication(ctx, req) })
+}
+
+// StartIdentityCheck implements Authenticator.
+func (h *Host) StartIdentityCheck(ctx context.Context, req authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
+	return call(ctx, h, func(s Services) (idvbridge.Check, error) { return s.StartIdentityCheck(ctx, req) })
+}
+
+// ApplyIDVWebhook implements Authenticator.
+func (h *Host) ApplyIDVWebhook(ctx context.Context, header http.Header, body []byte) (authenticator.IDVCheck, error) {
+	return call(ctx, h, func(s Services) (authenticator.IDVCheck, error) { return s.ApplyIDVWebhook(ctx, header, body) })
+}
+
+// RefreshIdentityCheck implements Authenticator.
+func (h *Host) RefreshIdentityCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
+	return call(ctx, h, func(s Services) (authenticator.IDVCheck, error) { return s.RefreshIdentityCheck(ctx, provider, runID) })
+}
+
+// IdentityCheckStatus implements Authenticator.
+func (h *Host) IdentityCheckStatus(ctx context.Context, provider, runID, externalUserID string) (authenticator.IDVCheck, error) {
+	return call(ctx, h, func(s Services) (authenticator.IDVCheck, error) {
+		return s.IdentityCheckStatus(ctx, provider, runID, externalUserID)
+	})
 }
 
 // ListUsers implements Admin.

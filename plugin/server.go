@@ -130,6 +130,34 @@ func (s *authenticatorServer) FinishAuthentication(ctx context.Context, req *pb.
 	return handle(ctx, s.log, req, convert.FromProtoFinishRequest, s.impl.FinishAuthentication, convert.ToProtoAuthenticationResult)
 }
 
+func (s *authenticatorServer) StartIdentityCheck(ctx context.Context, req *pb.StartIdentityCheckRequest) (*pb.IdentityCheck, error) {
+	return handle(ctx, s.log, req, convert.FromProtoStartIdentityCheckRequest, s.impl.StartIdentityCheck, convert.ToProtoIdentityCheck)
+}
+
+func (s *authenticatorServer) ApplyIDVWebhook(ctx context.Context, req *pb.ApplyIDVWebhookRequest) (*pb.IDVCheck, error) {
+	return handle(ctx, s.log, req, convert.FromProtoApplyIDVWebhookRequest,
+		func(ctx context.Context, w convert.IDVWebhook) (authenticator.IDVCheck, error) {
+			return s.impl.ApplyIDVWebhook(ctx, w.Header, w.Body)
+		},
+		convert.ToProtoIDVCheck)
+}
+
+func (s *authenticatorServer) RefreshIdentityCheck(ctx context.Context, req *pb.RefreshIdentityCheckRequest) (*pb.IDVCheck, error) {
+	return handle(ctx, s.log, req, convert.FromProtoRefreshIdentityCheckRequest,
+		func(ctx context.Context, r convert.CheckRun) (authenticator.IDVCheck, error) {
+			return s.impl.RefreshIdentityCheck(ctx, r.Provider, r.RunID)
+		},
+		convert.ToProtoIDVCheck)
+}
+
+func (s *authenticatorServer) IdentityCheckStatus(ctx context.Context, req *pb.IdentityCheckStatusRequest) (*pb.IDVCheck, error) {
+	return handle(ctx, s.log, req, convert.FromProtoIdentityCheckStatusRequest,
+		func(ctx context.Context, q convert.CheckStatusQuery) (authenticator.IDVCheck, error) {
+			return s.impl.IdentityCheckStatus(ctx, q.Provider, q.RunID, q.ExternalUserID)
+		},
+		convert.ToProtoIDVCheck)
+}
+
 // adminServer serves pb.AdminServer from an Admin.
 type adminServer struct {
 	pb.UnimplementedAdminServer

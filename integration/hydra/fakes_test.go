@@ -18,6 +18,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
@@ -81,6 +82,29 @@ func (f *fakeAuth) BeginAuthentication(ctx context.Context, req authenticator.Be
 
 func (f *fakeAuth) FinishAuthentication(ctx context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 	return call(f, f.finishAuthentication, ctx, req)
+}
+
+// The identity-check methods are not used by the login provider: they only
+// count the call and fail.
+
+func (f *fakeAuth) StartIdentityCheck(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
+	f.calls.Add(1)
+	return idvbridge.Check{}, errNoFake
+}
+
+func (f *fakeAuth) ApplyIDVWebhook(context.Context, http.Header, []byte) (authenticator.IDVCheck, error) {
+	f.calls.Add(1)
+	return authenticator.IDVCheck{}, errNoFake
+}
+
+func (f *fakeAuth) RefreshIdentityCheck(context.Context, string, string) (authenticator.IDVCheck, error) {
+	f.calls.Add(1)
+	return authenticator.IDVCheck{}, errNoFake
+}
+
+func (f *fakeAuth) IdentityCheckStatus(context.Context, string, string, string) (authenticator.IDVCheck, error) {
+	f.calls.Add(1)
+	return authenticator.IDVCheck{}, errNoFake
 }
 
 // hydraCall is one request the fake Hydra received.

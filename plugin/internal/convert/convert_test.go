@@ -2,12 +2,15 @@ package convert_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/plugin/internal/convert"
+	"github.com/biometric-passkey/biometric-passkey/plugin/internal/pb"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/protobuf/proto"
@@ -275,6 +278,105 @@ func TestFromProtoNil(t *testing.T) {
 		"GetUserRequest":             {convert.FromProtoGetUserRequest(nil), ""},
 		"UserDetail":                 {convert.FromProtoUserDetail(nil), authenticator.UserDetail{}},
 		"RevokeCredentialRequest":    {convert.FromProtoRevokeCredentialRequest(nil), authenticator.RevokeCredentialRequest{}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("FromProto%s(nil) mismatch (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
+
+func TestStartIdentityCheckRequest(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoStartIdentityCheckRequest, convert.FromProtoStartIdentityCheckRequest, map[string]authenticator.StartIdentityCheckRequest{
+		"zero": {},
+		"full": {Journey: idvbridge.JourneyStepUp, ExternalUserID: "u-1", CeremonyID: "c-1", ReturnURL: "https://bank/done"},
+	})
+}
+
+func TestIdentityCheck(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoIdentityCheck, convert.FromProtoIdentityCheck, map[string]idvbridge.Check{
+		"zero": {},
+		"full": {
+			Provider: "onfido", RunID: "run-1", Journey: idvbridge.JourneyEnrollment, UserID: "u-1", CeremonyID: "c-1",
+			CaptureURL: "https://capture.example/run-1", SDKToken: "sdk", ExpiresAt: at,
+		},
+	})
+}
+
+func TestApplyIDVWebhookRequest(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoApplyIDVWebhookRequest, convert.FromProtoApplyIDVWebhookRequest, map[string]convert.IDVWebhook{
+		"zero": {},
+		"full": {
+			Header: http.Header{"X-Signature": {"sha256=ab"}, "Content-Type": {"application/json"}, "X-Multi": {"a", "b"}},
+			Body:   []byte(`{"run_id":"run-1"}`),
+		},
+		"empty header": {Header: http.Header{}, Body: []byte{0}},
+	})
+}
+
+func TestHeaderCanonical(t *testing.T) {
+	t.Parallel()
+	in := http.Header{"x-signature": {"a"}, "X-SIGNATURE": {"b"}, "content-type": {"text/plain"}}
+	want := http.Header{"X-Signature": {"b", "a"}, "Content-Type": {"text/plain"}} // merged in sorted key order
+	if diff := cmp.Diff(want, convert.FromProtoHeader(convert.ToProtoHeader(in))); diff != "" {
+		t.Errorf("ToProtoHeader: mismatch (-want +got):\n%s", diff)
+	}
+	got := convert.FromProtoHeader(map[string]*pb.HeaderValues{"x-request-id": {Values: []string{"1"}}, "nil-values": nil})
+	if diff := cmp.Diff(http.Header{"X-Request-Id": {"1"}, "Nil-Values": nil}, got); diff != "" {
+		t.Errorf("FromProtoHeader: mismatch (-want +got):\n%s", diff)
+	}
+	if got := convert.ToProtoHeader(nil); got != nil {
+		t.Errorf("ToProtoHeader(nil): got %v, want nil", got)
+	}
+}
+
+func TestRefreshIdentityCheckRequest(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoRefreshIdentityCheckRequest, convert.FromProtoRefreshIdentityCheckRequest, map[string]convert.CheckRun{
+		"zero": {},
+		"full": {Provider: "onfido", RunID: "run-1"},
+	})
+}
+
+func TestIdentityCheckStatusRequest(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoIdentityCheckStatusRequest, convert.FromProtoIdentityCheckStatusRequest, map[string]convert.CheckStatusQuery{
+		"zero": {},
+		"full": {Provider: "onfido", RunID: "run-1", ExternalUserID: "u-1"},
+	})
+}
+
+func TestIDVCheck(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoIDVCheck, convert.FromProtoIDVCheck, map[string]authenticator.IDVCheck{
+		"zero": {},
+		"pending": {
+			Provider: "onfido", RunID: "run-1", UserExternalID: "u-1", Journey: string(idvbridge.JourneyStepUp),
+			CeremonyID: "c-1", ReferenceID: "ref-1", Status: authenticator.CheckPending, CreatedAt: at,
+		},
+		"failed": {
+			Provider: "onfido", RunID: "run-2", UserExternalID: "u-1", Journey: string(idvbridge.JourneyEnrollment),
+			Status: authenticator.CheckFailed, Reason: authenticator.CheckReasonNoReference, CreatedAt: at, CompletedAt: at.Add(time.Minute),
+		},
+	})
+}
+
+func TestFromProtoNilIDV(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct{ got, want any }{
+		"StartIdentityCheckRequest":   {convert.FromProtoStartIdentityCheckRequest(nil), authenticator.StartIdentityCheckRequest{}},
+		"IdentityCheck":               {convert.FromProtoIdentityCheck(nil), idvbridge.Check{}},
+		"ApplyIDVWebhookRequest":      {convert.FromProtoApplyIDVWebhookRequest(nil), convert.IDVWebhook{}},
+		"Header":                      {convert.FromProtoHeader(nil), http.Header(nil)},
+		"RefreshIdentityCheckRequest": {convert.FromProtoRefreshIdentityCheckRequest(nil), convert.CheckRun{}},
+		"IdentityCheckStatusRequest":  {convert.FromProtoIdentityCheckStatusRequest(nil), convert.CheckStatusQuery{}},
+		"IDVCheck":                    {convert.FromProtoIDVCheck(nil), authenticator.IDVCheck{}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

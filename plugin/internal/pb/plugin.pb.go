@@ -1562,6 +1562,507 @@ func (x *RevokeCredentialRequest) GetOperator() string {
 	return ""
 }
 
+// StartIdentityCheckRequest is authenticator.StartIdentityCheckRequest.
+type StartIdentityCheckRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Journey        string                 `protobuf:"bytes,1,opt,name=journey,proto3" json:"journey,omitempty"` // idvbridge.Journey
+	ExternalUserId string                 `protobuf:"bytes,2,opt,name=external_user_id,json=externalUserId,proto3" json:"external_user_id,omitempty"`
+	CeremonyId     string                 `protobuf:"bytes,3,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	ReturnUrl      string                 `protobuf:"bytes,4,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *StartIdentityCheckRequest) Reset() {
+	*x = StartIdentityCheckRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartIdentityCheckRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartIdentityCheckRequest) ProtoMessage() {}
+
+func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
+func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *StartIdentityCheckRequest) GetJourney() string {
+	if x != nil {
+		return x.Journey
+	}
+	return ""
+}
+
+func (x *StartIdentityCheckRequest) GetExternalUserId() string {
+	if x != nil {
+		return x.ExternalUserId
+	}
+	return ""
+}
+
+func (x *StartIdentityCheckRequest) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *StartIdentityCheckRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+// IdentityCheck is idvbridge.Check: a started check and what the user must
+// do next. It never holds the reference.
+type IdentityCheck struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Provider      string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	RunId         string                 `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	Journey       string                 `protobuf:"bytes,3,opt,name=journey,proto3" json:"journey,omitempty"` // idvbridge.Journey
+	UserId        string                 `protobuf:"bytes,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	CeremonyId    string                 `protobuf:"bytes,5,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	CaptureUrl    string                 `protobuf:"bytes,6,opt,name=capture_url,json=captureUrl,proto3" json:"capture_url,omitempty"`
+	SdkToken      string                 `protobuf:"bytes,7,opt,name=sdk_token,json=sdkToken,proto3" json:"sdk_token,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentityCheck) Reset() {
+	*x = IdentityCheck{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentityCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentityCheck) ProtoMessage() {}
+
+func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
+func (*IdentityCheck) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *IdentityCheck) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetJourney() string {
+	if x != nil {
+		return x.Journey
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetCaptureUrl() string {
+	if x != nil {
+		return x.CaptureUrl
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetSdkToken() string {
+	if x != nil {
+		return x.SdkToken
+	}
+	return ""
+}
+
+func (x *IdentityCheck) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// HeaderValues holds the values of one HTTP header, in order.
+type HeaderValues struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Values        []string               `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeaderValues) Reset() {
+	*x = HeaderValues{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeaderValues) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeaderValues) ProtoMessage() {}
+
+func (x *HeaderValues) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
+func (*HeaderValues) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *HeaderValues) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// ApplyIDVWebhookRequest carries a provider notification as received.
+type ApplyIDVWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// http.Header, keyed by canonical header name (textproto.CanonicalMIMEHeaderKey).
+	Header        map[string]*HeaderValues `protobuf:"bytes,1,rep,name=header,proto3" json:"header,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Body          []byte                   `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"` // the raw body the signature covers
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplyIDVWebhookRequest) Reset() {
+	*x = ApplyIDVWebhookRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplyIDVWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplyIDVWebhookRequest) ProtoMessage() {}
+
+func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
+func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+func (x *ApplyIDVWebhookRequest) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// RefreshIdentityCheckRequest names the run RefreshIdentityCheck refreshes.
+type RefreshIdentityCheckRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Provider      string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	RunId         string                 `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshIdentityCheckRequest) Reset() {
+	*x = RefreshIdentityCheckRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshIdentityCheckRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshIdentityCheckRequest) ProtoMessage() {}
+
+func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
+func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RefreshIdentityCheckRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *RefreshIdentityCheckRequest) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+// IdentityCheckStatusRequest names the run and the user asking for it.
+type IdentityCheckStatusRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Provider       string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	RunId          string                 `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	ExternalUserId string                 `protobuf:"bytes,3,opt,name=external_user_id,json=externalUserId,proto3" json:"external_user_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *IdentityCheckStatusRequest) Reset() {
+	*x = IdentityCheckStatusRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentityCheckStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentityCheckStatusRequest) ProtoMessage() {}
+
+func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
+func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *IdentityCheckStatusRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *IdentityCheckStatusRequest) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *IdentityCheckStatusRequest) GetExternalUserId() string {
+	if x != nil {
+		return x.ExternalUserId
+	}
+	return ""
+}
+
+// IDVCheck is authenticator.IDVCheck.
+type IDVCheck struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Provider       string                 `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	RunId          string                 `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	UserExternalId string                 `protobuf:"bytes,3,opt,name=user_external_id,json=userExternalId,proto3" json:"user_external_id,omitempty"`
+	Journey        string                 `protobuf:"bytes,4,opt,name=journey,proto3" json:"journey,omitempty"` // idvbridge.Journey
+	CeremonyId     string                 `protobuf:"bytes,5,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	ReferenceId    string                 `protobuf:"bytes,6,opt,name=reference_id,json=referenceId,proto3" json:"reference_id,omitempty"`
+	Status         string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"` // authenticator.CheckStatus
+	Reason         string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"` // idvbridge.Reason or an authenticator.CheckReason… value
+	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CompletedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"` // unset while pending
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *IDVCheck) Reset() {
+	*x = IDVCheck{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IDVCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IDVCheck) ProtoMessage() {}
+
+func (x *IDVCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
+func (*IDVCheck) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *IDVCheck) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetUserExternalId() string {
+	if x != nil {
+		return x.UserExternalId
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetJourney() string {
+	if x != nil {
+		return x.Journey
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetReferenceId() string {
+	if x != nil {
+		return x.ReferenceId
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *IDVCheck) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *IDVCheck) GetCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return nil
+}
+
 var File_biometricpasskey_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
@@ -1704,7 +2205,55 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x17RevokeCredentialRequest\x12#\n" +
 	"\rcredential_id\x18\x01 \x01(\fR\fcredentialId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
-	"\boperator\x18\x03 \x01(\tR\boperator2\xb3\x05\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"\x9f\x01\n" +
+	"\x19StartIdentityCheckRequest\x12\x18\n" +
+	"\ajourney\x18\x01 \x01(\tR\ajourney\x12(\n" +
+	"\x10external_user_id\x18\x02 \x01(\tR\x0eexternalUserId\x12\x1f\n" +
+	"\vceremony_id\x18\x03 \x01(\tR\n" +
+	"ceremonyId\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x04 \x01(\tR\treturnUrl\"\x8f\x02\n" +
+	"\rIdentityCheck\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12\x18\n" +
+	"\ajourney\x18\x03 \x01(\tR\ajourney\x12\x17\n" +
+	"\auser_id\x18\x04 \x01(\tR\x06userId\x12\x1f\n" +
+	"\vceremony_id\x18\x05 \x01(\tR\n" +
+	"ceremonyId\x12\x1f\n" +
+	"\vcapture_url\x18\x06 \x01(\tR\n" +
+	"captureUrl\x12\x1b\n" +
+	"\tsdk_token\x18\a \x01(\tR\bsdkToken\x129\n" +
+	"\n" +
+	"expires_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"&\n" +
+	"\fHeaderValues\x12\x16\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values\"\xdb\x01\n" +
+	"\x16ApplyIDVWebhookRequest\x12O\n" +
+	"\x06header\x18\x01 \x03(\v27.biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntryR\x06header\x12\x12\n" +
+	"\x04body\x18\x02 \x01(\fR\x04body\x1a\\\n" +
+	"\vHeaderEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x127\n" +
+	"\x05value\x18\x02 \x01(\v2!.biometricpasskey.v1.HeaderValuesR\x05value:\x028\x01\"P\n" +
+	"\x1bRefreshIdentityCheckRequest\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\"y\n" +
+	"\x1aIdentityCheckStatusRequest\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12(\n" +
+	"\x10external_user_id\x18\x03 \x01(\tR\x0eexternalUserId\"\xef\x02\n" +
+	"\bIDVCheck\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\x12(\n" +
+	"\x10user_external_id\x18\x03 \x01(\tR\x0euserExternalId\x12\x18\n" +
+	"\ajourney\x18\x04 \x01(\tR\ajourney\x12\x1f\n" +
+	"\vceremony_id\x18\x05 \x01(\tR\n" +
+	"ceremonyId\x12!\n" +
+	"\freference_id\x18\x06 \x01(\tR\vreferenceId\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x129\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12=\n" +
+	"\fcompleted_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt2\xcc\b\n" +
 	"\rAuthenticator\x12[\n" +
 	"\fCapabilities\x12(.biometricpasskey.v1.CapabilitiesRequest\x1a!.biometricpasskey.v1.Capabilities\x12a\n" +
 	"\x10CreateEnrollment\x12,.biometricpasskey.v1.CreateEnrollmentRequest\x1a\x1f.biometricpasskey.v1.Enrollment\x12a\n" +
@@ -1712,7 +2261,11 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x12FinishRegistration\x12\".biometricpasskey.v1.FinishRequest\x1a!.biometricpasskey.v1.Registration\x12T\n" +
 	"\vDecideLogin\x12!.biometricpasskey.v1.LoginRequest\x1a\".biometricpasskey.v1.LoginDecision\x12e\n" +
 	"\x13BeginAuthentication\x12/.biometricpasskey.v1.BeginAuthenticationRequest\x1a\x1d.biometricpasskey.v1.Ceremony\x12e\n" +
-	"\x14FinishAuthentication\x12\".biometricpasskey.v1.FinishRequest\x1a).biometricpasskey.v1.AuthenticationResult2\x90\x02\n" +
+	"\x14FinishAuthentication\x12\".biometricpasskey.v1.FinishRequest\x1a).biometricpasskey.v1.AuthenticationResult\x12h\n" +
+	"\x12StartIdentityCheck\x12..biometricpasskey.v1.StartIdentityCheckRequest\x1a\".biometricpasskey.v1.IdentityCheck\x12]\n" +
+	"\x0fApplyIDVWebhook\x12+.biometricpasskey.v1.ApplyIDVWebhookRequest\x1a\x1d.biometricpasskey.v1.IDVCheck\x12g\n" +
+	"\x14RefreshIdentityCheck\x120.biometricpasskey.v1.RefreshIdentityCheckRequest\x1a\x1d.biometricpasskey.v1.IDVCheck\x12e\n" +
+	"\x13IdentityCheckStatus\x12/.biometricpasskey.v1.IdentityCheckStatusRequest\x1a\x1d.biometricpasskey.v1.IDVCheck2\x90\x02\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12a\n" +
@@ -1730,82 +2283,103 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
-	(*CapabilitiesRequest)(nil),        // 0: biometricpasskey.v1.CapabilitiesRequest
-	(*Level)(nil),                      // 1: biometricpasskey.v1.Level
-	(*Capabilities)(nil),               // 2: biometricpasskey.v1.Capabilities
-	(*CreateEnrollmentRequest)(nil),    // 3: biometricpasskey.v1.CreateEnrollmentRequest
-	(*User)(nil),                       // 4: biometricpasskey.v1.User
-	(*Enrollment)(nil),                 // 5: biometricpasskey.v1.Enrollment
-	(*BeginRegistrationRequest)(nil),   // 6: biometricpasskey.v1.BeginRegistrationRequest
-	(*Ceremony)(nil),                   // 7: biometricpasskey.v1.Ceremony
-	(*FinishRequest)(nil),              // 8: biometricpasskey.v1.FinishRequest
-	(*Credential)(nil),                 // 9: biometricpasskey.v1.Credential
-	(*Registration)(nil),               // 10: biometricpasskey.v1.Registration
-	(*LoginRequest)(nil),               // 11: biometricpasskey.v1.LoginRequest
-	(*Outcome)(nil),                    // 12: biometricpasskey.v1.Outcome
-	(*LoginDecision)(nil),              // 13: biometricpasskey.v1.LoginDecision
-	(*BeginAuthenticationRequest)(nil), // 14: biometricpasskey.v1.BeginAuthenticationRequest
-	(*AuthenticationResult)(nil),       // 15: biometricpasskey.v1.AuthenticationResult
-	(*UserQuery)(nil),                  // 16: biometricpasskey.v1.UserQuery
-	(*ListUsersResponse)(nil),          // 17: biometricpasskey.v1.ListUsersResponse
-	(*GetUserRequest)(nil),             // 18: biometricpasskey.v1.GetUserRequest
-	(*Event)(nil),                      // 19: biometricpasskey.v1.Event
-	(*UserDetail)(nil),                 // 20: biometricpasskey.v1.UserDetail
-	(*RevokeCredentialRequest)(nil),    // 21: biometricpasskey.v1.RevokeCredentialRequest
-	nil,                                // 22: biometricpasskey.v1.Event.DetailEntry
-	(*timestamppb.Timestamp)(nil),      // 23: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),        // 24: google.protobuf.Duration
+	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
+	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
+	(*Capabilities)(nil),                // 2: biometricpasskey.v1.Capabilities
+	(*CreateEnrollmentRequest)(nil),     // 3: biometricpasskey.v1.CreateEnrollmentRequest
+	(*User)(nil),                        // 4: biometricpasskey.v1.User
+	(*Enrollment)(nil),                  // 5: biometricpasskey.v1.Enrollment
+	(*BeginRegistrationRequest)(nil),    // 6: biometricpasskey.v1.BeginRegistrationRequest
+	(*Ceremony)(nil),                    // 7: biometricpasskey.v1.Ceremony
+	(*FinishRequest)(nil),               // 8: biometricpasskey.v1.FinishRequest
+	(*Credential)(nil),                  // 9: biometricpasskey.v1.Credential
+	(*Registration)(nil),                // 10: biometricpasskey.v1.Registration
+	(*LoginRequest)(nil),                // 11: biometricpasskey.v1.LoginRequest
+	(*Outcome)(nil),                     // 12: biometricpasskey.v1.Outcome
+	(*LoginDecision)(nil),               // 13: biometricpasskey.v1.LoginDecision
+	(*BeginAuthenticationRequest)(nil),  // 14: biometricpasskey.v1.BeginAuthenticationRequest
+	(*AuthenticationResult)(nil),        // 15: biometricpasskey.v1.AuthenticationResult
+	(*UserQuery)(nil),                   // 16: biometricpasskey.v1.UserQuery
+	(*ListUsersResponse)(nil),           // 17: biometricpasskey.v1.ListUsersResponse
+	(*GetUserRequest)(nil),              // 18: biometricpasskey.v1.GetUserRequest
+	(*Event)(nil),                       // 19: biometricpasskey.v1.Event
+	(*UserDetail)(nil),                  // 20: biometricpasskey.v1.UserDetail
+	(*RevokeCredentialRequest)(nil),     // 21: biometricpasskey.v1.RevokeCredentialRequest
+	(*StartIdentityCheckRequest)(nil),   // 22: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 23: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 24: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 25: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 26: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 27: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 28: biometricpasskey.v1.IDVCheck
+	nil,                                 // 29: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 30: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 31: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 32: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	23, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	23, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	23, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	31, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	31, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	31, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	23, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	23, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	23, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	31, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	31, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	31, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
 	12, // 10: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	23, // 11: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	31, // 11: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 12: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 13: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	23, // 14: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	24, // 15: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	31, // 14: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	32, // 15: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
 	4,  // 16: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	22, // 17: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	23, // 18: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	29, // 17: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	31, // 18: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
 	4,  // 19: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
 	9,  // 20: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
 	19, // 21: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
-	0,  // 22: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 23: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 24: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 25: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 26: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 27: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 28: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	16, // 29: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 30: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	21, // 31: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	2,  // 32: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 33: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 34: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 35: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 36: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 37: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 38: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	17, // 39: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 40: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 41: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	32, // [32:42] is the sub-list for method output_type
-	22, // [22:32] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	31, // 22: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	30, // 23: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	31, // 24: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	31, // 25: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	24, // 26: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 27: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 28: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 29: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 30: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 31: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 32: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 33: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	22, // 34: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	25, // 35: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	26, // 36: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	27, // 37: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	16, // 38: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 39: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	21, // 40: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	2,  // 41: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 42: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 43: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 44: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 45: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 46: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 47: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	23, // 48: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	28, // 49: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	28, // 50: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	28, // 51: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	17, // 52: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 53: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 54: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	41, // [41:55] is the sub-list for method output_type
+	27, // [27:41] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -1819,7 +2393,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -44,6 +44,10 @@ const (
 	Authenticator_DecideLogin_FullMethodName          = "/biometricpasskey.v1.Authenticator/DecideLogin"
 	Authenticator_BeginAuthentication_FullMethodName  = "/biometricpasskey.v1.Authenticator/BeginAuthentication"
 	Authenticator_FinishAuthentication_FullMethodName = "/biometricpasskey.v1.Authenticator/FinishAuthentication"
+	Authenticator_StartIdentityCheck_FullMethodName   = "/biometricpasskey.v1.Authenticator/StartIdentityCheck"
+	Authenticator_ApplyIDVWebhook_FullMethodName      = "/biometricpasskey.v1.Authenticator/ApplyIDVWebhook"
+	Authenticator_RefreshIdentityCheck_FullMethodName = "/biometricpasskey.v1.Authenticator/RefreshIdentityCheck"
+	Authenticator_IdentityCheckStatus_FullMethodName  = "/biometricpasskey.v1.Authenticator/IdentityCheckStatus"
 )
 
 // AuthenticatorClient is the client API for Authenticator service.
@@ -67,6 +71,17 @@ type AuthenticatorClient interface {
 	// FinishAuthentication verifies the assertion and returns the acr/amr this
 	// login earned, or the OAuth error to refuse the login with.
 	FinishAuthentication(ctx context.Context, in *FinishRequest, opts ...grpc.CallOption) (*AuthenticationResult, error)
+	// StartIdentityCheck starts an identity-verification check for a user,
+	// bound to a ceremony, and returns what the user must do next.
+	StartIdentityCheck(ctx context.Context, in *StartIdentityCheckRequest, opts ...grpc.CallOption) (*IdentityCheck, error)
+	// ApplyIDVWebhook verifies a provider notification over its raw body and
+	// applies the outcome it reports.
+	ApplyIDVWebhook(ctx context.Context, in *ApplyIDVWebhookRequest, opts ...grpc.CallOption) (*IDVCheck, error)
+	// RefreshIdentityCheck fetches a run's outcome from the provider and
+	// applies it.
+	RefreshIdentityCheck(ctx context.Context, in *RefreshIdentityCheckRequest, opts ...grpc.CallOption) (*IDVCheck, error)
+	// IdentityCheckStatus returns a check, only to its own user.
+	IdentityCheckStatus(ctx context.Context, in *IdentityCheckStatusRequest, opts ...grpc.CallOption) (*IDVCheck, error)
 }
 
 type authenticatorClient struct {
@@ -147,6 +162,46 @@ func (c *authenticatorClient) FinishAuthentication(ctx context.Context, in *Fini
 	return out, nil
 }
 
+func (c *authenticatorClient) StartIdentityCheck(ctx context.Context, in *StartIdentityCheckRequest, opts ...grpc.CallOption) (*IdentityCheck, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IdentityCheck)
+	err := c.cc.Invoke(ctx, Authenticator_StartIdentityCheck_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authenticatorClient) ApplyIDVWebhook(ctx context.Context, in *ApplyIDVWebhookRequest, opts ...grpc.CallOption) (*IDVCheck, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IDVCheck)
+	err := c.cc.Invoke(ctx, Authenticator_ApplyIDVWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authenticatorClient) RefreshIdentityCheck(ctx context.Context, in *RefreshIdentityCheckRequest, opts ...grpc.CallOption) (*IDVCheck, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IDVCheck)
+	err := c.cc.Invoke(ctx, Authenticator_RefreshIdentityCheck_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authenticatorClient) IdentityCheckStatus(ctx context.Context, in *IdentityCheckStatusRequest, opts ...grpc.CallOption) (*IDVCheck, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IDVCheck)
+	err := c.cc.Invoke(ctx, Authenticator_IdentityCheckStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthenticatorServer is the server API for Authenticator service.
 // All implementations must embed UnimplementedAuthenticatorServer
 // for forward compatibility.
@@ -168,6 +223,17 @@ type AuthenticatorServer interface {
 	// FinishAuthentication verifies the assertion and returns the acr/amr this
 	// login earned, or the OAuth error to refuse the login with.
 	FinishAuthentication(context.Context, *FinishRequest) (*AuthenticationResult, error)
+	// StartIdentityCheck starts an identity-verification check for a user,
+	// bound to a ceremony, and returns what the user must do next.
+	StartIdentityCheck(context.Context, *StartIdentityCheckRequest) (*IdentityCheck, error)
+	// ApplyIDVWebhook verifies a provider notification over its raw body and
+	// applies the outcome it reports.
+	ApplyIDVWebhook(context.Context, *ApplyIDVWebhookRequest) (*IDVCheck, error)
+	// RefreshIdentityCheck fetches a run's outcome from the provider and
+	// applies it.
+	RefreshIdentityCheck(context.Context, *RefreshIdentityCheckRequest) (*IDVCheck, error)
+	// IdentityCheckStatus returns a check, only to its own user.
+	IdentityCheckStatus(context.Context, *IdentityCheckStatusRequest) (*IDVCheck, error)
 	mustEmbedUnimplementedAuthenticatorServer()
 }
 
@@ -198,6 +264,18 @@ func (UnimplementedAuthenticatorServer) BeginAuthentication(context.Context, *Be
 }
 func (UnimplementedAuthenticatorServer) FinishAuthentication(context.Context, *FinishRequest) (*AuthenticationResult, error) {
 	return nil, status.Error(codes.Unimplemented, "method FinishAuthentication not implemented")
+}
+func (UnimplementedAuthenticatorServer) StartIdentityCheck(context.Context, *StartIdentityCheckRequest) (*IdentityCheck, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartIdentityCheck not implemented")
+}
+func (UnimplementedAuthenticatorServer) ApplyIDVWebhook(context.Context, *ApplyIDVWebhookRequest) (*IDVCheck, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApplyIDVWebhook not implemented")
+}
+func (UnimplementedAuthenticatorServer) RefreshIdentityCheck(context.Context, *RefreshIdentityCheckRequest) (*IDVCheck, error) {
+	return nil, status.Error(codes.Unimplemented, "method RefreshIdentityCheck not implemented")
+}
+func (UnimplementedAuthenticatorServer) IdentityCheckStatus(context.Context, *IdentityCheckStatusRequest) (*IDVCheck, error) {
+	return nil, status.Error(codes.Unimplemented, "method IdentityCheckStatus not implemented")
 }
 func (UnimplementedAuthenticatorServer) mustEmbedUnimplementedAuthenticatorServer() {}
 func (UnimplementedAuthenticatorServer) testEmbeddedByValue()                       {}
@@ -346,6 +424,78 @@ func _Authenticator_FinishAuthentication_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Authenticator_StartIdentityCheck_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartIdentityCheckRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).StartIdentityCheck(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_StartIdentityCheck_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).StartIdentityCheck(ctx, req.(*StartIdentityCheckRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Authenticator_ApplyIDVWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApplyIDVWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).ApplyIDVWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_ApplyIDVWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).ApplyIDVWebhook(ctx, req.(*ApplyIDVWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Authenticator_RefreshIdentityCheck_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefreshIdentityCheckRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).RefreshIdentityCheck(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_RefreshIdentityCheck_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).RefreshIdentityCheck(ctx, req.(*RefreshIdentityCheckRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Authenticator_IdentityCheckStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdentityCheckStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).IdentityCheckStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_IdentityCheckStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).IdentityCheckStatus(ctx, req.(*IdentityCheckStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Authenticator_ServiceDesc is the grpc.ServiceDesc for Authenticator service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -380,6 +530,22 @@ var Authenticator_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FinishAuthentication",
 			Handler:    _Authenticator_FinishAuthentication_Handler,
+		},
+		{
+			MethodName: "StartIdentityCheck",
+			Handler:    _Authenticator_StartIdentityCheck_Handler,
+		},
+		{
+			MethodName: "ApplyIDVWebhook",
+			Handler:    _Authenticator_ApplyIDVWebhook_Handler,
+		},
+		{
+			MethodName: "RefreshIdentityCheck",
+			Handler:    _Authenticator_RefreshIdentityCheck_Handler,
+		},
+		{
+			MethodName: "IdentityCheckStatus",
+			Handler:    _Authenticator_IdentityCheckStatus_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

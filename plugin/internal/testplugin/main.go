@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
 
@@ -23,6 +25,7 @@ var (
 	at      = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	user    = authenticator.User{ExternalID: "u-1", Username: "ada", Status: authenticator.UserEnrolled, CreatedAt: at}
 	cred    = authenticator.Credential{ID: []byte("cred"), UserExternalID: "u-1", Status: authenticator.CredentialActive, CreatedAt: at}
+	check   = authenticator.IDVCheck{Provider: "test", RunID: "run-1", UserExternalID: "u-1", Journey: string(idvbridge.JourneyStepUp), Status: authenticator.CheckPassed, CreatedAt: at, CompletedAt: at}
 	outcome = acr.Outcome{ACR: acr.RoutineACR, AMR: []string{"hwk", "mfa", "user"}}
 )
 
@@ -60,6 +63,22 @@ func (f fixed) FinishAuthentication(ctx context.Context, req authenticator.Finis
 		return authenticator.AuthenticationResult{}, authenticator.Errorf(authenticator.CodeUnavailable, "blocked call ended: %w", ctx.Err())
 	}
 	return authenticator.AuthenticationResult{LoginChallenge: "lc", Subject: "u-1", Outcome: outcome, CredentialID: cred.ID, AuthTime: at, RememberFor: time.Hour}, nil
+}
+
+func (fixed) StartIdentityCheck(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
+	return idvbridge.Check{Provider: "test", RunID: "run-1", Journey: idvbridge.JourneyStepUp, UserID: "u-1", ExpiresAt: at}, nil
+}
+
+func (fixed) ApplyIDVWebhook(context.Context, http.Header, []byte) (authenticator.IDVCheck, error) {
+	return check, nil
+}
+
+func (fixed) RefreshIdentityCheck(context.Context, string, string) (authenticator.IDVCheck, error) {
+	return check, nil
+}
+
+func (fixed) IdentityCheckStatus(context.Context, string, string, string) (authenticator.IDVCheck, error) {
+	return check, nil
 }
 
 func (fixed) ListUsers(context.Context, authenticator.UserQuery) ([]authenticator.User, error) {
