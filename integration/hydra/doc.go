@@ -23,6 +23,15 @@
 //	                                      {external_user_id, username?, display_name?, return_url?}
 //	                                      → 201 {enrollment_url, expires_at, user}
 //
+//	identity-verification webhooks (server-to-server; no cookies, no CSRF; idvwebhook.go)
+//	  POST /idv/webhooks                  the provider's raw body (≤ 1 MiB, else 413) and only the
+//	                                      allow-listed headers (Content-Type, X-Sha2-Signature) go to
+//	                                      auth.ApplyIDVWebhook, which verifies the signature first;
+//	                                      200 {"status":"accepted"} (applied or already final),
+//	                                      200 {"status":"ignored"} (not_found: not our run),
+//	                                      400 invalid_argument, 503 + Retry-After, else 500;
+//	                                      405 + Allow: POST for other methods
+//
 //	operations
 //	  GET  /healthz                       200 while the process runs
 //	  GET  /readyz                        200 when the plugin and Hydra's /health/ready answer, else 503

@@ -36,6 +36,7 @@ type fakeAuth struct {
 	decideLogin          func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)
 	beginAuthentication  func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
 	finishAuthentication func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
+	applyIDVWebhook      func(context.Context, http.Header, []byte) (authenticator.IDVCheck, error)
 
 	calls atomic.Int64
 }
@@ -84,17 +85,20 @@ func (f *fakeAuth) FinishAuthentication(ctx context.Context, req authenticator.F
 	return call(f, f.finishAuthentication, ctx, req)
 }
 
-// The identity-check methods are not used by the login provider: they only
-// count the call and fail.
+// The identity-check methods other than ApplyIDVWebhook are not used by the
+// login provider: they only count the call and fail.
 
 func (f *fakeAuth) StartIdentityCheck(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error) {
 	f.calls.Add(1)
 	return idvbridge.Check{}, errNoFake
 }
 
-func (f *fakeAuth) ApplyIDVWebhook(context.Context, http.Header, []byte) (authenticator.IDVCheck, error) {
+func (f *fakeAuth) ApplyIDVWebhook(ctx context.Context, header http.Header, body []byte) (authenticator.IDVCheck, error) {
 	f.calls.Add(1)
-	return authenticator.IDVCheck{}, errNoFake
+	if f.applyIDVWebhook == nil {
+		return authenticator.IDVCheck{}, errNoFake
+	}
+	return f.applyIDVWebhook(ctx, header, body)
 }
 
 func (f *fakeAuth) RefreshIdentityCheck(context.Context, string, string) (authenticator.IDVCheck, error) {

@@ -80,6 +80,7 @@ const (
 	pathEnrollBegin     = "/api/v1/enroll/begin"
 	pathEnrollFinish    = "/api/v1/enroll/finish"
 	pathEnrollments     = "/api/v1/enrollments"
+	pathIDVWebhooks     = "/idv/webhooks"
 	pathOpenAPI         = "/api/openapi.yaml"
 	pathHealthz         = "/healthz"
 	pathReadyz          = "/readyz"
@@ -110,6 +111,8 @@ func (s *Server) routes() *http.ServeMux {
 		s.writeError(w, r, &httpError{status: http.StatusNotFound, code: codeNotFound, message: "no such API endpoint"})
 	})
 	mux.HandleFunc("GET "+pathOpenAPI, serveOpenAPI)
+
+	mux.HandleFunc(pathIDVWebhooks, s.idvWebhook)
 
 	mux.HandleFunc("GET "+pathHealthz, s.healthz)
 	mux.HandleFunc("GET "+pathReadyz, s.readyz)

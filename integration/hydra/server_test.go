@@ -31,6 +31,8 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 		{http.MethodPost, "/api/v1/login/begin", "text/plain", `{}`},
 		{http.MethodGet, "/api/v1/enrollments", "", ""},
 		{http.MethodGet, "/api/openapi.yaml", "", ""},
+		{http.MethodPost, "/idv/webhooks", "application/json", `{}`},
+		{http.MethodGet, "/idv/webhooks", "", ""},
 		{http.MethodGet, "/static/passkey.js", "", ""},
 		{http.MethodGet, "/healthz", "", ""},
 		{http.MethodGet, "/readyz", "", ""},
@@ -119,7 +121,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{"/api/v1/enroll/begin", "/api/v1/enroll/finish", "/api/v1/enrollments", "/api/v1/login/begin",
-		"/api/v1/login/finish", "/healthz", "/readyz"}
+		"/api/v1/login/finish", "/healthz", "/idv/webhooks", "/readyz"}
 	if !slices.Equal(got, want) {
 		t.Errorf("documented paths = %v, want %v", got, want)
 	}
