@@ -22,10 +22,6 @@ HYDRA_STAMP   := $(BIN)/.hydra-inputs.sha256
 STATICCHECK_VERSION ?= v0.8.2
 
 TEST_TIMEOUT ?= 15m
-# Packages (import-path patterns for go list) tested without -race because
-# the race detector makes them too slow; empty while every package is fast
-# enough (see `make test-times`).
-NORACE_PKGS ?=
 TEST_FLAGS ?=
 
 # Debian package names of the services the tests start or drive.
@@ -80,19 +76,12 @@ test-deps: ## make sure redis-server and chromium exist (apt-get installs them w
 	  echo "Install them with: sudo apt-get install -y --no-install-recommends$$missing" >&2; \
 	fi
 
-test: hydra test-deps ## run every test (with -race), on real Hydra, Redis and Chromium
-ifeq ($(strip $(NORACE_PKGS)),)
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./...
-else
-	@norace=$$($(GO) list $(NORACE_PKGS)); race=$$($(GO) list ./... | grep -vxF "$$norace" || true); rc=0; \
-	echo "go test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... except $(NORACE_PKGS)"; \
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$race || rc=$$?; \
-	echo "go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(NORACE_PKGS)"; \
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$norace || rc=$$?; \
-	exit $$rc
-endif
+test: hydra test-deps ## run every test (with -race), on real Hydra, Redis and Chromium; ends with "N passed, N failed, N skipped"
+	@mkdir -p $(BIN)
+	@$(GO) build -o $(BIN)/testsummary ./internal/testsummary/cmd/testsummary
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) -json ./... | $(BIN)/testsummary
 
-test-times: hydra ## time each package's tests with and without -race (to choose NORACE_PKGS)
+test-times: hydra ## time each package's tests with and without -race
 	@for p in $$($(GO) list ./...); do \
 	  for r in -norace -race; do \
 	    flag=$${r/-norace/}; s=$$(date +%s%N); \
