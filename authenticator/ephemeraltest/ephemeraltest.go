@@ -226,20 +226,7 @@ func testExpiry(t *testing.T, s authenticator.EphemeralStore) {
 	taken, polled := newKey("expire-take"), newKey("expire-get")
 	put(t, s, taken, []byte("v"), shortTTL)
 	put(t, s, polled, []byte("v"), shortTTL)
-	deadline := time.Now().Add(expiryDeadline)
-	for {
-		_, err := s.Get(t.Context(), polled)
-		if errors.Is(err, authenticator.ErrNotFound) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("Get before expiry: got %v, want the value or ErrNotFound", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Get %v after a Put with ttl %v: got the value, want ErrNotFound", expiryDeadline, shortTTL)
-		}
-		time.Sleep(pollInterval)
-	}
+	waitGone(t, s, polled, "after a Put with ttl %v")
 	wantNotFound(t, "Take after expiry", s.Take, taken)
 	wantNotFound(t, "Get after expiry", s.Get, taken)
 }
@@ -471,20 +458,7 @@ func testIncrWindowExpires(t *testing.T, s authenticator.EphemeralStore) {
 	wantIncr(t, s, key, shortTTL, 1)
 	wantIncr(t, s, key, shortTTL, 2)
 	wantIncr(t, s, key, shortTTL, 3)
-	deadline := time.Now().Add(expiryDeadline)
-	for {
-		_, err := s.Get(t.Context(), key)
-		if errors.Is(err, authenticator.ErrNotFound) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("Get of a counter before its window ends: got %v, want the count or ErrNotFound", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Get %v after the first Incr with window %v: got the count, want ErrNotFound", expiryDeadline, shortTTL)
-		}
-		time.Sleep(pollInterval)
-	}
+	waitGone(t, s, key, "after the first Incr with window %v")
 	wantIncr(t, s, key, longTTL, 1)
 	wantIncr(t, s, key, longTTL, 2)
 }
@@ -632,20 +606,7 @@ func testIncrKeepsValueExpiry(t *testing.T, s authenticator.EphemeralStore) {
 	key := newKey("value-expiry")
 	put(t, s, key, []byte("41"), shortTTL)
 	wantIncr(t, s, key, longTTL, 42)
-	deadline := time.Now().Add(expiryDeadline)
-	for {
-		_, err := s.Get(t.Context(), key)
-		if errors.Is(err, authenticator.ErrNotFound) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("Get before expiry: got %v, want the count or ErrNotFound", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Get %v after a Put with ttl %v and an Incr: got the count, want ErrNotFound", expiryDeadline, shortTTL)
-		}
-		time.Sleep(pollInterval)
-	}
+	waitGone(t, s, key, "after a Put with ttl %v and an Incr")
 	wantIncr(t, s, key, longTTL, 1)
 }
 
@@ -694,4 +655,25 @@ func testConcurrentIncr(t *testing.T, s authenticator.EphemeralStore) {
 		t.Fatalf("%d concurrent Incrs returned %d different counts, want %d", total, len(seen), total)
 	}
 	wantValue(t, "Get after the concurrent Incrs", s.Get, key, []byte(strconv.Itoa(total)))
+}
+
+// waitGone polls Get until key expires, failing if it errors otherwise or
+// is still there expiryDeadline from now. after says what set it, with a
+// %v for shortTTL, for the failure message.
+func waitGone(t *testing.T, s authenticator.EphemeralStore, key, after string) {
+	t.Helper()
+	deadline := time.Now().Add(expiryDeadline)
+	for {
+		_, err := s.Get(t.Context(), key)
+		if errors.Is(err, authenticator.ErrNotFound) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Get before expiry: got %v, want the value or ErrNotFound", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Get %v "+after+": still there, want ErrNotFound", expiryDeadline, shortTTL)
+		}
+		time.Sleep(pollInterval)
+	}
 }
