@@ -34,7 +34,7 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)$$/  \1\t\2/' | expand -t 16
 
 hydra: $(HYDRA) ## build .bin/hydra (the Ory Hydra that tools/hydra pins, SQLite via cgo) when missing or changed
-	@echo "$(HYDRA): $$($(HYDRA) version 2>/dev/null | head -n 1)"
+	@echo "$(HYDRA): $$($(HYDRA) version 2>/dev/null | sed -n 1p)"
 
 $(HYDRA_STAMP): FORCE
 	@mkdir -p $(BIN)
