@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) authenticator.Store) {
 		{"Credentials", credentialTests},
 		{"References", referenceTests},
 		{"Checks", checkTests},
+		{"Approvals", approvalTests},
 		{"Events", eventTests},
 		{"NotFound", notFoundTests},
 		{"Aliasing", aliasingTests},

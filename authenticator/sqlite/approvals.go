@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const approvalColumns = `id, user_external_id, client_id, credential_id, acr, authorization_details, details_hash,
+	authenticator_data, client_data_json, signature, created_at`
+
+// CreateApproval stores a transaction approval; see authenticator.Tx. The
+// foreign key on user_external_id turns an unknown user into ErrNotFound.
+func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error {
+	if a.ID == "" || a.UserExternalID == "" {
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create approval: empty ID or UserExternalID")
+	}
+	_, err := t.exec(ctx,
+		`INSERT INTO approvals (`+approvalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.UserExternalID, a.ClientID, nonNil(a.CredentialID), a.ACR, nonNil(a.AuthorizationDetails), a.DetailsHash,
+		nonNil(a.AuthenticatorData), nonNil(a.ClientDataJSON), nonNil(a.Signature), micros(a.CreatedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create approval of user %q", a.UserExternalID), err)
+	}
+	return nil
+}
+
+// GetApproval returns the approval with id or ErrNotFound; see authenticator.Tx.
+func (t txn) GetApproval(ctx context.Context, id string) (authenticator.Approval, error) {
+	var (
+		a       authenticator.Approval
+		details []byte
+		created sql.NullInt64
+	)
+	err := t.queryRow(ctx, `SELECT `+approvalColumns+` FROM approvals WHERE id = ?`, id).Scan(
+		&a.ID, &a.UserExternalID, &a.ClientID, &a.CredentialID, &a.ACR, &details, &a.DetailsHash,
+		&a.AuthenticatorData, &a.ClientDataJSON, &a.Signature, &created)
+	if err != nil {
+		return authenticator.Approval{}, dbError("get approval", err)
+	}
+	a.AuthorizationDetails, a.CreatedAt = details, fromMicros(created)
+	return a, nil
+}
+
+// nonNil stores an empty BLOB rather than NULL for a nil slice.
+func nonNil[T ~[]byte](b T) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// CreateApproval stores a transaction approval; see authenticator.Tx.
+func (s *Store) CreateApproval(ctx context.Context, a authenticator.Approval) error {
+	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateApproval(ctx, a) })
+}
+
+// GetApproval returns the approval with id or ErrNotFound; see authenticator.Tx.
+func (s *Store) GetApproval(ctx context.Context, id string) (authenticator.Approval, error) {
+	return s.reader().GetApproval(ctx, id)
+}
