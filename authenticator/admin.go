@@ -3,6 +3,7 @@ package authenticator
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 )
 
@@ -61,24 +62,39 @@ func (s *Service) RevokeCredential(ctx context.Context, req RevokeCredentialRequ
 	}
 	var c Credential
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		var changed bool
 		var err error
-		c, err = tx.UpdateCredential(ctx, req.CredentialID, func(old Credential) (Credential, error) {
-			if changed = old.Status != CredentialRevoked; !changed {
-				return old, nil
-			}
-			old.Status, old.StatusReason = CredentialRevoked, req.Reason
-			return old, nil
-		})
-		if err != nil || !changed {
-			return err
-		}
-		return s.event(ctx, tx, Event{Type: EventCredentialRevoked, UserExternalID: c.UserExternalID, CredentialID: c.ID,
-			Actor: req.Operator, Detail: map[string]string{"reason": req.Reason}})
+		c, _, err = s.revoke(ctx, tx, req.CredentialID, req.Reason, req.Operator, nil)
+		return err
 	})
 	if err != nil {
 		return Credential{}, fmt.Errorf("revoke credential: %w", err)
 	}
 	s.log.InfoContext(ctx, "credential revoked", "user", c.UserExternalID, "operator", req.Operator)
 	return c, nil
+}
+
+// revoke revokes one credential inside tx with its credential.revoked event,
+// so an operator's revoke and a recovery's replacement record the same
+// thing. A credential already revoked is left alone and reported unchanged.
+// detail is added to the event's; actor is who caused it (an operator's sub,
+// or "user").
+func (s *Service) revoke(ctx context.Context, tx Tx, id []byte, reason, actor string, detail map[string]string) (Credential, bool, error) {
+	var changed bool
+	c, err := tx.UpdateCredential(ctx, id, func(old Credential) (Credential, error) {
+		if changed = old.Status != CredentialRevoked; !changed {
+			return old, nil
+		}
+		old.Status, old.StatusReason = CredentialRevoked, reason
+		return old, nil
+	})
+	if err != nil || !changed {
+		return c, false, err
+	}
+	d := map[string]string{"reason": reason}
+	maps.Copy(d, detail)
+	if err := s.event(ctx, tx, Event{Type: EventCredentialRevoked, UserExternalID: c.UserExternalID, CredentialID: c.ID,
+		Actor: actor, Detail: d}); err != nil {
+		return Credential{}, false, err
+	}
+	return c, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 )
 
 // This file holds the request and response types of the operations a host
@@ -30,6 +31,8 @@ type CreateEnrollmentRequest struct {
 	// ReturnURL is where the enrollment page sends the user when done. The
 	// host checks it against the client's registered redirect URIs first.
 	ReturnURL string
+	// Purpose is PurposeEnrollment (the default) or PurposeRecovery.
+	Purpose string
 }
 
 // Enrollment is a single-use, short-lived enrollment link's secret.
@@ -57,6 +60,9 @@ type Ceremony struct {
 type FinishRequest struct {
 	CeremonyID string
 	Response   []byte
+	// ReturnURL is the host's progress page, where a hosted identity check
+	// sends the user back when the ceremony needs one (step-up, enrollment).
+	ReturnURL string
 }
 
 // Registration is the result of a finished registration ceremony.
@@ -64,6 +70,15 @@ type Registration struct {
 	User       User
 	Credential Credential
 	ReturnURL  string // from the enrollment request, possibly empty
+	// Pending is the enrollment's identity check, started as soon as the
+	// passkey is registered when an IDV provider is configured; the user is
+	// enrolled once it passes.
+	Pending *PendingCheck
+	// Replaced counts the old passkeys a recovery revoked (recovery only).
+	Replaced int
+	// Login is the login a recovery begun from the sign-in page finishes
+	// (accepted, or refused with Error set); nil otherwise.
+	Login *AuthenticationResult
 }
 
 // LoginRequest is an identity server's login request, identity-server neutral.
@@ -125,6 +140,16 @@ type AuthenticationResult struct {
 	// ErrorDescription says why, for the relying party and the user; it
 	// carries no internal detail.
 	ErrorDescription string
+	// Pending is set, alone with LoginChallenge, when the passkey was
+	// verified but the login's level also needs a biometric match: the
+	// identity check has started and ContinueIdentityCheck finishes the login.
+	Pending *PendingCheck
+	// AuthorizationDetails are the RFC 9396 details this login approved
+	// (RFC 8785 canonical form), DetailsHash their base64url SHA-256, and
+	// ApprovalID the stored approval (VerifyApproval); empty without details.
+	AuthorizationDetails json.RawMessage
+	DetailsHash          string
+	ApprovalID           string
 }
 
 // UserDetail is one user as the dashboard and CLI see it.
@@ -139,4 +164,116 @@ type RevokeCredentialRequest struct {
 	CredentialID []byte
 	Reason       string
 	Operator     string // the operator's sub, for the record (DESIGN.md §7.7)
+}
+
+// PendingCheck is an identity-verification check the user must complete
+// before a journey can go on: the step-up's biometric match, an
+// enrollment's reference, a recovery's match. The host shows progress and
+// calls ContinueIdentityCheck with Token until the check is final.
+type PendingCheck struct {
+	// Token is the opaque handle of this journey for ContinueIdentityCheck,
+	// single-journey and short-lived. It is a bearer secret: a web host keeps
+	// it in an HttpOnly cookie, an app in memory; it never goes to the IDV
+	// provider or into a URL.
+	Token      string
+	Journey    idvbridge.Journey
+	Provider   string
+	RunID      string
+	CaptureURL string // hosted capture (web); empty if the provider has none
+	SDKToken   string // capture SDK token (native apps); empty if the provider has none
+	// ExpiresAt is when the journey gives up waiting for the check: after it
+	// the check counts as expired and the journey fails.
+	ExpiresAt time.Time
+}
+
+// ContinueRequest asks where a journey waiting on an identity check stands,
+// or cancels it.
+type ContinueRequest struct {
+	Token  string // PendingCheck.Token
+	Cancel bool   // the user gave up: the journey fails now, with reason cancelled
+}
+
+// Reason a journey's check failed that only the service knows, beside
+// the CheckReason* values and the provider's idvbridge.Reason.
+const (
+	CheckReasonCancelled = "cancelled" // the user cancelled on the progress page
+	CheckReasonTimeout   = "timeout"   // no outcome before PendingCheck.ExpiresAt
+)
+
+// Progress is where a journey waiting on an identity check stands. Once
+// Status is final the token is spent: a second call is ErrChallengeUnknown.
+type Progress struct {
+	Journey idvbridge.Journey
+	Status  CheckStatus // pending, passed or failed
+	Reason  string      // failed: why (CheckReason*, or the provider's idvbridge.Reason)
+	// Message is a user-safe sentence for the page: what happened and what
+	// to do now. Never internal detail.
+	Message string
+	// Pending is the same check again while Status is pending.
+	Pending *PendingCheck
+	// Login, when set, is the login to finish at the identity server: a
+	// passed step-up accepted at its level (acr with the biometric match,
+	// amr with face), or, with Error set, a login to refuse after a failed,
+	// cancelled or expired check. Nil for journeys begun without a login.
+	Login *AuthenticationResult
+	// Ceremony is, after a passed recovery check, the registration ceremony
+	// for the replacement passkey (finish it with FinishRegistration).
+	Ceremony *Ceremony
+	// ReturnURL is where an enrollment or recovery link sends the user when
+	// the journey is over (the relying party's, checked when the link was
+	// made); empty for logins.
+	ReturnURL string
+}
+
+// Purposes of a link made by CreateEnrollment.
+const (
+	PurposeEnrollment = "enrollment" // register a passkey, then verify identity
+	PurposeRecovery   = "recovery"   // verify identity against the reference, then replace the passkeys
+)
+
+// ResumeEnrollmentRequest starts the identity check an enrollment or
+// recovery link still needs.
+type ResumeEnrollmentRequest struct {
+	EnrollmentToken string
+	ReturnURL       string // the host's progress page, where a hosted capture comes back to
+}
+
+// BeginRecoveryRequest starts an account recovery for a user who lost their
+// device: a recovery check against the reference, then a replacement passkey.
+type BeginRecoveryRequest struct {
+	// Login is the login the recovery was started from (the sign-in page's
+	// "lost your device?"); once the replacement passkey is registered that
+	// login is accepted at the level the recovery's evidence supports, or
+	// refused if that falls short of what it asked for. Required.
+	Login LoginRequest
+	// Username identifies the account; an unknown one gets the same answer
+	// shape as a known one up to the capture (see BeginRecovery).
+	Username  string
+	ReturnURL string // the host's progress page
+}
+
+// Approval is a login that approved RFC 9396 authorization_details with a
+// passkey whose challenge committed to them (ADR 0005): everything needed to
+// verify the signature again later, and nothing biometric.
+type Approval struct {
+	ID                   string
+	UserExternalID       string
+	ClientID             string
+	CredentialID         []byte
+	ACR                  string
+	AuthorizationDetails json.RawMessage // RFC 8785 canonical form, as signed over
+	DetailsHash          string          // base64url SHA-256 of AuthorizationDetails
+	// The WebAuthn assertion as received (WebAuthn §6.1, §5.8.1, §6.3.3).
+	AuthenticatorData []byte
+	ClientDataJSON    []byte
+	Signature         []byte
+	CreatedAt         time.Time
+}
+
+// ApprovalVerification is the result of verifying a stored approval again.
+type ApprovalVerification struct {
+	Approval Approval
+	Valid    bool
+	// Problem says why Valid is false, for the operator; empty when valid.
+	Problem string
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -31,6 +34,11 @@ type authenticationRecord struct {
 	Minimum        string               `json:"min_acr"`
 	ExternalUserID string               `json:"user,omitempty"` // username-first; empty for discoverable
 	Unknown        bool                 `json:"unknown,omitempty"`
+	// Details are the RFC 9396 authorization_details the challenge commits
+	// to, in RFC 8785 canonical form, and DetailsHash their base64url
+	// SHA-256 (ADR 0005); both empty for a login without details.
+	Details     json.RawMessage `json:"details,omitempty"`
+	DetailsHash string          `json:"details_hash,omitempty"`
 }
 
 // sessionRecord is what an identity-server session achieved (DESIGN.md §5:
@@ -117,7 +125,8 @@ func (s *Service) recordedSession(ctx context.Context, req LoginRequest) (*acr.S
 // With a username it lists that user's active passkeys; for an unknown
 // username it returns options that look the same (one stable fake
 // credential id), so the response does not reveal who has an account
-// (WebAuthn §14.6.2).
+// (WebAuthn §14.6.2). When the request carries RFC 9396
+// authorization_details, the challenge commits to them (bindDetails).
 func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticationRequest) (Ceremony, error) {
 	d, _, err := s.decide(ctx, req.Login)
 	if err != nil {
@@ -135,9 +144,16 @@ func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticati
 		assertion *protocol.CredentialAssertion
 		session   *webauthn.SessionData
 	)
-	uv := webauthn.WithUserVerification(protocol.VerificationRequired)
+	opts := []webauthn.LoginOption{webauthn.WithUserVerification(protocol.VerificationRequired)}
+	bind, err := s.bindDetails(req.Login, &rec)
+	if err != nil {
+		return Ceremony{}, err
+	}
+	if bind != nil {
+		opts = append(opts, bind)
+	}
 	if req.Username == "" {
-		assertion, session, err = s.wa.BeginDiscoverableLogin(uv)
+		assertion, session, err = s.wa.BeginDiscoverableLogin(opts...)
 	} else {
 		if err := validateUsername(req.Username); err != nil {
 			return Ceremony{}, err
@@ -147,13 +163,58 @@ func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticati
 			return Ceremony{}, err
 		}
 		rec.ExternalUserID, rec.Unknown = wu.u.ExternalID, wu.u.ExternalID == ""
-		assertion, session, err = s.wa.BeginLogin(wu, uv)
+		assertion, session, err = s.wa.BeginLogin(wu, opts...)
 	}
 	if err != nil {
 		return Ceremony{}, Errorf(CodeInternal, "begin login: %w", err)
 	}
 	rec.Session = *session
 	return s.openCeremony(ctx, "ceremony:auth:", assertion, rec)
+}
+
+// bindDetails commits the ceremony to the login's RFC 9396
+// authorization_details, if it has any (ADR 0005, PSD2 dynamic linking): it
+// records their RFC 8785 canonical form and hash in rec and returns the
+// go-webauthn option that makes the challenge 32 random bytes followed by
+// that hash (acr.BindChallenge), so the authenticator's signature covers
+// exactly the details the page shows. It returns nil for a login without
+// details. The request was parsed once already by decide, so an error here
+// is internal.
+func (s *Service) bindDetails(login LoginRequest, rec *authenticationRecord) (webauthn.LoginOption, error) {
+	r, err := acr.ParseRequest(login.ACRValues, login.RequestURL)
+	if err != nil {
+		return nil, Errorf(CodeInternal, "parse a decided login request again: %w", err)
+	}
+	if len(r.AuthorizationDetails) == 0 {
+		return nil, nil
+	}
+	random, err := s.randomBytes(acr.ChallengeRandomLen)
+	if err != nil {
+		return nil, err
+	}
+	challenge, err := acr.BindChallenge(random, r.AuthorizationDetails)
+	if err != nil {
+		return nil, Errorf(CodeInternal, "bind challenge: %w", err)
+	}
+	h := r.AuthorizationDetails.Hash()
+	rec.Details, rec.DetailsHash = r.AuthorizationDetails.Canonical(), base64.RawURLEncoding.EncodeToString(h[:])
+	// WebAuthn §13.4.3: the random half keeps the challenge unique and
+	// unguessable; WithChallenge is go-webauthn's supported way to set it.
+	return webauthn.WithChallenge(challenge), nil
+}
+
+// commitsToDetails reports whether the ceremony's challenge (as stored in
+// its session: the challenge go-webauthn has just checked clientDataJSON
+// against, WebAuthn §7.2 step 12) commits to rec's details. Defence in
+// depth: it catches a record whose details and challenge were not made
+// together.
+func commitsToDetails(rec authenticationRecord) bool {
+	challenge, err := base64.RawURLEncoding.DecodeString(rec.Session.Challenge)
+	if err != nil {
+		return false
+	}
+	details, err := acr.ParseAuthorizationDetails(string(rec.Details))
+	return err == nil && bytes.Equal(details.Canonical(), rec.Details) && acr.ChallengeCommitsTo(challenge, details)
 }
 
 // usernameUser returns the user's active passkeys for allowCredentials, or a
@@ -194,8 +255,20 @@ func (s *Service) usernameUser(ctx context.Context, username string) (*waUser, e
 // result carries the bound LoginChallenge with Error
 // acr.ErrorUnmetRequirements, no level is recorded, and the ceremony is
 // consumed like any other.
+//
+// When the minimum level requires a biometric match (acr.RequireBiometric)
+// and an IDV provider is configured, the verified passkey is not enough: the
+// result carries only LoginChallenge and Pending, a step-up check against
+// the user's active reference has started, and ContinueIdentityCheck
+// finishes the login (ADR 0005). A user without an active reference, or over
+// the hourly attempt limit, has the login refused instead.
+//
+// A ceremony begun for RFC 9396 authorization_details is accepted only if
+// its challenge commits to them; the accepted login stores an Approval (the
+// signed assertion, for VerifyApproval) in the transaction of its success
+// event and reports the details, their hash and the approval's id.
 func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (AuthenticationResult, error) {
-	if err := errors.Join(validateToken("ceremony_id", req.CeremonyID), validateResponse(req.Response)); err != nil {
+	if err := errors.Join(validateToken("ceremony_id", req.CeremonyID), validateResponse(req.Response), validateReturnURL(req.ReturnURL)); err != nil {
 		return AuthenticationResult{}, firstError(err)
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Response)
@@ -222,37 +295,82 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 	case stored.Status == CredentialFlagged:
 		return AuthenticationResult{}, Errorf(CodeCredentialFlagged, "credential of %s is flagged: %s", user.ExternalID, stored.StatusReason)
 	}
-	outcome, assessErr := s.ladder.Assess(acr.Evidence{
+	if len(rec.Details) > 0 && !commitsToDetails(rec) {
+		return AuthenticationResult{}, Errorf(CodeVerification, "ceremony challenge does not commit to its authorization details")
+	}
+	ev := acr.Evidence{
 		PasskeyVerified: true, UserVerified: flags.HasUserVerified(), BackupEligible: stored.BackupEligible,
 		CredentialActive: true, UserActive: true, // both checked just above; recordUse re-checks the credential atomically
-	})
-	min, ok := s.ladder.Lookup(rec.Minimum)
-	met := assessErr == nil && ok && s.ladder.Check(outcome, min) == nil
-	var success *Event
-	if met {
-		success = &Event{Type: EventAuthenticationSuccess, UserExternalID: user.ExternalID, CredentialID: stored.ID, Actor: "user",
-			Detail: map[string]string{"acr": outcome.ACR, "client": rec.Login.ClientID}}
 	}
-	cred, err := s.recordUse(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags, success)
+	signed := signedAssertionOf(parsed)
+	if min, ok := s.ladder.Lookup(rec.Minimum); ok && slices.Contains(min.Requires, acr.RequireBiometric) && s.cfg.IDV != nil {
+		// The passkey alone cannot reach this login's minimum: record its use
+		// (the counter must move whatever follows), then start the live
+		// biometric check (ADR 0005 step-up, step 2). Without a provider the
+		// login is refused below, never downgraded.
+		cred, err := s.recordUse(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags, nil)
+		if err != nil {
+			return AuthenticationResult{}, err
+		}
+		return s.beginStepUp(ctx, req, rec, user, cred, ev, signed)
+	}
+	outcome, met := s.meets(ev, rec.Minimum)
+	var (
+		approval *Approval
+		then     func(tx Tx) error
+	)
+	if met {
+		if approval, err = s.newApproval(user.ExternalID, rec.Login.ClientID, stored.ID, outcome.ACR, rec.Details, rec.DetailsHash, signed); err != nil {
+			return AuthenticationResult{}, err
+		}
+		then = func(tx Tx) error {
+			if err := s.event(ctx, tx, Event{Type: EventAuthenticationSuccess, UserExternalID: user.ExternalID, CredentialID: stored.ID,
+				Actor: "user", Detail: map[string]string{"acr": outcome.ACR, "client": rec.Login.ClientID}}); err != nil {
+				return err
+			}
+			return s.recordApproval(ctx, tx, approval)
+		}
+	}
+	cred, err := s.recordUseThen(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags, then)
 	if err != nil {
 		return AuthenticationResult{}, err
 	}
+	res, err := s.completeLogin(ctx, rec.Login, rec.Minimum, user.ExternalID, cred.ID, ev)
+	if err != nil || res.Error != "" {
+		return res, err
+	}
+	return withApproval(res, approval), nil
+}
+
+// meets assesses evidence and reports whether it reaches the minimum acr.
+func (s *Service) meets(ev acr.Evidence, minimum string) (acr.Outcome, bool) {
+	outcome, err := s.ladder.Assess(ev)
+	min, ok := s.ladder.Lookup(minimum)
+	return outcome, err == nil && ok && s.ladder.Check(outcome, min) == nil
+}
+
+// completeLogin ends a verified login: if the evidence falls short of the
+// login's minimum acr it returns the refusal (Error set, nothing recorded);
+// otherwise it records the level for the identity-server session and
+// returns the accepted result. Callers record their own events.
+func (s *Service) completeLogin(ctx context.Context, login LoginRequest, minimum, subject string, credID []byte, ev acr.Evidence) (AuthenticationResult, error) {
+	outcome, met := s.meets(ev, minimum)
 	if !met {
-		s.log.InfoContext(ctx, "passkey sign-in refused: unmet authentication requirements", "user", user.ExternalID,
-			"achieved", outcome.ACR, "assess_error", assessErr, "minimum", rec.Minimum, "client", rec.Login.ClientID)
-		return AuthenticationResult{LoginChallenge: rec.Login.Challenge,
+		s.log.InfoContext(ctx, "sign-in refused: unmet authentication requirements", "user", subject,
+			"achieved", outcome.ACR, "minimum", minimum, "client", login.ClientID)
+		return AuthenticationResult{LoginChallenge: login.Challenge,
 			Error: acr.ErrorUnmetRequirements, ErrorDescription: ErrUnmetRequirements.Message}, nil
 	}
 	now := s.now().UTC()
-	if rec.Login.SessionID != "" {
-		sr := sessionRecord{Session: acr.Session{Subject: user.ExternalID, ACR: outcome.ACR, AMR: outcome.AMR, AuthTime: now}, CredentialID: cred.ID}
-		if err := s.putJSON(ctx, sessionKey(rec.Login.SessionID), sr, s.cfg.SessionTTL); err != nil {
+	if login.SessionID != "" {
+		sr := sessionRecord{Session: acr.Session{Subject: subject, ACR: outcome.ACR, AMR: outcome.AMR, AuthTime: now}, CredentialID: credID}
+		if err := s.putJSON(ctx, sessionKey(login.SessionID), sr, s.cfg.SessionTTL); err != nil {
 			return AuthenticationResult{}, err
 		}
 	}
-	s.log.InfoContext(ctx, "passkey sign-in", "user", user.ExternalID, "acr", outcome.ACR, "client", rec.Login.ClientID)
-	return AuthenticationResult{LoginChallenge: rec.Login.Challenge, Subject: user.ExternalID, Outcome: outcome,
-		CredentialID: cred.ID, AuthTime: now, RememberFor: s.cfg.SessionTTL}, nil
+	s.log.InfoContext(ctx, "sign-in", "user", subject, "acr", outcome.ACR, "client", login.ClientID)
+	return AuthenticationResult{LoginChallenge: login.Challenge, Subject: subject, Outcome: outcome,
+		CredentialID: credID, AuthTime: now, RememberFor: s.cfg.SessionTTL}, nil
 }
 
 // verifyAssertion checks the signature and ceremony data with go-webauthn and
@@ -326,6 +444,17 @@ func (s *Service) checkBackupEligibility(ctx context.Context, c Credential, flag
 // (unless both are zero, as for authenticators without counters) flags the
 // credential as a possible clone instead (WebAuthn §6.1.1, §7.2 step 21).
 func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags, success *Event) (Credential, error) {
+	var then func(tx Tx) error
+	if success != nil {
+		then = func(tx Tx) error { return s.event(ctx, tx, *success) }
+	}
+	return s.recordUseThen(ctx, id, count, flags, then)
+}
+
+// recordUseThen is recordUse with then (if not nil) run in the same
+// transaction after a successful update: the login's events and its
+// approval land together with the counter, or not at all.
+func (s *Service) recordUseThen(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags, then func(tx Tx) error) (Credential, error) {
 	var (
 		c         Credential
 		regressed bool
@@ -350,8 +479,8 @@ func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags 
 			return err
 		case regressed:
 			return s.event(ctx, tx, flagEvent(c, reason))
-		case success != nil:
-			return s.event(ctx, tx, *success)
+		case then != nil:
+			return then(tx)
 		}
 		return nil
 	})

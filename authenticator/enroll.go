@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -21,16 +22,28 @@ type enrollmentRecord struct {
 	ClientID       string    `json:"client"`
 	ReturnURL      string    `json:"return_url,omitempty"`
 	ExpiresAt      time.Time `json:"exp"`
+	// Purpose is PurposeEnrollment or PurposeRecovery; empty in links made
+	// before recovery links existed, which were all enrollment links.
+	Purpose string `json:"purpose,omitempty"`
 }
 
-// registrationRecord is an open registration ceremony.
+// recovery reports whether the link is a recovery link.
+func (r enrollmentRecord) recovery() bool { return r.Purpose == PurposeRecovery }
+
+// registrationRecord is an open registration ceremony. It is either an
+// enrollment's (EnrollmentKey: the link to consume when it finishes) or a
+// recovery's (Recovery: the passed check that allows it), never both.
 type registrationRecord struct {
-	Session        webauthn.SessionData `json:"session"`
-	ExternalUserID string               `json:"user"`
-	EnrollmentKey  string               `json:"enrollment"`
+	Session        webauthn.SessionData  `json:"session"`
+	ExternalUserID string                `json:"user"`
+	EnrollmentKey  string                `json:"enrollment,omitempty"`
+	Recovery       *recoveryRegistration `json:"recovery,omitempty"`
 }
 
-var errEnrollmentGone = &Error{Code: CodeChallengeUnknown, Message: "this enrollment link has expired or was already used; ask for a new one"}
+var (
+	errEnrollmentGone    = &Error{Code: CodeChallengeUnknown, Message: "this enrollment link has expired or was already used; ask for a new one"}
+	errRecoveryLinkFirst = &Error{Code: CodeInvalidArgument, Message: "this is an account recovery link: verify your identity first, then create your new passkey"}
+)
 
 func enrollmentKey(token string) string {
 	h := sha256.Sum256([]byte(token))
@@ -41,6 +54,14 @@ func enrollmentKey(token string) string {
 // accounts. It creates the user on first use (status invited) and returns a
 // single-use enrollment link secret valid for EnrollmentTTL. A suspended user
 // cannot be enrolled.
+//
+// With Purpose PurposeRecovery the link is a server-to-server start of an
+// account recovery (ADR 0005) instead: it is only for an existing, enrolled
+// user with an active biometric reference, never creates a user, and
+// ResumeEnrollment runs its recovery check (BeginRegistration refuses it:
+// the check comes first). An unknown user is CodeNotFound, one who has not
+// finished enrollment or has no active reference CodeUnmetRequirements, a
+// suspended one CodeUserSuspended; any other Purpose is CodeInvalidArgument.
 func (s *Service) CreateEnrollment(ctx context.Context, req CreateEnrollmentRequest) (Enrollment, error) {
 	if req.Username == "" {
 		req.Username = req.ExternalUserID
@@ -48,9 +69,19 @@ func (s *Service) CreateEnrollment(ctx context.Context, req CreateEnrollmentRequ
 	if req.DisplayName == "" {
 		req.DisplayName = req.Username
 	}
+	if req.Purpose == "" {
+		req.Purpose = PurposeEnrollment
+	}
 	if err := errors.Join(ValidateExternalUserID(req.ExternalUserID), validateUsername(req.Username),
-		validateDisplayName(req.DisplayName), validateReturnURL(req.ReturnURL)); err != nil {
+		validateDisplayName(req.DisplayName), validateReturnURL(req.ReturnURL), validatePurpose(req.Purpose)); err != nil {
 		return Enrollment{}, firstError(err)
+	}
+	if req.Purpose == PurposeRecovery {
+		u, err := s.recoverableUser(ctx, req.ExternalUserID)
+		if err != nil {
+			return Enrollment{}, err
+		}
+		return s.createLink(ctx, u, req)
 	}
 	u, err := s.store.GetUser(ctx, req.ExternalUserID)
 	switch {
@@ -63,17 +94,29 @@ func (s *Service) CreateEnrollment(ctx context.Context, req CreateEnrollmentRequ
 	case u.Status == UserSuspended:
 		return Enrollment{}, Errorf(CodeUserSuspended, "enrollment for suspended user %s", u.ExternalID)
 	}
+	return s.createLink(ctx, u, req)
+}
+
+// createLink stores a new link of req.Purpose for u and returns its secret.
+func (s *Service) createLink(ctx context.Context, u User, req CreateEnrollmentRequest) (Enrollment, error) {
 	token, err := s.randomID(32)
 	if err != nil {
 		return Enrollment{}, err
 	}
 	exp := s.now().Add(s.cfg.EnrollmentTTL).UTC()
-	rec := enrollmentRecord{ExternalUserID: u.ExternalID, ClientID: req.ClientID, ReturnURL: req.ReturnURL, ExpiresAt: exp}
+	rec := enrollmentRecord{ExternalUserID: u.ExternalID, ClientID: req.ClientID, ReturnURL: req.ReturnURL, ExpiresAt: exp, Purpose: req.Purpose}
 	if err := s.putJSON(ctx, enrollmentKey(token), rec, s.cfg.EnrollmentTTL); err != nil {
 		return Enrollment{}, err
 	}
-	s.log.InfoContext(ctx, "enrollment link created", "user", u.ExternalID, "client", req.ClientID, "expires_at", exp)
+	s.log.InfoContext(ctx, req.Purpose+" link created", "user", u.ExternalID, "client", req.ClientID, "expires_at", exp)
 	return Enrollment{Token: token, ExpiresAt: exp, User: u}, nil
+}
+
+func validatePurpose(p string) error {
+	if p != PurposeEnrollment && p != PurposeRecovery {
+		return UserError(CodeInvalidArgument, "purpose must be enrollment or recovery", fmt.Errorf("purpose %q", p))
+	}
+	return nil
 }
 
 func (s *Service) createUser(ctx context.Context, req CreateEnrollmentRequest) (User, error) {
@@ -100,7 +143,10 @@ func (s *Service) createUser(ctx context.Context, req CreateEnrollmentRequest) (
 }
 
 // BeginRegistration opens a registration ceremony for the enrollment link's
-// user. The link stays valid until a registration finishes with it.
+// user. The link stays valid until a registration finishes with it. A
+// recovery link is refused (CodeInvalidArgument, the link stays valid): its
+// identity check comes first (ResumeEnrollment), and the replacement
+// passkey's ceremony comes from the passed check.
 func (s *Service) BeginRegistration(ctx context.Context, req BeginRegistrationRequest) (Ceremony, error) {
 	if err := validateToken("enrollment token", req.EnrollmentToken); err != nil {
 		return Ceremony{}, err
@@ -109,6 +155,9 @@ func (s *Service) BeginRegistration(ctx context.Context, req BeginRegistrationRe
 	var enr enrollmentRecord
 	if err := s.loadJSON(ctx, key, false, &enr, errEnrollmentGone); err != nil {
 		return Ceremony{}, err
+	}
+	if enr.recovery() {
+		return Ceremony{}, errRecoveryLinkFirst
 	}
 	u, creds, err := s.activeUser(ctx, enr.ExternalUserID)
 	if err != nil {
@@ -159,8 +208,23 @@ func (s *Service) activeUser(ctx context.Context, externalID string) (User, []Cr
 // applies the credential policy, consumes the enrollment link and stores the
 // passkey. The user becomes biometric_pending: a passkey without a biometric
 // reference is not yet enrolled (DESIGN.md §1).
+//
+// When an IDV provider is configured and the user is biometric_pending, the
+// enrollment's identity check starts at once and Registration.Pending holds
+// it (finish it with ContinueIdentityCheck; req.ReturnURL is the host's
+// progress page). If it cannot start (provider unavailable, rate limited)
+// the passkey stays registered, the user stays biometric_pending, Pending is
+// nil and the failure is only logged: the relying party resumes the
+// enrollment later with a new link (ResumeEnrollment). Without a provider
+// nothing more happens.
+//
+// A recovery's ceremony (from ContinueIdentityCheck after a passed recovery
+// check) instead stores the replacement passkey and, unless
+// Config.KeepCredentialsOnRecovery, revokes the user's other passkeys in
+// the same transaction; see finishRecoveryRegistration.
 func (s *Service) FinishRegistration(ctx context.Context, req FinishRequest) (Registration, error) {
-	if err := errors.Join(validateToken("ceremony_id", req.CeremonyID), validateResponse(req.Response)); err != nil {
+	if err := errors.Join(validateToken("ceremony_id", req.CeremonyID), validateResponse(req.Response),
+		validateReturnURL(req.ReturnURL)); err != nil {
 		return Registration{}, firstError(err)
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(req.Response)
@@ -170,6 +234,9 @@ func (s *Service) FinishRegistration(ctx context.Context, req FinishRequest) (Re
 	var rec registrationRecord
 	if err := s.loadJSON(ctx, "ceremony:reg:"+req.CeremonyID, true, &rec, ErrChallengeUnknown); err != nil {
 		return Registration{}, err
+	}
+	if (rec.Recovery == nil) == (rec.EnrollmentKey == "") {
+		return Registration{}, Errorf(CodeInternal, "registration ceremony of %s has neither or both of a link and a recovery", rec.ExternalUserID)
 	}
 	u, _, err := s.activeUser(ctx, rec.ExternalUserID)
 	if err != nil {
@@ -183,20 +250,16 @@ func (s *Service) FinishRegistration(ctx context.Context, req FinishRequest) (Re
 	if err := s.checkPolicy(wc); err != nil {
 		return Registration{}, err
 	}
+	c := newCredential(wc, u.ExternalID, s.now().UTC())
+	if rec.Recovery != nil {
+		return s.finishRecoveryRegistration(ctx, rec, u, c, flags.HasUserVerified())
+	}
 	var enr enrollmentRecord
 	if err := s.loadJSON(ctx, rec.EnrollmentKey, true, &enr, errEnrollmentGone); err != nil {
 		return Registration{}, err
 	}
-	now := s.now().UTC()
-	c := Credential{
-		ID: wc.ID, UserExternalID: u.ExternalID, PublicKey: wc.PublicKey,
-		AttestationType: wc.AttestationType, AttestationFormat: wc.AttestationFormat,
-		AAGUID: wc.Authenticator.AAGUID, SignCount: wc.Authenticator.SignCount,
-		BackupEligible: wc.Flags.BackupEligible, BackupState: wc.Flags.BackupState,
-		Status: CredentialActive, CreatedAt: now,
-	}
-	for _, t := range wc.Transport {
-		c.Transports = append(c.Transports, string(t))
+	if enr.recovery() { // BeginRegistration refuses these; never register from one
+		return Registration{}, withCause(errRecoveryLinkFirst, fmt.Errorf("registration ceremony from a recovery link for %s", u.ExternalID))
 	}
 	err = s.store.Atomic(ctx, func(tx Tx) error {
 		if err := tx.CreateCredential(ctx, c); err != nil {
@@ -204,14 +267,13 @@ func (s *Service) FinishRegistration(ctx context.Context, req FinishRequest) (Re
 		}
 		if u, err = tx.UpdateUser(ctx, u.ExternalID, func(old User) (User, error) {
 			if old.Status == UserInvited {
-				old.Status, old.UpdatedAt = UserBiometricPending, now
+				old.Status, old.UpdatedAt = UserBiometricPending, c.CreatedAt
 			}
 			return old, nil
 		}); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, Event{Type: EventCredentialRegistered, UserExternalID: u.ExternalID, CredentialID: c.ID, Actor: "user",
-			Detail: map[string]string{"aaguid": uuidString(c.AAGUID), "device_bound": fmt.Sprint(c.DeviceBound()), "client": enr.ClientID}})
+		return s.event(ctx, tx, registeredEvent(c, enr.ClientID, nil))
 	})
 	if errors.Is(err, ErrConflict) {
 		return Registration{}, UserError(CodeConflict, "this passkey is already registered", err)
@@ -220,7 +282,32 @@ func (s *Service) FinishRegistration(ctx context.Context, req FinishRequest) (Re
 		return Registration{}, fmt.Errorf("store credential: %w", err)
 	}
 	s.log.InfoContext(ctx, "passkey registered", "user", u.ExternalID, "device_bound", c.DeviceBound(), "aaguid", uuidString(c.AAGUID))
-	return Registration{User: u, Credential: c, ReturnURL: enr.ReturnURL}, nil
+	reg := Registration{User: u, Credential: c, ReturnURL: enr.ReturnURL}
+	reg.Pending = s.startEnrollmentCheck(ctx, u, enr, req.CeremonyID, req.ReturnURL)
+	return reg, nil
+}
+
+// newCredential is the stored form of a credential go-webauthn verified.
+func newCredential(wc *webauthn.Credential, externalID string, now time.Time) Credential {
+	c := Credential{
+		ID: wc.ID, UserExternalID: externalID, PublicKey: wc.PublicKey,
+		AttestationType: wc.AttestationType, AttestationFormat: wc.AttestationFormat,
+		AAGUID: wc.Authenticator.AAGUID, SignCount: wc.Authenticator.SignCount,
+		BackupEligible: wc.Flags.BackupEligible, BackupState: wc.Flags.BackupState,
+		Status: CredentialActive, CreatedAt: now,
+	}
+	for _, t := range wc.Transport {
+		c.Transports = append(c.Transports, string(t))
+	}
+	return c
+}
+
+// registeredEvent is the credential.registered event of c, for client;
+// extra is added to its detail.
+func registeredEvent(c Credential, client string, extra map[string]string) Event {
+	d := map[string]string{"aaguid": uuidString(c.AAGUID), "device_bound": fmt.Sprint(c.DeviceBound()), "client": client}
+	maps.Copy(d, extra)
+	return Event{Type: EventCredentialRegistered, UserExternalID: c.UserExternalID, CredentialID: c.ID, Actor: "user", Detail: d}
 }
 
 // checkPolicy applies Policy to a verified new credential.

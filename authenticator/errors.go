@@ -25,6 +25,7 @@ const (
 	CodePolicy            Code = "policy_denied"
 	CodeUnmetRequirements Code = "unmet_authentication_requirements" // BeginAuthentication; FinishAuthentication reports it in its result
 	CodeUnavailable       Code = "unavailable"
+	CodeRateLimited       Code = "rate_limited" // too many attempts for this user; try later
 )
 
 // Error is the one error type the authenticator returns. Message is safe to
@@ -73,6 +74,7 @@ var (
 	ErrPolicy            = &Error{Code: CodePolicy, Message: "this passkey is not allowed here"}
 	ErrUnmetRequirements = &Error{Code: CodeUnmetRequirements, Message: "the requested level of assurance cannot be met"}
 	ErrUnavailable       = &Error{Code: CodeUnavailable, Message: "the service is temporarily unavailable; please try again"}
+	ErrRateLimited       = &Error{Code: CodeRateLimited, Message: "too many attempts; please wait a while and try again"}
 )
 
 // Errorf returns an error with code's sentinel message and an internal cause
@@ -110,7 +112,7 @@ var sentinels = map[Code]*Error{
 	CodeConflict: ErrConflict, CodeChallengeUnknown: ErrChallengeUnknown, CodeVerification: ErrVerification,
 	CodeCredentialRevoked: ErrCredentialRevoked, CodeCredentialFlagged: ErrCredentialFlagged,
 	CodeUserSuspended: ErrUserSuspended, CodePolicy: ErrPolicy, CodeUnmetRequirements: ErrUnmetRequirements,
-	CodeUnavailable: ErrUnavailable,
+	CodeUnavailable: ErrUnavailable, CodeRateLimited: ErrRateLimited,
 }
 
 // Sentinel returns the sentinel for code; unknown codes (say, from a newer

@@ -82,6 +82,17 @@ type Config struct {
 	// the provider's reference ids at rest (DESIGN.md §7.6). Required when
 	// IDV is set.
 	ReferenceKey []byte
+	// IDVTimeout is how long a journey waits for its identity check's
+	// outcome; 0 = DefaultIDVTimeout, at most an hour.
+	IDVTimeout time.Duration
+	// IDVAttemptsPerHour bounds the identity checks one user may start per
+	// hour, over all journeys; 0 = DefaultIDVAttemptsPerHour.
+	IDVAttemptsPerHour int
+	// KeepCredentialsOnRecovery keeps a user's other passkeys when an
+	// account recovery registers a replacement. The default, false, revokes
+	// them (issue 3 item 8): a recovery usually means a device was lost, and
+	// whoever holds it must not keep signing in.
+	KeepCredentialsOnRecovery bool
 }
 
 // Option customises a Service beyond its Config.
@@ -153,6 +164,13 @@ func New(cfg Config, store Store, eph EphemeralStore, opts ...Option) (*Service,
 	ttl("challenge_ttl", &cfg.ChallengeTTL, DefaultChallengeTTL, MaxChallengeTTL)
 	ttl("enrollment_ttl", &cfg.EnrollmentTTL, DefaultEnrollmentTTL, MaxEnrollmentTTL)
 	ttl("session_ttl", &cfg.SessionTTL, DefaultSessionTTL, MaxSessionTTL)
+	ttl("idv_timeout", &cfg.IDVTimeout, DefaultIDVTimeout, time.Hour)
+	if cfg.IDVAttemptsPerHour == 0 {
+		cfg.IDVAttemptsPerHour = DefaultIDVAttemptsPerHour
+	}
+	if cfg.IDVAttemptsPerHour < 1 || cfg.IDVAttemptsPerHour > 1000 {
+		bad("idv_attempts_per_hour", "must be between 1 and 1000, got %d", cfg.IDVAttemptsPerHour)
+	}
 	if cfg.Policy.Attestation == "" {
 		cfg.Policy.Attestation = AttestationNone
 	}

@@ -77,6 +77,12 @@ const (
 	EventIDVCheckFailed        EventType = "idv_check.failed"
 	EventReferenceCreated      EventType = "reference.created"
 	EventUserEnrolled          EventType = "user.enrolled"
+	EventStepUpPassed          EventType = "step_up.passed"
+	EventStepUpFailed          EventType = "step_up.failed"
+	EventRecoveryStarted       EventType = "recovery.started"
+	EventRecoveryCompleted     EventType = "recovery.completed"
+	EventRecoveryFailed        EventType = "recovery.failed"
+	EventApprovalRecorded      EventType = "approval.recorded"
 )
 
 // Event is one entry of a user's lifecycle history.
@@ -197,6 +203,12 @@ type Tx interface {
 	// UpdateCheck applies fn like UpdateUser. Provider, RunID,
 	// UserExternalID, Journey and CeremonyID cannot change.
 	UpdateCheck(ctx context.Context, provider, runID string, fn func(IDVCheck) (IDVCheck, error)) (IDVCheck, error)
+
+	// CreateApproval stores a transaction approval; ErrConflict if the ID
+	// exists, ErrNotFound if its user does not.
+	CreateApproval(ctx context.Context, a Approval) error
+	// GetApproval returns the approval with id or ErrNotFound.
+	GetApproval(ctx context.Context, id string) (Approval, error)
 
 	// AppendEvent stores e and returns it with its ID set.
 	AppendEvent(ctx context.Context, e Event) (Event, error)
