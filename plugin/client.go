@@ -86,6 +86,22 @@ func (c *client) IdentityCheckStatus(ctx context.Context, provider, runID, exter
 		convert.ToProtoIdentityCheckStatusRequest, c.auth.IdentityCheckStatus, convert.FromProtoIDVCheck)
 }
 
+func (c *client) ContinueIdentityCheck(ctx context.Context, req authenticator.ContinueRequest) (authenticator.Progress, error) {
+	return invoke(ctx, req, convert.ToProtoContinueRequest, c.auth.ContinueIdentityCheck, convert.FromProtoProgress)
+}
+
+func (c *client) ResumeEnrollment(ctx context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+	return invoke(ctx, req, convert.ToProtoResumeEnrollmentRequest, c.auth.ResumeEnrollment, convert.FromProtoPendingCheck)
+}
+
+func (c *client) BeginRecovery(ctx context.Context, req authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error) {
+	return invoke(ctx, req, convert.ToProtoBeginRecoveryRequest, c.auth.BeginRecovery, convert.FromProtoPendingCheck)
+}
+
+func (c *client) VerifyApproval(ctx context.Context, id string) (authenticator.ApprovalVerification, error) {
+	return invoke(ctx, id, convert.ToProtoVerifyApprovalRequest, c.auth.VerifyApproval, convert.FromProtoApprovalVerification)
+}
+
 func (c *client) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
 	return invoke(ctx, q, convert.ToProtoUserQuery, c.admin.ListUsers, convert.FromProtoListUsersResponse)
 }

@@ -44,6 +44,18 @@ type Authenticator interface {
 	// IdentityCheckStatus returns a check for the progress page, only to its
 	// own user: another user's check is authenticator.ErrNotFound.
 	IdentityCheckStatus(ctx context.Context, provider, runID, externalUserID string) (authenticator.IDVCheck, error)
+	// ContinueIdentityCheck reports where a journey waiting on an identity
+	// check (step-up, enrollment, recovery) stands, cancels it, and finishes
+	// it once the check is final; see authenticator.Progress.
+	ContinueIdentityCheck(ctx context.Context, req authenticator.ContinueRequest) (authenticator.Progress, error)
+	// ResumeEnrollment starts the identity check an enrollment or recovery
+	// link still needs; a zero PendingCheck means a passkey must be
+	// registered first.
+	ResumeEnrollment(ctx context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error)
+	// BeginRecovery starts an account recovery from a login ("lost your device?").
+	BeginRecovery(ctx context.Context, req authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error)
+	// VerifyApproval verifies a stored transaction approval again.
+	VerifyApproval(ctx context.Context, id string) (authenticator.ApprovalVerification, error)
 }
 
 // Admin is the operator service for the dashboard and the CLI.

@@ -12,20 +12,24 @@ import (
 // fakeServices is a Services whose methods call the function fields; a test
 // sets the ones it calls.
 type fakeServices struct {
-	CapabilitiesFunc         func(context.Context) (authenticator.Capabilities, error)
-	CreateEnrollmentFunc     func(context.Context, authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error)
-	BeginRegistrationFunc    func(context.Context, authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error)
-	FinishRegistrationFunc   func(context.Context, authenticator.FinishRequest) (authenticator.Registration, error)
-	DecideLoginFunc          func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)
-	BeginAuthenticationFunc  func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
-	FinishAuthenticationFunc func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
-	StartIdentityCheckFunc   func(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error)
-	ApplyIDVWebhookFunc      func(context.Context, http.Header, []byte) (authenticator.IDVCheck, error)
-	RefreshIdentityCheckFunc func(context.Context, string, string) (authenticator.IDVCheck, error)
-	IdentityCheckStatusFunc  func(context.Context, string, string, string) (authenticator.IDVCheck, error)
-	ListUsersFunc            func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)
-	GetUserFunc              func(context.Context, string) (authenticator.UserDetail, error)
-	RevokeCredentialFunc     func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
+	CapabilitiesFunc          func(context.Context) (authenticator.Capabilities, error)
+	CreateEnrollmentFunc      func(context.Context, authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error)
+	BeginRegistrationFunc     func(context.Context, authenticator.BeginRegistrationRequest) (authenticator.Ceremony, error)
+	FinishRegistrationFunc    func(context.Context, authenticator.FinishRequest) (authenticator.Registration, error)
+	DecideLoginFunc           func(context.Context, authenticator.LoginRequest) (authenticator.LoginDecision, error)
+	BeginAuthenticationFunc   func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
+	FinishAuthenticationFunc  func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
+	StartIdentityCheckFunc    func(context.Context, authenticator.StartIdentityCheckRequest) (idvbridge.Check, error)
+	ApplyIDVWebhookFunc       func(context.Context, http.Header, []byte) (authenticator.IDVCheck, error)
+	RefreshIdentityCheckFunc  func(context.Context, string, string) (authenticator.IDVCheck, error)
+	IdentityCheckStatusFunc   func(context.Context, string, string, string) (authenticator.IDVCheck, error)
+	ContinueIdentityCheckFunc func(context.Context, authenticator.ContinueRequest) (authenticator.Progress, error)
+	ResumeEnrollmentFunc      func(context.Context, authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error)
+	BeginRecoveryFunc         func(context.Context, authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error)
+	VerifyApprovalFunc        func(context.Context, string) (authenticator.ApprovalVerification, error)
+	ListUsersFunc             func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)
+	GetUserFunc               func(context.Context, string) (authenticator.UserDetail, error)
+	RevokeCredentialFunc      func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
 }
 
 var _ plugin.Services = (*fakeServices)(nil)
@@ -84,4 +88,20 @@ func (f *fakeServices) GetUser(ctx context.Context, externalID string) (authenti
 
 func (f *fakeServices) RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
 	return f.RevokeCredentialFunc(ctx, req)
+}
+
+func (f *fakeServices) ContinueIdentityCheck(ctx context.Context, req authenticator.ContinueRequest) (authenticator.Progress, error) {
+	return f.ContinueIdentityCheckFunc(ctx, req)
+}
+
+func (f *fakeServices) ResumeEnrollment(ctx context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+	return f.ResumeEnrollmentFunc(ctx, req)
+}
+
+func (f *fakeServices) BeginRecovery(ctx context.Context, req authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error) {
+	return f.BeginRecoveryFunc(ctx, req)
+}
+
+func (f *fakeServices) VerifyApproval(ctx context.Context, id string) (authenticator.ApprovalVerification, error) {
+	return f.VerifyApprovalFunc(ctx, id)
 }

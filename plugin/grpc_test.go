@@ -87,6 +87,10 @@ var (
 	ceremony = authenticator.Ceremony{ID: "c-1", Options: json.RawMessage(`{"publicKey":{"challenge":"AAEC"}}`), ExpiresAt: at}
 	finish   = authenticator.FinishRequest{CeremonyID: "c-1", Response: []byte(`{"id":"cred"}`)}
 	outcome  = acr.Outcome{ACR: acr.StepUpACR, AMR: []string{"face", "hwk", "mfa", "user"}}
+	// finishWithReturn names the host's progress page for a hosted check.
+	finishWithReturn = authenticator.FinishRequest{CeremonyID: "c-1", Response: []byte(`{"id":"cred"}`), ReturnURL: "https://login/verify"}
+	pending          = authenticator.PendingCheck{Token: "t", Journey: idvbridge.JourneyStepUp, Provider: "sandbox", RunID: "run-1",
+		CaptureURL: "https://capture.example/run-1", SDKToken: "sdk", ExpiresAt: at}
 )
 
 // roundTrip returns a test of one method: the request reaches the
@@ -230,6 +234,82 @@ func TestRoundTrip(t *testing.T) {
 			func(s plugin.Services, ctx context.Context, a checkArgs) (authenticator.IDVCheck, error) {
 				return s.IdentityCheckStatus(ctx, a.Provider, a.RunID, a.User)
 			}),
+		"FinishAuthentication pending": roundTrip(finishWithReturn,
+			authenticator.AuthenticationResult{LoginChallenge: "lc", Pending: &pending},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)) {
+				f.FinishAuthenticationFunc = fn
+			},
+			plugin.Services.FinishAuthentication),
+		"FinishAuthentication with approval": roundTrip(finish,
+			authenticator.AuthenticationResult{LoginChallenge: "lc", Subject: "u-1", Outcome: outcome, CredentialID: credential.ID, AuthTime: at,
+				RememberFor: time.Hour, AuthorizationDetails: []byte(`[{"type":"payment_initiation"}]`), DetailsHash: "aGFzaA", ApprovalID: "ap-1"},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)) {
+				f.FinishAuthenticationFunc = fn
+			},
+			plugin.Services.FinishAuthentication),
+		"FinishRegistration recovery": roundTrip(finish,
+			authenticator.Registration{User: user, Credential: credential, Replaced: 2,
+				Login: &authenticator.AuthenticationResult{LoginChallenge: "lc", Subject: "u-1", Outcome: outcome, CredentialID: credential.ID, AuthTime: at, RememberFor: time.Hour}},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.Registration, error)) {
+				f.FinishRegistrationFunc = fn
+			},
+			plugin.Services.FinishRegistration),
+		"FinishRegistration pending": roundTrip(finishWithReturn,
+			authenticator.Registration{User: user, Credential: credential, ReturnURL: "https://bank/done", Pending: &pending},
+			func(f *fakeServices, fn func(context.Context, authenticator.FinishRequest) (authenticator.Registration, error)) {
+				f.FinishRegistrationFunc = fn
+			},
+			plugin.Services.FinishRegistration),
+		"CreateEnrollment recovery": roundTrip(
+			authenticator.CreateEnrollmentRequest{ExternalUserID: "u-1", Username: "ada", DisplayName: "Ada", ClientID: "bank", Purpose: authenticator.PurposeRecovery},
+			authenticator.Enrollment{Token: "tok", ExpiresAt: at, User: user},
+			func(f *fakeServices, fn func(context.Context, authenticator.CreateEnrollmentRequest) (authenticator.Enrollment, error)) {
+				f.CreateEnrollmentFunc = fn
+			},
+			plugin.Services.CreateEnrollment),
+		"ContinueIdentityCheck pending": roundTrip(authenticator.ContinueRequest{Token: "t"},
+			authenticator.Progress{Journey: idvbridge.JourneyStepUp, Status: authenticator.CheckPending, Message: "waiting", Pending: &pending},
+			func(f *fakeServices, fn func(context.Context, authenticator.ContinueRequest) (authenticator.Progress, error)) {
+				f.ContinueIdentityCheckFunc = fn
+			},
+			plugin.Services.ContinueIdentityCheck),
+		"ContinueIdentityCheck refused": roundTrip(authenticator.ContinueRequest{Token: "t", Cancel: true},
+			authenticator.Progress{Journey: idvbridge.JourneyStepUp, Status: authenticator.CheckFailed, Reason: authenticator.CheckReasonCancelled, Message: "cancelled",
+				Login: &authenticator.AuthenticationResult{LoginChallenge: "lc", Error: acr.ErrorUnmetRequirements, ErrorDescription: "cancelled"}},
+			func(f *fakeServices, fn func(context.Context, authenticator.ContinueRequest) (authenticator.Progress, error)) {
+				f.ContinueIdentityCheckFunc = fn
+			},
+			plugin.Services.ContinueIdentityCheck),
+		"ContinueIdentityCheck recovery ceremony": roundTrip(authenticator.ContinueRequest{Token: "t"},
+			authenticator.Progress{Journey: idvbridge.JourneyRecovery, Status: authenticator.CheckPassed, Ceremony: &ceremony, ReturnURL: "https://bank/done"},
+			func(f *fakeServices, fn func(context.Context, authenticator.ContinueRequest) (authenticator.Progress, error)) {
+				f.ContinueIdentityCheckFunc = fn
+			},
+			plugin.Services.ContinueIdentityCheck),
+		"ResumeEnrollment": roundTrip(authenticator.ResumeEnrollmentRequest{EnrollmentToken: "tok", ReturnURL: "https://login/verify"}, pending,
+			func(f *fakeServices, fn func(context.Context, authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error)) {
+				f.ResumeEnrollmentFunc = fn
+			},
+			plugin.Services.ResumeEnrollment),
+		"ResumeEnrollment register first": roundTrip(authenticator.ResumeEnrollmentRequest{EnrollmentToken: "tok"}, authenticator.PendingCheck{},
+			func(f *fakeServices, fn func(context.Context, authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error)) {
+				f.ResumeEnrollmentFunc = fn
+			},
+			plugin.Services.ResumeEnrollment),
+		"BeginRecovery": roundTrip(authenticator.BeginRecoveryRequest{Login: login, Username: "ada", ReturnURL: "https://login/verify"}, pending,
+			func(f *fakeServices, fn func(context.Context, authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error)) {
+				f.BeginRecoveryFunc = fn
+			},
+			plugin.Services.BeginRecovery),
+		"VerifyApproval": roundTrip("ap-1",
+			authenticator.ApprovalVerification{Valid: false, Problem: "signature does not verify", Approval: authenticator.Approval{
+				ID: "ap-1", UserExternalID: "u-1", ClientID: "bank", CredentialID: credential.ID, ACR: acr.StepUpACR,
+				AuthorizationDetails: []byte(`[{"type":"payment_initiation"}]`), DetailsHash: "aGFzaA",
+				AuthenticatorData: []byte{1, 2}, ClientDataJSON: []byte(`{"type":"webauthn.get"}`), Signature: []byte{3}, CreatedAt: at}},
+			func(f *fakeServices, fn func(context.Context, string) (authenticator.ApprovalVerification, error)) {
+				f.VerifyApprovalFunc = fn
+			},
+			plugin.Services.VerifyApproval),
 		"ListUsers": roundTrip(authenticator.UserQuery{After: "u-0", Limit: 2}, []authenticator.User{user, {ExternalID: "u-2"}},
 			func(f *fakeServices, fn func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)) {
 				f.ListUsersFunc = fn

@@ -370,6 +370,26 @@ func (h *Host) IdentityCheckStatus(ctx context.Context, provider, runID, externa
 	})
 }
 
+// ContinueIdentityCheck implements Authenticator.
+func (h *Host) ContinueIdentityCheck(ctx context.Context, req authenticator.ContinueRequest) (authenticator.Progress, error) {
+	return call(ctx, h, func(s Services) (authenticator.Progress, error) { return s.ContinueIdentityCheck(ctx, req) })
+}
+
+// ResumeEnrollment implements Authenticator.
+func (h *Host) ResumeEnrollment(ctx context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+	return call(ctx, h, func(s Services) (authenticator.PendingCheck, error) { return s.ResumeEnrollment(ctx, req) })
+}
+
+// BeginRecovery implements Authenticator.
+func (h *Host) BeginRecovery(ctx context.Context, req authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error) {
+	return call(ctx, h, func(s Services) (authenticator.PendingCheck, error) { return s.BeginRecovery(ctx, req) })
+}
+
+// VerifyApproval implements Authenticator.
+func (h *Host) VerifyApproval(ctx context.Context, id string) (authenticator.ApprovalVerification, error) {
+	return call(ctx, h, func(s Services) (authenticator.ApprovalVerification, error) { return s.VerifyApproval(ctx, id) })
+}
+
 // ListUsers implements Admin.
 func (h *Host) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
 	return call(ctx, h, func(s Services) ([]authenticator.User, error) { return s.ListUsers(ctx, q) })

@@ -158,6 +158,22 @@ func (s *authenticatorServer) IdentityCheckStatus(ctx context.Context, req *pb.I
 		convert.ToProtoIDVCheck)
 }
 
+func (s *authenticatorServer) ContinueIdentityCheck(ctx context.Context, req *pb.ContinueRequest) (*pb.Progress, error) {
+	return handle(ctx, s.log, req, convert.FromProtoContinueRequest, s.impl.ContinueIdentityCheck, convert.ToProtoProgress)
+}
+
+func (s *authenticatorServer) ResumeEnrollment(ctx context.Context, req *pb.ResumeEnrollmentRequest) (*pb.PendingCheck, error) {
+	return handle(ctx, s.log, req, convert.FromProtoResumeEnrollmentRequest, s.impl.ResumeEnrollment, convert.ToProtoPendingCheck)
+}
+
+func (s *authenticatorServer) BeginRecovery(ctx context.Context, req *pb.BeginRecoveryRequest) (*pb.PendingCheck, error) {
+	return handle(ctx, s.log, req, convert.FromProtoBeginRecoveryRequest, s.impl.BeginRecovery, convert.ToProtoPendingCheck)
+}
+
+func (s *authenticatorServer) VerifyApproval(ctx context.Context, req *pb.VerifyApprovalRequest) (*pb.ApprovalVerification, error) {
+	return handle(ctx, s.log, req, convert.FromProtoVerifyApprovalRequest, s.impl.VerifyApproval, convert.ToProtoApprovalVerification)
+}
+
 // adminServer serves pb.AdminServer from an Admin.
 type adminServer struct {
 	pb.UnimplementedAdminServer

@@ -49,6 +49,7 @@ func ToProtoCreateEnrollmentRequest(r authenticator.CreateEnrollmentRequest) *pb
 		DisplayName:    r.DisplayName,
 		ClientId:       r.ClientID,
 		ReturnUrl:      r.ReturnURL,
+		Purpose:        r.Purpose,
 	}
 }
 
@@ -63,6 +64,7 @@ func FromProtoCreateEnrollmentRequest(p *pb.CreateEnrollmentRequest) authenticat
 		DisplayName:    p.DisplayName,
 		ClientID:       p.ClientId,
 		ReturnURL:      p.ReturnUrl,
+		Purpose:        p.Purpose,
 	}
 }
 
@@ -108,7 +110,7 @@ func FromProtoCeremony(p *pb.Ceremony) authenticator.Ceremony {
 
 // ToProtoFinishRequest converts authenticator.FinishRequest.
 func ToProtoFinishRequest(r authenticator.FinishRequest) *pb.FinishRequest {
-	return &pb.FinishRequest{CeremonyId: r.CeremonyID, Response: r.Response}
+	return &pb.FinishRequest{CeremonyId: r.CeremonyID, Response: r.Response, ReturnUrl: r.ReturnURL}
 }
 
 // FromProtoFinishRequest converts a FinishRequest message.
@@ -116,12 +118,14 @@ func FromProtoFinishRequest(p *pb.FinishRequest) authenticator.FinishRequest {
 	if p == nil {
 		return authenticator.FinishRequest{}
 	}
-	return authenticator.FinishRequest{CeremonyID: p.CeremonyId, Response: p.Response}
+	return authenticator.FinishRequest{CeremonyID: p.CeremonyId, Response: p.Response, ReturnURL: p.ReturnUrl}
 }
 
 // ToProtoRegistration converts authenticator.Registration.
 func ToProtoRegistration(r authenticator.Registration) *pb.Registration {
-	return &pb.Registration{User: ToProtoUser(r.User), Credential: ToProtoCredential(r.Credential), ReturnUrl: r.ReturnURL}
+	return &pb.Registration{User: ToProtoUser(r.User), Credential: ToProtoCredential(r.Credential), ReturnUrl: r.ReturnURL,
+		Pending: toOptional(r.Pending, ToProtoPendingCheck), Replaced: int64(r.Replaced),
+		Login: toOptional(r.Login, ToProtoAuthenticationResult)}
 }
 
 // FromProtoRegistration converts a Registration message.
@@ -129,7 +133,9 @@ func FromProtoRegistration(p *pb.Registration) authenticator.Registration {
 	if p == nil {
 		return authenticator.Registration{}
 	}
-	return authenticator.Registration{User: FromProtoUser(p.User), Credential: FromProtoCredential(p.Credential), ReturnURL: p.ReturnUrl}
+	return authenticator.Registration{User: FromProtoUser(p.User), Credential: FromProtoCredential(p.Credential), ReturnURL: p.ReturnUrl,
+		Pending: fromOptional(p.Pending, FromProtoPendingCheck), Replaced: int(p.Replaced),
+		Login: fromOptional(p.Login, FromProtoAuthenticationResult)}
 }
 
 // ToProtoLoginRequest converts authenticator.LoginRequest.
@@ -221,14 +227,18 @@ func FromProtoBeginAuthenticationRequest(p *pb.BeginAuthenticationRequest) authe
 // ToProtoAuthenticationResult converts authenticator.AuthenticationResult.
 func ToProtoAuthenticationResult(r authenticator.AuthenticationResult) *pb.AuthenticationResult {
 	return &pb.AuthenticationResult{
-		LoginChallenge:   r.LoginChallenge,
-		Subject:          r.Subject,
-		Outcome:          ToProtoOutcome(r.Outcome),
-		CredentialId:     r.CredentialID,
-		AuthTime:         toTimestamp(r.AuthTime),
-		RememberFor:      durationpb.New(r.RememberFor),
-		Error:            r.Error,
-		ErrorDescription: r.ErrorDescription,
+		LoginChallenge:       r.LoginChallenge,
+		Subject:              r.Subject,
+		Outcome:              ToProtoOutcome(r.Outcome),
+		CredentialId:         r.CredentialID,
+		AuthTime:             toTimestamp(r.AuthTime),
+		RememberFor:          durationpb.New(r.RememberFor),
+		Error:                r.Error,
+		ErrorDescription:     r.ErrorDescription,
+		Pending:              toOptional(r.Pending, ToProtoPendingCheck),
+		AuthorizationDetails: r.AuthorizationDetails,
+		DetailsHash:          r.DetailsHash,
+		ApprovalId:           r.ApprovalID,
 	}
 }
 
@@ -238,13 +248,17 @@ func FromProtoAuthenticationResult(p *pb.AuthenticationResult) authenticator.Aut
 		return authenticator.AuthenticationResult{}
 	}
 	return authenticator.AuthenticationResult{
-		LoginChallenge:   p.LoginChallenge,
-		Subject:          p.Subject,
-		Outcome:          FromProtoOutcome(p.Outcome),
-		CredentialID:     p.CredentialId,
-		AuthTime:         fromTimestamp(p.AuthTime),
-		RememberFor:      fromDuration(p.RememberFor),
-		Error:            p.Error,
-		ErrorDescription: p.ErrorDescription,
+		LoginChallenge:       p.LoginChallenge,
+		Subject:              p.Subject,
+		Outcome:              FromProtoOutcome(p.Outcome),
+		CredentialID:         p.CredentialId,
+		AuthTime:             fromTimestamp(p.AuthTime),
+		RememberFor:          fromDuration(p.RememberFor),
+		Error:                p.Error,
+		ErrorDescription:     p.ErrorDescription,
+		Pending:              fromOptional(p.Pending, FromProtoPendingCheck),
+		AuthorizationDetails: p.AuthorizationDetails,
+		DetailsHash:          p.DetailsHash,
+		ApprovalID:           p.ApprovalId,
 	}
 }

@@ -35,6 +35,7 @@ var grpcCodes = map[authenticator.Code]codes.Code{
 	authenticator.CodePolicy:            codes.PermissionDenied,
 	authenticator.CodeUnmetRequirements: codes.FailedPrecondition,
 	authenticator.CodeUnavailable:       codes.Unavailable,
+	authenticator.CodeRateLimited:       codes.ResourceExhausted,
 }
 
 // ToStatus converts an error returned by the implementation into the gRPC

@@ -44,3 +44,22 @@ func fromDuration(d *durationpb.Duration) time.Duration {
 	}
 	return d.AsDuration()
 }
+
+// toOptional converts an optional value; nil stays nil (an unset message).
+func toOptional[T any, P any](v *T, f func(T) P) P {
+	if v == nil {
+		var zero P
+		return zero
+	}
+	return f(*v)
+}
+
+// fromOptional converts an optional message; an unset one becomes nil.
+func fromOptional[P comparable, T any](p P, f func(P) T) *T {
+	var zero P
+	if p == zero {
+		return nil
+	}
+	v := f(p)
+	return &v
+}

@@ -208,6 +208,7 @@ type CreateEnrollmentRequest struct {
 	DisplayName    string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	ClientId       string                 `protobuf:"bytes,4,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
 	ReturnUrl      string                 `protobuf:"bytes,5,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	Purpose        string                 `protobuf:"bytes,6,opt,name=purpose,proto3" json:"purpose,omitempty"` // authenticator.PurposeEnrollment or PurposeRecovery; "" = enrollment
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -273,6 +274,13 @@ func (x *CreateEnrollmentRequest) GetClientId() string {
 func (x *CreateEnrollmentRequest) GetReturnUrl() string {
 	if x != nil {
 		return x.ReturnUrl
+	}
+	return ""
+}
+
+func (x *CreateEnrollmentRequest) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
 	}
 	return ""
 }
@@ -541,7 +549,8 @@ func (x *Ceremony) GetExpiresAt() *timestamppb.Timestamp {
 type FinishRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	CeremonyId    string                 `protobuf:"bytes,1,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
-	Response      []byte                 `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"` // the PublicKeyCredential as JSON
+	Response      []byte                 `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"`                    // the PublicKeyCredential as JSON
+	ReturnUrl     string                 `protobuf:"bytes,3,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"` // the host's progress page, for a hosted identity check
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -588,6 +597,13 @@ func (x *FinishRequest) GetResponse() []byte {
 		return x.Response
 	}
 	return nil
+}
+
+func (x *FinishRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
 }
 
 // Credential is authenticator.Credential.
@@ -745,6 +761,9 @@ type Registration struct {
 	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	Credential    *Credential            `protobuf:"bytes,2,opt,name=credential,proto3" json:"credential,omitempty"`
 	ReturnUrl     string                 `protobuf:"bytes,3,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	Pending       *PendingCheck          `protobuf:"bytes,4,opt,name=pending,proto3" json:"pending,omitempty"` // unset: no identity check started
+	Replaced      int64                  `protobuf:"varint,5,opt,name=replaced,proto3" json:"replaced,omitempty"`
+	Login         *AuthenticationResult  `protobuf:"bytes,6,opt,name=login,proto3" json:"login,omitempty"` // unset: not a recovery from a login
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -798,6 +817,27 @@ func (x *Registration) GetReturnUrl() string {
 		return x.ReturnUrl
 	}
 	return ""
+}
+
+func (x *Registration) GetPending() *PendingCheck {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *Registration) GetReplaced() int64 {
+	if x != nil {
+		return x.Replaced
+	}
+	return 0
+}
+
+func (x *Registration) GetLogin() *AuthenticationResult {
+	if x != nil {
+		return x.Login
+	}
+	return nil
 }
 
 // LoginRequest is authenticator.LoginRequest.
@@ -1105,17 +1145,21 @@ func (x *BeginAuthenticationRequest) GetUsername() string {
 // set the passkey was verified but the login must be refused: the host
 // rejects login_challenge with error and error_description.
 type AuthenticationResult struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	LoginChallenge   string                 `protobuf:"bytes,1,opt,name=login_challenge,json=loginChallenge,proto3" json:"login_challenge,omitempty"`
-	Subject          string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
-	Outcome          *Outcome               `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
-	CredentialId     []byte                 `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
-	AuthTime         *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=auth_time,json=authTime,proto3" json:"auth_time,omitempty"`
-	RememberFor      *durationpb.Duration   `protobuf:"bytes,6,opt,name=remember_for,json=rememberFor,proto3" json:"remember_for,omitempty"`
-	Error            string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"` // an OAuth error code
-	ErrorDescription string                 `protobuf:"bytes,8,opt,name=error_description,json=errorDescription,proto3" json:"error_description,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	LoginChallenge       string                 `protobuf:"bytes,1,opt,name=login_challenge,json=loginChallenge,proto3" json:"login_challenge,omitempty"`
+	Subject              string                 `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
+	Outcome              *Outcome               `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	CredentialId         []byte                 `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	AuthTime             *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=auth_time,json=authTime,proto3" json:"auth_time,omitempty"`
+	RememberFor          *durationpb.Duration   `protobuf:"bytes,6,opt,name=remember_for,json=rememberFor,proto3" json:"remember_for,omitempty"`
+	Error                string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"` // an OAuth error code
+	ErrorDescription     string                 `protobuf:"bytes,8,opt,name=error_description,json=errorDescription,proto3" json:"error_description,omitempty"`
+	Pending              *PendingCheck          `protobuf:"bytes,9,opt,name=pending,proto3" json:"pending,omitempty"`                                                        // unset unless a biometric check must finish the login
+	AuthorizationDetails []byte                 `protobuf:"bytes,10,opt,name=authorization_details,json=authorizationDetails,proto3" json:"authorization_details,omitempty"` // canonical JSON; empty without details
+	DetailsHash          string                 `protobuf:"bytes,11,opt,name=details_hash,json=detailsHash,proto3" json:"details_hash,omitempty"`
+	ApprovalId           string                 `protobuf:"bytes,12,opt,name=approval_id,json=approvalId,proto3" json:"approval_id,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *AuthenticationResult) Reset() {
@@ -1200,6 +1244,34 @@ func (x *AuthenticationResult) GetError() string {
 func (x *AuthenticationResult) GetErrorDescription() string {
 	if x != nil {
 		return x.ErrorDescription
+	}
+	return ""
+}
+
+func (x *AuthenticationResult) GetPending() *PendingCheck {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *AuthenticationResult) GetAuthorizationDetails() []byte {
+	if x != nil {
+		return x.AuthorizationDetails
+	}
+	return nil
+}
+
+func (x *AuthenticationResult) GetDetailsHash() string {
+	if x != nil {
+		return x.DetailsHash
+	}
+	return ""
+}
+
+func (x *AuthenticationResult) GetApprovalId() string {
+	if x != nil {
+		return x.ApprovalId
 	}
 	return ""
 }
@@ -2063,6 +2135,598 @@ func (x *IDVCheck) GetCompletedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// PendingCheck is authenticator.PendingCheck.
+type PendingCheck struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	Journey       string                 `protobuf:"bytes,2,opt,name=journey,proto3" json:"journey,omitempty"` // idvbridge.Journey
+	Provider      string                 `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	RunId         string                 `protobuf:"bytes,4,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	CaptureUrl    string                 `protobuf:"bytes,5,opt,name=capture_url,json=captureUrl,proto3" json:"capture_url,omitempty"`
+	SdkToken      string                 `protobuf:"bytes,6,opt,name=sdk_token,json=sdkToken,proto3" json:"sdk_token,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PendingCheck) Reset() {
+	*x = PendingCheck{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PendingCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PendingCheck) ProtoMessage() {}
+
+func (x *PendingCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
+func (*PendingCheck) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *PendingCheck) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *PendingCheck) GetJourney() string {
+	if x != nil {
+		return x.Journey
+	}
+	return ""
+}
+
+func (x *PendingCheck) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *PendingCheck) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *PendingCheck) GetCaptureUrl() string {
+	if x != nil {
+		return x.CaptureUrl
+	}
+	return ""
+}
+
+func (x *PendingCheck) GetSdkToken() string {
+	if x != nil {
+		return x.SdkToken
+	}
+	return ""
+}
+
+func (x *PendingCheck) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// ContinueRequest is authenticator.ContinueRequest.
+type ContinueRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	Cancel        bool                   `protobuf:"varint,2,opt,name=cancel,proto3" json:"cancel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContinueRequest) Reset() {
+	*x = ContinueRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContinueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContinueRequest) ProtoMessage() {}
+
+func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
+func (*ContinueRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ContinueRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *ContinueRequest) GetCancel() bool {
+	if x != nil {
+		return x.Cancel
+	}
+	return false
+}
+
+// Progress is authenticator.Progress.
+type Progress struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Journey       string                 `protobuf:"bytes,1,opt,name=journey,proto3" json:"journey,omitempty"`
+	Status        string                 `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"` // authenticator.CheckStatus
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Message       string                 `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	Pending       *PendingCheck          `protobuf:"bytes,5,opt,name=pending,proto3" json:"pending,omitempty"`
+	Login         *AuthenticationResult  `protobuf:"bytes,6,opt,name=login,proto3" json:"login,omitempty"`
+	Ceremony      *Ceremony              `protobuf:"bytes,7,opt,name=ceremony,proto3" json:"ceremony,omitempty"`
+	ReturnUrl     string                 `protobuf:"bytes,8,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Progress) Reset() {
+	*x = Progress{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Progress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Progress) ProtoMessage() {}
+
+func (x *Progress) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Progress.ProtoReflect.Descriptor instead.
+func (*Progress) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Progress) GetJourney() string {
+	if x != nil {
+		return x.Journey
+	}
+	return ""
+}
+
+func (x *Progress) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Progress) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Progress) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Progress) GetPending() *PendingCheck {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *Progress) GetLogin() *AuthenticationResult {
+	if x != nil {
+		return x.Login
+	}
+	return nil
+}
+
+func (x *Progress) GetCeremony() *Ceremony {
+	if x != nil {
+		return x.Ceremony
+	}
+	return nil
+}
+
+func (x *Progress) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+// ResumeEnrollmentRequest is authenticator.ResumeEnrollmentRequest.
+type ResumeEnrollmentRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	EnrollmentToken string                 `protobuf:"bytes,1,opt,name=enrollment_token,json=enrollmentToken,proto3" json:"enrollment_token,omitempty"`
+	ReturnUrl       string                 `protobuf:"bytes,2,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ResumeEnrollmentRequest) Reset() {
+	*x = ResumeEnrollmentRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeEnrollmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeEnrollmentRequest) ProtoMessage() {}
+
+func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
+func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
+	if x != nil {
+		return x.EnrollmentToken
+	}
+	return ""
+}
+
+func (x *ResumeEnrollmentRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+// BeginRecoveryRequest is authenticator.BeginRecoveryRequest.
+type BeginRecoveryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Login         *LoginRequest          `protobuf:"bytes,1,opt,name=login,proto3" json:"login,omitempty"`
+	Username      string                 `protobuf:"bytes,2,opt,name=username,proto3" json:"username,omitempty"`
+	ReturnUrl     string                 `protobuf:"bytes,3,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginRecoveryRequest) Reset() {
+	*x = BeginRecoveryRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginRecoveryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginRecoveryRequest) ProtoMessage() {}
+
+func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
+func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
+	if x != nil {
+		return x.Login
+	}
+	return nil
+}
+
+func (x *BeginRecoveryRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *BeginRecoveryRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+// VerifyApprovalRequest names the approval VerifyApproval checks.
+type VerifyApprovalRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyApprovalRequest) Reset() {
+	*x = VerifyApprovalRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyApprovalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyApprovalRequest) ProtoMessage() {}
+
+func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
+func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *VerifyApprovalRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Approval is authenticator.Approval.
+type Approval struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Id                   string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	UserExternalId       string                 `protobuf:"bytes,2,opt,name=user_external_id,json=userExternalId,proto3" json:"user_external_id,omitempty"`
+	ClientId             string                 `protobuf:"bytes,3,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	CredentialId         []byte                 `protobuf:"bytes,4,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	Acr                  string                 `protobuf:"bytes,5,opt,name=acr,proto3" json:"acr,omitempty"`
+	AuthorizationDetails []byte                 `protobuf:"bytes,6,opt,name=authorization_details,json=authorizationDetails,proto3" json:"authorization_details,omitempty"`
+	DetailsHash          string                 `protobuf:"bytes,7,opt,name=details_hash,json=detailsHash,proto3" json:"details_hash,omitempty"`
+	AuthenticatorData    []byte                 `protobuf:"bytes,8,opt,name=authenticator_data,json=authenticatorData,proto3" json:"authenticator_data,omitempty"`
+	ClientDataJson       []byte                 `protobuf:"bytes,9,opt,name=client_data_json,json=clientDataJson,proto3" json:"client_data_json,omitempty"`
+	Signature            []byte                 `protobuf:"bytes,10,opt,name=signature,proto3" json:"signature,omitempty"`
+	CreatedAt            *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *Approval) Reset() {
+	*x = Approval{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Approval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Approval) ProtoMessage() {}
+
+func (x *Approval) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Approval.ProtoReflect.Descriptor instead.
+func (*Approval) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *Approval) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Approval) GetUserExternalId() string {
+	if x != nil {
+		return x.UserExternalId
+	}
+	return ""
+}
+
+func (x *Approval) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *Approval) GetCredentialId() []byte {
+	if x != nil {
+		return x.CredentialId
+	}
+	return nil
+}
+
+func (x *Approval) GetAcr() string {
+	if x != nil {
+		return x.Acr
+	}
+	return ""
+}
+
+func (x *Approval) GetAuthorizationDetails() []byte {
+	if x != nil {
+		return x.AuthorizationDetails
+	}
+	return nil
+}
+
+func (x *Approval) GetDetailsHash() string {
+	if x != nil {
+		return x.DetailsHash
+	}
+	return ""
+}
+
+func (x *Approval) GetAuthenticatorData() []byte {
+	if x != nil {
+		return x.AuthenticatorData
+	}
+	return nil
+}
+
+func (x *Approval) GetClientDataJson() []byte {
+	if x != nil {
+		return x.ClientDataJson
+	}
+	return nil
+}
+
+func (x *Approval) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+func (x *Approval) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// ApprovalVerification is authenticator.ApprovalVerification.
+type ApprovalVerification struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Approval      *Approval              `protobuf:"bytes,1,opt,name=approval,proto3" json:"approval,omitempty"`
+	Valid         bool                   `protobuf:"varint,2,opt,name=valid,proto3" json:"valid,omitempty"`
+	Problem       string                 `protobuf:"bytes,3,opt,name=problem,proto3" json:"problem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApprovalVerification) Reset() {
+	*x = ApprovalVerification{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApprovalVerification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApprovalVerification) ProtoMessage() {}
+
+func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
+func (*ApprovalVerification) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ApprovalVerification) GetApproval() *Approval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+func (x *ApprovalVerification) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *ApprovalVerification) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
 var File_biometricpasskey_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
@@ -2076,14 +2740,15 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\fCapabilities\x122\n" +
 	"\x06levels\x18\x01 \x03(\v2\x1a.biometricpasskey.v1.LevelR\x06levels\x12#\n" +
 	"\rreachable_acr\x18\x02 \x03(\tR\freachableAcr\x12\x13\n" +
-	"\x05rp_id\x18\x03 \x01(\tR\x04rpId\"\xbe\x01\n" +
+	"\x05rp_id\x18\x03 \x01(\tR\x04rpId\"\xd8\x01\n" +
 	"\x17CreateEnrollmentRequest\x12(\n" +
 	"\x10external_user_id\x18\x01 \x01(\tR\x0eexternalUserId\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x1b\n" +
 	"\tclient_id\x18\x04 \x01(\tR\bclientId\x12\x1d\n" +
 	"\n" +
-	"return_url\x18\x05 \x01(\tR\treturnUrl\"\x8c\x02\n" +
+	"return_url\x18\x05 \x01(\tR\treturnUrl\x12\x18\n" +
+	"\apurpose\x18\x06 \x01(\tR\apurpose\"\x8c\x02\n" +
 	"\x04User\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x16\n" +
@@ -2107,11 +2772,13 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aoptions\x18\x02 \x01(\fR\aoptions\x129\n" +
 	"\n" +
-	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"L\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"k\n" +
 	"\rFinishRequest\x12\x1f\n" +
 	"\vceremony_id\x18\x01 \x01(\tR\n" +
 	"ceremonyId\x12\x1a\n" +
-	"\bresponse\x18\x02 \x01(\fR\bresponse\"\x98\x04\n" +
+	"\bresponse\x18\x02 \x01(\fR\bresponse\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x03 \x01(\tR\treturnUrl\"\x98\x04\n" +
 	"\n" +
 	"Credential\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12(\n" +
@@ -2134,14 +2801,17 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
 	"\flast_used_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastUsedAt\"\x9d\x01\n" +
+	"lastUsedAt\"\xb7\x02\n" +
 	"\fRegistration\x12-\n" +
 	"\x04user\x18\x01 \x01(\v2\x19.biometricpasskey.v1.UserR\x04user\x12?\n" +
 	"\n" +
 	"credential\x18\x02 \x01(\v2\x1f.biometricpasskey.v1.CredentialR\n" +
 	"credential\x12\x1d\n" +
 	"\n" +
-	"return_url\x18\x03 \x01(\tR\treturnUrl\"\xf5\x01\n" +
+	"return_url\x18\x03 \x01(\tR\treturnUrl\x12;\n" +
+	"\apending\x18\x04 \x01(\v2!.biometricpasskey.v1.PendingCheckR\apending\x12\x1a\n" +
+	"\breplaced\x18\x05 \x01(\x03R\breplaced\x12?\n" +
+	"\x05login\x18\x06 \x01(\v2).biometricpasskey.v1.AuthenticationResultR\x05login\"\xf5\x01\n" +
 	"\fLoginRequest\x12\x1c\n" +
 	"\tchallenge\x18\x01 \x01(\tR\tchallenge\x12\x1d\n" +
 	"\n" +
@@ -2168,7 +2838,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\tauth_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bauthTime\"q\n" +
 	"\x1aBeginAuthenticationRequest\x127\n" +
 	"\x05login\x18\x01 \x01(\v2!.biometricpasskey.v1.LoginRequestR\x05login\x12\x1a\n" +
-	"\busername\x18\x02 \x01(\tR\busername\"\xf0\x02\n" +
+	"\busername\x18\x02 \x01(\tR\busername\"\xa6\x04\n" +
 	"\x14AuthenticationResult\x12'\n" +
 	"\x0flogin_challenge\x18\x01 \x01(\tR\x0eloginChallenge\x12\x18\n" +
 	"\asubject\x18\x02 \x01(\tR\asubject\x126\n" +
@@ -2177,7 +2847,13 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\tauth_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bauthTime\x12<\n" +
 	"\fremember_for\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\vrememberFor\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x12+\n" +
-	"\x11error_description\x18\b \x01(\tR\x10errorDescription\"7\n" +
+	"\x11error_description\x18\b \x01(\tR\x10errorDescription\x12;\n" +
+	"\apending\x18\t \x01(\v2!.biometricpasskey.v1.PendingCheckR\apending\x123\n" +
+	"\x15authorization_details\x18\n" +
+	" \x01(\fR\x14authorizationDetails\x12!\n" +
+	"\fdetails_hash\x18\v \x01(\tR\vdetailsHash\x12\x1f\n" +
+	"\vapproval_id\x18\f \x01(\tR\n" +
+	"approvalId\"7\n" +
 	"\tUserQuery\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\"D\n" +
@@ -2253,7 +2929,59 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12=\n" +
 	"\fcompleted_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt2\xcc\b\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\"\xea\x01\n" +
+	"\fPendingCheck\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12\x18\n" +
+	"\ajourney\x18\x02 \x01(\tR\ajourney\x12\x1a\n" +
+	"\bprovider\x18\x03 \x01(\tR\bprovider\x12\x15\n" +
+	"\x06run_id\x18\x04 \x01(\tR\x05runId\x12\x1f\n" +
+	"\vcapture_url\x18\x05 \x01(\tR\n" +
+	"captureUrl\x12\x1b\n" +
+	"\tsdk_token\x18\x06 \x01(\tR\bsdkToken\x129\n" +
+	"\n" +
+	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"?\n" +
+	"\x0fContinueRequest\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12\x16\n" +
+	"\x06cancel\x18\x02 \x01(\bR\x06cancel\"\xc6\x02\n" +
+	"\bProgress\x12\x18\n" +
+	"\ajourney\x18\x01 \x01(\tR\ajourney\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x12;\n" +
+	"\apending\x18\x05 \x01(\v2!.biometricpasskey.v1.PendingCheckR\apending\x12?\n" +
+	"\x05login\x18\x06 \x01(\v2).biometricpasskey.v1.AuthenticationResultR\x05login\x129\n" +
+	"\bceremony\x18\a \x01(\v2\x1d.biometricpasskey.v1.CeremonyR\bceremony\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\b \x01(\tR\treturnUrl\"c\n" +
+	"\x17ResumeEnrollmentRequest\x12)\n" +
+	"\x10enrollment_token\x18\x01 \x01(\tR\x0fenrollmentToken\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x02 \x01(\tR\treturnUrl\"\x8a\x01\n" +
+	"\x14BeginRecoveryRequest\x127\n" +
+	"\x05login\x18\x01 \x01(\v2!.biometricpasskey.v1.LoginRequestR\x05login\x12\x1a\n" +
+	"\busername\x18\x02 \x01(\tR\busername\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x03 \x01(\tR\treturnUrl\"'\n" +
+	"\x15VerifyApprovalRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xa2\x03\n" +
+	"\bApproval\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
+	"\x10user_external_id\x18\x02 \x01(\tR\x0euserExternalId\x12\x1b\n" +
+	"\tclient_id\x18\x03 \x01(\tR\bclientId\x12#\n" +
+	"\rcredential_id\x18\x04 \x01(\fR\fcredentialId\x12\x10\n" +
+	"\x03acr\x18\x05 \x01(\tR\x03acr\x123\n" +
+	"\x15authorization_details\x18\x06 \x01(\fR\x14authorizationDetails\x12!\n" +
+	"\fdetails_hash\x18\a \x01(\tR\vdetailsHash\x12-\n" +
+	"\x12authenticator_data\x18\b \x01(\fR\x11authenticatorData\x12(\n" +
+	"\x10client_data_json\x18\t \x01(\fR\x0eclientDataJson\x12\x1c\n" +
+	"\tsignature\x18\n" +
+	" \x01(\fR\tsignature\x129\n" +
+	"\n" +
+	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x81\x01\n" +
+	"\x14ApprovalVerification\x129\n" +
+	"\bapproval\x18\x01 \x01(\v2\x1d.biometricpasskey.v1.ApprovalR\bapproval\x12\x14\n" +
+	"\x05valid\x18\x02 \x01(\bR\x05valid\x12\x18\n" +
+	"\aproblem\x18\x03 \x01(\tR\aproblem2\xd7\v\n" +
 	"\rAuthenticator\x12[\n" +
 	"\fCapabilities\x12(.biometricpasskey.v1.CapabilitiesRequest\x1a!.biometricpasskey.v1.Capabilities\x12a\n" +
 	"\x10CreateEnrollment\x12,.biometricpasskey.v1.CreateEnrollmentRequest\x1a\x1f.biometricpasskey.v1.Enrollment\x12a\n" +
@@ -2265,7 +2993,11 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x12StartIdentityCheck\x12..biometricpasskey.v1.StartIdentityCheckRequest\x1a\".biometricpasskey.v1.IdentityCheck\x12]\n" +
 	"\x0fApplyIDVWebhook\x12+.biometricpasskey.v1.ApplyIDVWebhookRequest\x1a\x1d.biometricpasskey.v1.IDVCheck\x12g\n" +
 	"\x14RefreshIdentityCheck\x120.biometricpasskey.v1.RefreshIdentityCheckRequest\x1a\x1d.biometricpasskey.v1.IDVCheck\x12e\n" +
-	"\x13IdentityCheckStatus\x12/.biometricpasskey.v1.IdentityCheckStatusRequest\x1a\x1d.biometricpasskey.v1.IDVCheck2\x90\x02\n" +
+	"\x13IdentityCheckStatus\x12/.biometricpasskey.v1.IdentityCheckStatusRequest\x1a\x1d.biometricpasskey.v1.IDVCheck\x12\\\n" +
+	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
+	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
+	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\x90\x02\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12a\n" +
@@ -2283,7 +3015,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -2314,72 +3046,98 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*RefreshIdentityCheckRequest)(nil), // 26: biometricpasskey.v1.RefreshIdentityCheckRequest
 	(*IdentityCheckStatusRequest)(nil),  // 27: biometricpasskey.v1.IdentityCheckStatusRequest
 	(*IDVCheck)(nil),                    // 28: biometricpasskey.v1.IDVCheck
-	nil,                                 // 29: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 30: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 31: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 32: google.protobuf.Duration
+	(*PendingCheck)(nil),                // 29: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 30: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 31: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 32: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 33: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 34: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 35: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 36: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 37: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 38: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 40: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	31, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	31, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	31, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	39, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	39, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	39, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	31, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	31, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	31, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	39, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	39, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	39, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	12, // 10: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	31, // 11: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
-	11, // 12: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	12, // 13: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	31, // 14: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	32, // 15: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	4,  // 16: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	29, // 17: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	31, // 18: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
-	4,  // 19: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
-	9,  // 20: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
-	19, // 21: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
-	31, // 22: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	30, // 23: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	31, // 24: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	31, // 25: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	24, // 26: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 27: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 28: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 29: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 30: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 31: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 32: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 33: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	22, // 34: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	25, // 35: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	26, // 36: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	27, // 37: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	16, // 38: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 39: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	21, // 40: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	2,  // 41: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 42: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 43: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 44: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 45: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 46: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 47: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	23, // 48: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	28, // 49: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	28, // 50: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	28, // 51: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	17, // 52: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 53: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 54: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	41, // [41:55] is the sub-list for method output_type
-	27, // [27:41] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	29, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
+	39, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
+	39, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	40, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	29, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
+	37, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	39, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
+	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
+	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
+	39, // 25: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	38, // 26: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	39, // 27: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	39, // 28: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	39, // 29: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	29, // 30: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 31: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 32: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 33: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	39, // 34: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	35, // 35: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	24, // 36: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 37: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 38: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 39: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 40: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 41: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 42: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 43: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	22, // 44: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	25, // 45: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	26, // 46: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	27, // 47: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	30, // 48: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	32, // 49: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	33, // 50: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	34, // 51: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 52: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 53: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	21, // 54: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	2,  // 55: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 56: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 57: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 58: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 59: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 60: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 61: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	23, // 62: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	28, // 63: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	28, // 64: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	28, // 65: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	31, // 66: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	29, // 67: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	29, // 68: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	36, // 69: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 70: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 71: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 72: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	55, // [55:73] is the sub-list for method output_type
+	37, // [37:55] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -2393,7 +3151,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -37,17 +37,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Authenticator_Capabilities_FullMethodName         = "/biometricpasskey.v1.Authenticator/Capabilities"
-	Authenticator_CreateEnrollment_FullMethodName     = "/biometricpasskey.v1.Authenticator/CreateEnrollment"
-	Authenticator_BeginRegistration_FullMethodName    = "/biometricpasskey.v1.Authenticator/BeginRegistration"
-	Authenticator_FinishRegistration_FullMethodName   = "/biometricpasskey.v1.Authenticator/FinishRegistration"
-	Authenticator_DecideLogin_FullMethodName          = "/biometricpasskey.v1.Authenticator/DecideLogin"
-	Authenticator_BeginAuthentication_FullMethodName  = "/biometricpasskey.v1.Authenticator/BeginAuthentication"
-	Authenticator_FinishAuthentication_FullMethodName = "/biometricpasskey.v1.Authenticator/FinishAuthentication"
-	Authenticator_StartIdentityCheck_FullMethodName   = "/biometricpasskey.v1.Authenticator/StartIdentityCheck"
-	Authenticator_ApplyIDVWebhook_FullMethodName      = "/biometricpasskey.v1.Authenticator/ApplyIDVWebhook"
-	Authenticator_RefreshIdentityCheck_FullMethodName = "/biometricpasskey.v1.Authenticator/RefreshIdentityCheck"
-	Authenticator_IdentityCheckStatus_FullMethodName  = "/biometricpasskey.v1.Authenticator/IdentityCheckStatus"
+	Authenticator_Capabilities_FullMethodName          = "/biometricpasskey.v1.Authenticator/Capabilities"
+	Authenticator_CreateEnrollment_FullMethodName      = "/biometricpasskey.v1.Authenticator/CreateEnrollment"
+	Authenticator_BeginRegistration_FullMethodName     = "/biometricpasskey.v1.Authenticator/BeginRegistration"
+	Authenticator_FinishRegistration_FullMethodName    = "/biometricpasskey.v1.Authenticator/FinishRegistration"
+	Authenticator_DecideLogin_FullMethodName           = "/biometricpasskey.v1.Authenticator/DecideLogin"
+	Authenticator_BeginAuthentication_FullMethodName   = "/biometricpasskey.v1.Authenticator/BeginAuthentication"
+	Authenticator_FinishAuthentication_FullMethodName  = "/biometricpasskey.v1.Authenticator/FinishAuthentication"
+	Authenticator_StartIdentityCheck_FullMethodName    = "/biometricpasskey.v1.Authenticator/StartIdentityCheck"
+	Authenticator_ApplyIDVWebhook_FullMethodName       = "/biometricpasskey.v1.Authenticator/ApplyIDVWebhook"
+	Authenticator_RefreshIdentityCheck_FullMethodName  = "/biometricpasskey.v1.Authenticator/RefreshIdentityCheck"
+	Authenticator_IdentityCheckStatus_FullMethodName   = "/biometricpasskey.v1.Authenticator/IdentityCheckStatus"
+	Authenticator_ContinueIdentityCheck_FullMethodName = "/biometricpasskey.v1.Authenticator/ContinueIdentityCheck"
+	Authenticator_ResumeEnrollment_FullMethodName      = "/biometricpasskey.v1.Authenticator/ResumeEnrollment"
+	Authenticator_BeginRecovery_FullMethodName         = "/biometricpasskey.v1.Authenticator/BeginRecovery"
+	Authenticator_VerifyApproval_FullMethodName        = "/biometricpasskey.v1.Authenticator/VerifyApproval"
 )
 
 // AuthenticatorClient is the client API for Authenticator service.
@@ -82,6 +86,14 @@ type AuthenticatorClient interface {
 	RefreshIdentityCheck(ctx context.Context, in *RefreshIdentityCheckRequest, opts ...grpc.CallOption) (*IDVCheck, error)
 	// IdentityCheckStatus returns a check, only to its own user.
 	IdentityCheckStatus(ctx context.Context, in *IdentityCheckStatusRequest, opts ...grpc.CallOption) (*IDVCheck, error)
+	// ContinueIdentityCheck reports, cancels or finishes a journey waiting on an identity check.
+	ContinueIdentityCheck(ctx context.Context, in *ContinueRequest, opts ...grpc.CallOption) (*Progress, error)
+	// ResumeEnrollment starts the identity check an enrollment or recovery link still needs.
+	ResumeEnrollment(ctx context.Context, in *ResumeEnrollmentRequest, opts ...grpc.CallOption) (*PendingCheck, error)
+	// BeginRecovery starts an account recovery from a login.
+	BeginRecovery(ctx context.Context, in *BeginRecoveryRequest, opts ...grpc.CallOption) (*PendingCheck, error)
+	// VerifyApproval verifies a stored transaction approval again.
+	VerifyApproval(ctx context.Context, in *VerifyApprovalRequest, opts ...grpc.CallOption) (*ApprovalVerification, error)
 }
 
 type authenticatorClient struct {
@@ -202,6 +214,46 @@ func (c *authenticatorClient) IdentityCheckStatus(ctx context.Context, in *Ident
 	return out, nil
 }
 
+func (c *authenticatorClient) ContinueIdentityCheck(ctx context.Context, in *ContinueRequest, opts ...grpc.CallOption) (*Progress, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Progress)
+	err := c.cc.Invoke(ctx, Authenticator_ContinueIdentityCheck_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authenticatorClient) ResumeEnrollment(ctx context.Context, in *ResumeEnrollmentRequest, opts ...grpc.CallOption) (*PendingCheck, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PendingCheck)
+	err := c.cc.Invoke(ctx, Authenticator_ResumeEnrollment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authenticatorClient) BeginRecovery(ctx context.Context, in *BeginRecoveryRequest, opts ...grpc.CallOption) (*PendingCheck, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PendingCheck)
+	err := c.cc.Invoke(ctx, Authenticator_BeginRecovery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authenticatorClient) VerifyApproval(ctx context.Context, in *VerifyApprovalRequest, opts ...grpc.CallOption) (*ApprovalVerification, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApprovalVerification)
+	err := c.cc.Invoke(ctx, Authenticator_VerifyApproval_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthenticatorServer is the server API for Authenticator service.
 // All implementations must embed UnimplementedAuthenticatorServer
 // for forward compatibility.
@@ -234,6 +286,14 @@ type AuthenticatorServer interface {
 	RefreshIdentityCheck(context.Context, *RefreshIdentityCheckRequest) (*IDVCheck, error)
 	// IdentityCheckStatus returns a check, only to its own user.
 	IdentityCheckStatus(context.Context, *IdentityCheckStatusRequest) (*IDVCheck, error)
+	// ContinueIdentityCheck reports, cancels or finishes a journey waiting on an identity check.
+	ContinueIdentityCheck(context.Context, *ContinueRequest) (*Progress, error)
+	// ResumeEnrollment starts the identity check an enrollment or recovery link still needs.
+	ResumeEnrollment(context.Context, *ResumeEnrollmentRequest) (*PendingCheck, error)
+	// BeginRecovery starts an account recovery from a login.
+	BeginRecovery(context.Context, *BeginRecoveryRequest) (*PendingCheck, error)
+	// VerifyApproval verifies a stored transaction approval again.
+	VerifyApproval(context.Context, *VerifyApprovalRequest) (*ApprovalVerification, error)
 	mustEmbedUnimplementedAuthenticatorServer()
 }
 
@@ -276,6 +336,18 @@ func (UnimplementedAuthenticatorServer) RefreshIdentityCheck(context.Context, *R
 }
 func (UnimplementedAuthenticatorServer) IdentityCheckStatus(context.Context, *IdentityCheckStatusRequest) (*IDVCheck, error) {
 	return nil, status.Error(codes.Unimplemented, "method IdentityCheckStatus not implemented")
+}
+func (UnimplementedAuthenticatorServer) ContinueIdentityCheck(context.Context, *ContinueRequest) (*Progress, error) {
+	return nil, status.Error(codes.Unimplemented, "method ContinueIdentityCheck not implemented")
+}
+func (UnimplementedAuthenticatorServer) ResumeEnrollment(context.Context, *ResumeEnrollmentRequest) (*PendingCheck, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResumeEnrollment not implemented")
+}
+func (UnimplementedAuthenticatorServer) BeginRecovery(context.Context, *BeginRecoveryRequest) (*PendingCheck, error) {
+	return nil, status.Error(codes.Unimplemented, "method BeginRecovery not implemented")
+}
+func (UnimplementedAuthenticatorServer) VerifyApproval(context.Context, *VerifyApprovalRequest) (*ApprovalVerification, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyApproval not implemented")
 }
 func (UnimplementedAuthenticatorServer) mustEmbedUnimplementedAuthenticatorServer() {}
 func (UnimplementedAuthenticatorServer) testEmbeddedByValue()                       {}
@@ -496,6 +568,78 @@ func _Authenticator_IdentityCheckStatus_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Authenticator_ContinueIdentityCheck_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ContinueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).ContinueIdentityCheck(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_ContinueIdentityCheck_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).ContinueIdentityCheck(ctx, req.(*ContinueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Authenticator_ResumeEnrollment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeEnrollmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).ResumeEnrollment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_ResumeEnrollment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).ResumeEnrollment(ctx, req.(*ResumeEnrollmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Authenticator_BeginRecovery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginRecoveryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).BeginRecovery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_BeginRecovery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).BeginRecovery(ctx, req.(*BeginRecoveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Authenticator_VerifyApproval_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyApprovalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthenticatorServer).VerifyApproval(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Authenticator_VerifyApproval_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthenticatorServer).VerifyApproval(ctx, req.(*VerifyApprovalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Authenticator_ServiceDesc is the grpc.ServiceDesc for Authenticator service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -546,6 +690,22 @@ var Authenticator_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "IdentityCheckStatus",
 			Handler:    _Authenticator_IdentityCheckStatus_Handler,
+		},
+		{
+			MethodName: "ContinueIdentityCheck",
+			Handler:    _Authenticator_ContinueIdentityCheck_Handler,
+		},
+		{
+			MethodName: "ResumeEnrollment",
+			Handler:    _Authenticator_ResumeEnrollment_Handler,
+		},
+		{
+			MethodName: "BeginRecovery",
+			Handler:    _Authenticator_BeginRecovery_Handler,
+		},
+		{
+			MethodName: "VerifyApproval",
+			Handler:    _Authenticator_VerifyApproval_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -81,6 +81,22 @@ func (fixed) IdentityCheckStatus(context.Context, string, string, string) (authe
 	return check, nil
 }
 
+func (fixed) ContinueIdentityCheck(context.Context, authenticator.ContinueRequest) (authenticator.Progress, error) {
+	return authenticator.Progress{Journey: idvbridge.JourneyStepUp, Status: authenticator.CheckPending}, nil
+}
+
+func (fixed) ResumeEnrollment(context.Context, authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+	return authenticator.PendingCheck{}, nil
+}
+
+func (fixed) BeginRecovery(context.Context, authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error) {
+	return authenticator.PendingCheck{Token: "t", Journey: idvbridge.JourneyRecovery, Provider: "test", RunID: "run-1", ExpiresAt: at}, nil
+}
+
+func (fixed) VerifyApproval(context.Context, string) (authenticator.ApprovalVerification, error) {
+	return authenticator.ApprovalVerification{}, authenticator.Errorf(authenticator.CodeNotFound, "no approvals here")
+}
+
 func (fixed) ListUsers(context.Context, authenticator.UserQuery) ([]authenticator.User, error) {
 	return []authenticator.User{user}, nil
 }
