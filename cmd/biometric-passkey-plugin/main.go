@@ -1,43 +1,59 @@
 // Command biometric-passkey-plugin is the authenticator plugin. The
-// provider launches it over hashicorp/go-plugin; run by hand it only
-// migrates the store or prints its version.
+// provider launches it over hashicorp/go-plugin; run by hand it migrates the
+// store, verifies a stored approval again, or prints its version.
 //
-//	biometric-passkey-plugin --config config.yaml           (launched by the provider)
-//	biometric-passkey-plugin --config config.yaml migrate   (run migrations and exit)
+//	biometric-passkey-plugin --config config.yaml                        (launched by the provider)
+//	biometric-passkey-plugin --config config.yaml migrate                (run migrations and exit)
+//	biometric-passkey-plugin --config config.yaml verify-approval <id>   (print the approval as JSON; exit 0 only if valid)
 //	biometric-passkey-plugin --version
+//
+// With the sandbox identity-verification provider, the launched plugin also
+// serves the sandbox's capture pages on authenticator.idv.sandbox.listen.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/biometric-passkey/biometric-passkey/internal/app"
 )
 
+const name = "biometric-passkey-plugin"
+
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "biometric-passkey-plugin:", err)
-		os.Exit(1)
-	}
+	os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
 }
 
-func run() error {
-	cmd, done, err := app.ParseCommand("biometric-passkey-plugin", os.Args[1:], os.Environ(), os.Stdout)
+// run is main without the process: it returns the exit status, 0 on
+// success and 1 on any failure (an invalid approval included), after
+// printing the reason to stderr.
+func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int {
+	if err := command(ctx, args, env, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, name+":", err)
+		return 1
+	}
+	return 0
+}
+
+func command(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	cmd, done, err := app.ParseCommand(name, args, env, stdout)
 	if err != nil || done {
 		return err
 	}
-	ctx := context.Background()
 	switch {
 	case len(cmd.Args) == 0:
 		return app.RunPlugin(ctx, cmd.Config)
 	case cmd.Args[0] == "migrate":
 		v, err := app.Migrate(ctx, cmd.Config)
 		if err == nil {
-			fmt.Printf("schema at version %d\n", v)
+			_, err = fmt.Fprintf(stdout, "schema at version %d\n", v)
 		}
 		return err
+	case cmd.Args[0] == "verify-approval":
+		return app.VerifyApproval(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
 	default:
-		return fmt.Errorf("unknown command %q (want migrate or nothing)", cmd.Args[0])
+		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, or nothing)", cmd.Args[0])
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -13,13 +16,126 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator/memory"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/redis"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/sqlite"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
 )
 
 // OpenAuthenticator builds the authenticator service and its stores from
 // cfg, running the store's migrations (automatic in the embedded default;
 // `biometric-passkey-plugin migrate` runs them explicitly). The returned
-// close function releases the stores.
+// close function releases the stores. It serves nothing, so it cannot build
+// the sandbox provider, whose capture pages must be served by the process
+// that holds it: StartAuthenticator does that.
 func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.Logger) (*authenticator.Service, func() error, error) {
+	idv, referenceKey, err := openIDV(cfg.IDV, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openService(ctx, cfg, idv, referenceKey, log)
+}
+
+// Authenticator is the authenticator as a process runs it: the service over
+// its stores and, with the sandbox provider, the sandbox's capture pages
+// served on authenticator.idv.sandbox.listen (ADR 6).
+type Authenticator struct {
+	// Service is the authenticator service; the plugin serves it to the host.
+	Service *authenticator.Service
+
+	sandbox     *sandboxServer // nil unless the provider is the sandbox
+	closeStores func() error
+}
+
+// StartAuthenticator builds the service from cfg as OpenAuthenticator does
+// and, when authenticator.idv.provider is sandbox, builds the sandbox in
+// cfg.Mode (so production refuses it), wires its notifications straight
+// into the service's webhook intake, and serves its capture pages on
+// authenticator.idv.sandbox.listen. One process per deployment calls it —
+// the plugin (RunPlugin), or the provider when the authenticator runs
+// in-process (StartProvider) — so the sandbox has one listener, in the
+// process that holds its state. Close stops both.
+func StartAuthenticator(ctx context.Context, cfg Config, log *slog.Logger) (*Authenticator, error) {
+	svc, sb, closeStores, err := openAuthenticator(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &Authenticator{Service: svc, closeStores: closeStores}
+	if sb != nil {
+		if a.sandbox, err = serveSandbox(sb, cfg.Authenticator.IDV.Sandbox, log); err != nil {
+			return nil, errors.Join(err, closeStores())
+		}
+	}
+	return a, nil
+}
+
+// SandboxAddr is the address the sandbox's capture pages are served on, or
+// nil without the sandbox.
+func (a *Authenticator) SandboxAddr() net.Addr {
+	if a.sandbox == nil {
+		return nil
+	}
+	return a.sandbox.ln.Addr()
+}
+
+// Close stops serving the sandbox (letting requests in flight finish for a
+// few seconds) and releases the stores.
+func (a *Authenticator) Close() error {
+	var errs []error
+	if a.sandbox != nil {
+		errs = append(errs, a.sandbox.close())
+	}
+	return errors.Join(append(errs, a.closeStores())...)
+}
+
+// openAuthenticator builds the service and, with provider sandbox, the
+// sandbox provider (not yet served), whose notifications go to the
+// service's webhook intake.
+func openAuthenticator(ctx context.Context, cfg Config, log *slog.Logger) (*authenticator.Service, *sandbox.Provider, func() error, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Authenticator.IDV.Provider != IDVProviderSandbox {
+		svc, closeStores, err := OpenAuthenticator(ctx, cfg.Authenticator, log)
+		return svc, nil, closeStores, err
+	}
+	key, err := cfg.Authenticator.IDV.referenceKey()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("authenticator.idv.reference_key: %w", err)
+	}
+	if key == nil {
+		return nil, nil, nil, fmt.Errorf("authenticator.idv.reference_key: required with provider %q", IDVProviderSandbox)
+	}
+	// The service is built after the provider it is given, so Notify finds
+	// it through this pointer, set once the service exists.
+	var intake atomic.Pointer[authenticator.Service]
+	sb, err := openSandbox(cfg.Mode, cfg.Authenticator.IDV.Sandbox, log, func(ctx context.Context, header http.Header, body []byte) error {
+		svc := intake.Load()
+		if svc == nil {
+			return errors.New("the authenticator service is not ready yet")
+		}
+		// The capture form's request may end (the browser leaves) before the
+		// outcome is recorded: the intake runs on a context of its own.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+		defer cancel()
+		chk, err := svc.ApplyIDVWebhook(ctx, header, body)
+		if err != nil {
+			return fmt.Errorf("webhook intake: %w", err) // logged by the sandbox with the run id
+		}
+		log.InfoContext(ctx, "sandbox outcome applied", "run_id", chk.RunID, "journey", chk.Journey, "status", chk.Status)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc, closeStores, err := openService(ctx, cfg.Authenticator, sb, key, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	intake.Store(svc)
+	return svc, sb, closeStores, nil
+}
+
+// openService builds the service over its stores with the given provider.
+func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Provider, referenceKey []byte, log *slog.Logger) (*authenticator.Service, func() error, error) {
 	levels := make([]acr.Level, 0, len(cfg.Levels))
 	for _, lc := range cfg.Levels {
 		lv := acr.Level{Name: lc.Name, ACR: lc.ACR}
@@ -34,10 +150,6 @@ func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.L
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("authenticator.levels / authenticator.amr: %w", err)
-	}
-	idv, referenceKey, err := openIDV(cfg.IDV, log)
-	if err != nil {
-		return nil, nil, err
 	}
 	store, err := OpenStore(ctx, cfg.Store)
 	if err != nil {
@@ -54,6 +166,8 @@ func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.L
 			AAGUIDDeny: cfg.Policy.AAGUIDDeny, Attestation: cfg.Policy.Attestation},
 		Ladder: ladder, ChallengeTTL: cfg.ChallengeTTL, EnrollmentTTL: cfg.EnrollmentTTL, SessionTTL: cfg.SessionTTL,
 		IDV: idv, ReferenceKey: referenceKey,
+		IDVTimeout: cfg.IDV.Timeout, IDVAttemptsPerHour: cfg.IDV.AttemptsPerHour,
+		KeepCredentialsOnRecovery: cfg.Recovery.KeepCredentials,
 	}, store, eph, authenticator.WithLogger(log))
 	if err != nil {
 		return nil, nil, errors.Join(err, closeAll())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
 )
 
 // Modes. Production refuses unsafe settings (DESIGN.md §7.9).
@@ -75,6 +76,15 @@ type AuthenticatorConfig struct {
 	Store         StoreConfig     `yaml:"store"`
 	Ephemeral     EphemeralConfig `yaml:"ephemeral"`
 	IDV           IDVConfig       `yaml:"idv"`
+	Recovery      RecoveryConfig  `yaml:"recovery"`
+}
+
+// RecoveryConfig configures account recovery.
+type RecoveryConfig struct {
+	// KeepCredentials keeps a user's other passkeys active after a recovery
+	// registers a replacement (authenticator.Config.KeepCredentialsOnRecovery);
+	// false, the default, revokes them.
+	KeepCredentials bool `yaml:"keep_credentials"`
 }
 
 // PolicyConfig mirrors authenticator.Policy.
@@ -147,7 +157,10 @@ func Defaults() Config {
 			Levels: levels,
 			AMR:    AMRConfig{DeviceBound: amr.DeviceBound, Synced: amr.Synced, UserVerified: amr.UserVerified, BiometricMatch: amr.BiometricMatch},
 			Store:  StoreConfig{Driver: "sqlite", DSN: "passkey.db"}, Ephemeral: EphemeralConfig{Driver: "memory", Redis: RedisConfig{Prefix: "bp:"}},
-			IDV: IDVConfig{Provider: IDVProviderNone},
+			IDV: IDVConfig{
+				Provider: IDVProviderNone, Timeout: authenticator.DefaultIDVTimeout, AttemptsPerHour: authenticator.DefaultIDVAttemptsPerHour,
+				Sandbox: SandboxConfig{Listen: DefaultSandboxListen, PublicURL: DefaultSandboxPublicURL, TTL: sandbox.DefaultTTL},
+			},
 		},
 	}
 }

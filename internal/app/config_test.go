@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/onfido/onfidofake"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
 )
@@ -209,21 +210,175 @@ func TestLoadIDVReportsEveryProblem(t *testing.T) {
 	wantKeys(t, err, "authenticator.idv.reference_key")
 }
 
-func TestLoadIDVSandboxIsNotConfigurable(t *testing.T) {
+// sandboxEnv switches the development defaults to the sandbox.
+func sandboxEnv(extra ...string) []string {
+	return append([]string{
+		"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox",
+		"BP_AUTHENTICATOR_IDV_REFERENCE_KEY=" + testReferenceKey,
+	}, extra...)
+}
+
+const testSandboxSecret = "test-sandbox-webhook-secret-0123"
+
+func TestLoadIDVSandbox(t *testing.T) {
 	t.Parallel()
-	_, err := Load("", []string{"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox"})
-	wantKeys(t, err, "authenticator.idv.provider")
-	if !strings.Contains(err.Error(), "not available as a configured provider yet") {
-		t.Errorf("development: got %v, want the sandbox explained as not available yet", err)
+	cfg, err := Load("", sandboxEnv(
+		"BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN=127.0.0.1:9090",
+		"BP_AUTHENTICATOR_IDV_SANDBOX_PUBLIC_URL=https://idv.localhost:9443/sandbox",
+		"BP_AUTHENTICATOR_IDV_SANDBOX_WEBHOOK_SECRET="+testSandboxSecret,
+		"BP_AUTHENTICATOR_IDV_SANDBOX_TTL=5m",
+	))
+	if err != nil {
+		t.Fatalf("sandbox from the environment: %v", err)
 	}
-	if strings.Contains(err.Error(), sandbox.ErrProductionRefused.Error()) {
-		t.Errorf("development: got %v, want no production refusal", err)
+	got := cfg.Authenticator.IDV.Sandbox
+	want := SandboxConfig{Listen: "127.0.0.1:9090", PublicURL: "https://idv.localhost:9443/sandbox", WebhookSecret: testSandboxSecret, TTL: 5 * time.Minute}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
-	_, err = Load(exampleConfig, []string{"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox"})
-	wantKeys(t, err, "authenticator.idv.provider")
-	if !strings.Contains(err.Error(), "not available as a configured provider yet") ||
-		!strings.Contains(err.Error(), sandbox.CheckAllowed(ModeProduction).Error()) {
-		t.Errorf("production: got %v, want not-available and the sandbox's production refusal", err)
+	// The defaults alone are a working sandbox, its secret generated at start.
+	cfg, err = Load("", sandboxEnv())
+	if err != nil {
+		t.Fatalf("sandbox with default settings: %v", err)
+	}
+	if got, want := cfg.Authenticator.IDV.Sandbox, (SandboxConfig{Listen: DefaultSandboxListen, PublicURL: DefaultSandboxPublicURL, TTL: sandbox.DefaultTTL}); got != want {
+		t.Errorf("defaults: got %+v, want %+v", got, want)
+	}
+}
+
+func TestLoadIDVSandboxProblems(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		env      []string
+		path     string // a config file instead of the defaults
+		wantKey  string
+		wantText string
+	}{
+		"listen without port":   {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN=localhost"), wantKey: "authenticator.idv.sandbox.listen", wantText: "host:port"},
+		"listen port zero":      {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN=127.0.0.1:0"), wantKey: "authenticator.idv.sandbox.listen", wantText: "1 to 65535"},
+		"listen port too big":   {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN=127.0.0.1:70000"), wantKey: "authenticator.idv.sandbox.listen", wantText: "1 to 65535"},
+		"listen empty":          {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN="), wantKey: "authenticator.idv.sandbox.listen", wantText: "host:port"},
+		"relative public_url":   {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_PUBLIC_URL=/sandbox/idv"), wantKey: "authenticator.idv.sandbox.public_url", wantText: "absolute http(s)"},
+		"public_url not http":   {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_PUBLIC_URL=ftp://localhost:8090/idv"), wantKey: "authenticator.idv.sandbox.public_url", wantText: "absolute http(s)"},
+		"public_url with query": {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_PUBLIC_URL=http://localhost:8090/idv?x=1"), wantKey: "authenticator.idv.sandbox.public_url", wantText: "query"},
+		"short webhook secret":  {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_WEBHOOK_SECRET=short"), wantKey: "authenticator.idv.sandbox.webhook_secret", wantText: "at least 16 bytes"},
+		"ttl too long":          {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_TTL=25h"), wantKey: "authenticator.idv.sandbox.ttl", wantText: "24h0m0s"},
+		"negative ttl":          {env: sandboxEnv("BP_AUTHENTICATOR_IDV_SANDBOX_TTL=-1s"), wantKey: "authenticator.idv.sandbox.ttl", wantText: "-1s"},
+		"no reference key":      {env: []string{"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox"}, wantKey: "authenticator.idv.reference_key", wantText: "required with provider \"sandbox\""},
+		"production refuses it": {path: exampleConfig, env: sandboxEnv(), wantKey: "authenticator.idv.provider", wantText: sandbox.CheckAllowed(ModeProduction).Error()},
+		"unknown provider":      {env: []string{"BP_AUTHENTICATOR_IDV_PROVIDER=jumio"}, wantKey: "authenticator.idv.provider", wantText: "must be none, onfido or sandbox, got \"jumio\""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(tc.path, tc.env)
+			wantKeys(t, err, tc.wantKey)
+			if err != nil && !strings.Contains(err.Error(), tc.wantText) {
+				t.Errorf("got %v, want %s explained with %q", err, tc.wantKey, tc.wantText)
+			}
+		})
+	}
+}
+
+// TestLoadIDVSandboxReportsEveryProblem: the sandbox's problems come all
+// at once, with the production refusal among them.
+func TestLoadIDVSandboxReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := Load(exampleConfig, []string{
+		"BP_AUTHENTICATOR_IDV_PROVIDER=sandbox",
+		"BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN=nowhere",
+		"BP_AUTHENTICATOR_IDV_SANDBOX_PUBLIC_URL=sandbox/idv",
+		"BP_AUTHENTICATOR_IDV_SANDBOX_WEBHOOK_SECRET=short",
+		"BP_AUTHENTICATOR_IDV_SANDBOX_TTL=48h",
+	})
+	wantKeys(t, err, "authenticator.idv.provider", "authenticator.idv.reference_key", "authenticator.idv.sandbox.listen",
+		"authenticator.idv.sandbox.public_url", "authenticator.idv.sandbox.webhook_secret", "authenticator.idv.sandbox.ttl")
+	if err != nil && !errors.Is(err, ErrInvalid) {
+		t.Errorf("got %v, want ErrInvalid", err)
+	}
+	if err != nil && !strings.Contains(err.Error(), sandbox.ErrProductionRefused.Error()) {
+		t.Errorf("got %v, want the sandbox's own production refusal", err)
+	}
+	// The sandbox block is read only with provider sandbox.
+	if _, err := Load("", []string{"BP_AUTHENTICATOR_IDV_SANDBOX_LISTEN=nowhere"}); err != nil {
+		t.Errorf("provider none with a broken sandbox block: got %v, want nil", err)
+	}
+}
+
+func TestLoadIDVTimeoutAndAttempts(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Authenticator.IDV; got.Timeout != authenticator.DefaultIDVTimeout || got.AttemptsPerHour != authenticator.DefaultIDVAttemptsPerHour {
+		t.Errorf("defaults: got timeout %s, attempts %d, want %s, %d", got.Timeout, got.AttemptsPerHour, authenticator.DefaultIDVTimeout, authenticator.DefaultIDVAttemptsPerHour)
+	}
+	for name, tc := range map[string]struct {
+		env          []string
+		wantTimeout  time.Duration
+		wantAttempts int
+		wantKey      string // a problem, instead
+	}{
+		"overrides":          {env: []string{"BP_AUTHENTICATOR_IDV_TIMEOUT=90s", "BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR=12"}, wantTimeout: 90 * time.Second, wantAttempts: 12},
+		"zero means default": {env: []string{"BP_AUTHENTICATOR_IDV_TIMEOUT=0s", "BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR=0"}},
+		"bounds":             {env: []string{"BP_AUTHENTICATOR_IDV_TIMEOUT=1h", "BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR=1000"}, wantTimeout: time.Hour, wantAttempts: 1000},
+		"timeout too short":  {env: []string{"BP_AUTHENTICATOR_IDV_TIMEOUT=500ms"}, wantKey: "authenticator.idv.timeout"},
+		"timeout too long":   {env: []string{"BP_AUTHENTICATOR_IDV_TIMEOUT=61m"}, wantKey: "authenticator.idv.timeout"},
+		"negative timeout":   {env: []string{"BP_AUTHENTICATOR_IDV_TIMEOUT=-1m"}, wantKey: "authenticator.idv.timeout"},
+		"negative attempts":  {env: []string{"BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR=-1"}, wantKey: "authenticator.idv.attempts_per_hour"},
+		"too many attempts":  {env: []string{"BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR=1001"}, wantKey: "authenticator.idv.attempts_per_hour"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := Load("", tc.env)
+			if tc.wantKey != "" {
+				wantKeys(t, err, tc.wantKey)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Authenticator.IDV; got.Timeout != tc.wantTimeout || got.AttemptsPerHour != tc.wantAttempts {
+				t.Errorf("got timeout %s, attempts %d, want %s, %d", got.Timeout, got.AttemptsPerHour, tc.wantTimeout, tc.wantAttempts)
+			}
+		})
+	}
+	if _, err := Load("", []string{"BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR=many"}); err == nil || !strings.Contains(err.Error(), "BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR") {
+		t.Errorf("got %v, want an error naming BP_AUTHENTICATOR_IDV_ATTEMPTS_PER_HOUR", err)
+	}
+}
+
+func TestLoadRecoveryKeepCredentials(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		env  []string
+		yaml string
+		want bool
+	}{
+		"default revokes": {want: false},
+		"environment":     {env: []string{"BP_AUTHENTICATOR_RECOVERY_KEEP_CREDENTIALS=true"}, want: true},
+		"file":            {yaml: "authenticator: {recovery: {keep_credentials: true}}\n", want: true},
+		"environment wins": {
+			yaml: "authenticator: {recovery: {keep_credentials: true}}\n", env: []string{"BP_AUTHENTICATOR_RECOVERY_KEEP_CREDENTIALS=false"}, want: false,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := ""
+			if tc.yaml != "" {
+				path = writeConfig(t, tc.yaml)
+			}
+			cfg, err := Load(path, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Authenticator.Recovery.KeepCredentials; got != tc.want {
+				t.Errorf("got keep_credentials %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := Load("", []string{"BP_AUTHENTICATOR_RECOVERY_KEEP_CREDENTIALS=perhaps"}); err == nil || !strings.Contains(err.Error(), "BP_AUTHENTICATOR_RECOVERY_KEEP_CREDENTIALS") {
+		t.Errorf("got %v, want an error naming BP_AUTHENTICATOR_RECOVERY_KEEP_CREDENTIALS", err)
 	}
 }
 
@@ -275,7 +430,8 @@ func TestLoadIDVProductionRefusesPublicKeys(t *testing.T) {
 func TestSecretsAreNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const redisPassword = "redis-password-for-tests"
-	cfg, err := Load(exampleConfig, append(onfidoEnv(testReferenceKey), "BP_AUTHENTICATOR_EPHEMERAL_REDIS_PASSWORD="+redisPassword))
+	cfg, err := Load(exampleConfig, append(onfidoEnv(testReferenceKey), "BP_AUTHENTICATOR_EPHEMERAL_REDIS_PASSWORD="+redisPassword,
+		"BP_AUTHENTICATOR_IDV_SANDBOX_WEBHOOK_SECRET="+testSandboxSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +442,7 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 		"%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg), "%#v": fmt.Sprintf("%#v", cfg),
 		"%v idv": fmt.Sprintf("%v", cfg.Authenticator.IDV), "slog": logged.String(),
 	} {
-		for _, secret := range []string{testAPIToken, testWebhookToken, testReferenceKey, redisPassword} {
+		for _, secret := range []string{testAPIToken, testWebhookToken, testReferenceKey, redisPassword, testSandboxSecret} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s prints a secret: %s", name, out)
 			}

@@ -31,11 +31,13 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 	p := &Provider{done: make(chan error, 1), shutdown: cfg.Host.ShutdownTimeout}
 	if cfg.Plugin.Path == "" {
 		log.Warn("authenticator runs in-process: no plugin isolation (development only)")
-		svc, closeStores, err := OpenAuthenticator(ctx, cfg.Authenticator, log)
+		// This process holds the authenticator, so it also serves the
+		// sandbox's capture pages when that is the provider.
+		a, err := StartAuthenticator(ctx, cfg, log)
 		if err != nil {
 			return nil, err
 		}
-		p.svc, p.closers = svc, append(p.closers, closeStores)
+		p.svc, p.closers = a.Service, append(p.closers, a.Close)
 	} else {
 		var args []string
 		if configPath != "" {
