@@ -22,6 +22,7 @@ func main() {
 	flag.IntVar(&o.HydraAdmin, "hydra-admin-port", 4445, "Hydra admin port")
 	flag.IntVar(&o.ProviderPort, "provider-port", 8081, "login provider port")
 	flag.IntVar(&o.BankPort, "bank-port", 8080, "demo bank port")
+	flag.IntVar(&o.SandboxPort, "sandbox-port", 8090, "sandbox identity-check pages port (served by the plugin)")
 	flag.StringVar(&o.RedisAddr, "redis", "", "Redis address for challenges (default: in memory)")
 	flag.Parse()
 
@@ -39,12 +40,16 @@ func main() {
 
   Example Bank (the relying party)   %s
   Passkey login provider             %s
+  Sandbox identity check (SANDBOX)   %s
   Ory Hydra (OpenID Provider)        %s
   Logs                               %s/*.log
 
-  Open an account, register a passkey, sign out and sign in again: the bank
-  shows the ID token's acr, amr and auth_time. Ctrl-C stops everything.
-`, s.BankURL, s.BankURL, s.ProviderURL, s.Issuer, o.Dir)
+  Open an account: register a passkey, then verify your identity on the
+  sandbox's page (you pick the result; it compares nothing). Transfers up to
+  EUR 100 need your passkey; larger ones and new payees step up to a fresh
+  identity check, with the transfer shown. "Lost your device?" on the sign-in
+  page recovers the account in another browser. Ctrl-C stops everything.
+`, s.BankURL, s.BankURL, s.ProviderURL, s.SandboxURL, s.Issuer, o.Dir)
 	<-ctx.Done()
 	fmt.Println("\nStopping…")
 	if err := s.Stop(); err != nil {

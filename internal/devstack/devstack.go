@@ -1,8 +1,11 @@
 // Package devstack starts the whole embedded stack — real Ory Hydra (in-memory
 // SQLite), the login-and-consent provider with the authenticator plugin, and
 // the demo bank — as separate processes wired together, the way an operator
-// would run them. `make run` uses it with fixed ports; the browser tests use
-// it with free ones, so they test exactly what users run.
+// would run them. The identity-verification provider is the sandbox, whose
+// capture pages the plugin serves on a port of their own (ADR 6), so
+// enrollment's identity check, step-up and recovery all work. `make run`
+// uses it with fixed ports; the browser tests use it with free ones, so they
+// test exactly what users run.
 package devstack
 
 import (
@@ -10,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,8 +50,14 @@ type Options struct {
 	HydraAdmin   int
 	ProviderPort int
 	BankPort     int
+	SandboxPort  int       // the sandbox's capture pages, served by the plugin
 	RedisAddr    string    // when set, challenges live in Redis instead of memory
 	Logs         io.Writer // receives every process's output, prefixed; nil writes Dir/<name>.log
+	// IDVProvider is authenticator.idv.provider: empty or app.IDVProviderSandbox
+	// (what make run uses) serves the sandbox on SandboxPort;
+	// app.IDVProviderNone turns identity verification off (step-up is then
+	// unreachable and enrollment ends at biometric_pending).
+	IDVProvider string
 }
 
 // Stack is a running stack.
@@ -55,6 +65,7 @@ type Stack struct {
 	BankURL     string
 	ProviderURL string
 	Issuer      string
+	SandboxURL  string // the sandbox IDV provider's public URL (served by the plugin), capture pages under it; empty without the sandbox
 	Hydra       *hydraproc.Hydra
 	ConfigPath  string
 
@@ -71,10 +82,20 @@ type proc struct {
 // Start brings the stack up and waits until every part is ready. On error,
 // whatever was started is stopped.
 func Start(ctx context.Context, o Options) (s *Stack, err error) {
+	switch o.IDVProvider {
+	case "":
+		o.IDVProvider = app.IDVProviderSandbox
+	case app.IDVProviderSandbox, app.IDVProviderNone:
+	default:
+		return nil, fmt.Errorf("devstack: IDVProvider must be %q or %q, got %q", app.IDVProviderSandbox, app.IDVProviderNone, o.IDVProvider)
+	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("devstack: state dir: %w", err)
 	}
 	ports := []*int{&o.HydraPort, &o.HydraAdmin, &o.ProviderPort, &o.BankPort}
+	if o.IDVProvider == app.IDVProviderSandbox {
+		ports = append(ports, &o.SandboxPort)
+	}
 	if err := freePorts(ports...); err != nil {
 		return nil, err
 	}
@@ -82,6 +103,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		BankURL:     "http://localhost:" + strconv.Itoa(o.BankPort),
 		ProviderURL: "http://localhost:" + strconv.Itoa(o.ProviderPort),
 		Issuer:      "http://localhost:" + strconv.Itoa(o.HydraPort),
+	}
+	if o.IDVProvider == app.IDVProviderSandbox {
+		s.SandboxURL = "http://localhost:" + strconv.Itoa(o.SandboxPort) + "/sandbox/idv"
 	}
 	defer func() {
 		if err != nil {
@@ -111,7 +135,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := s.createClients(ctx, bankSecret, backendSecret); err != nil {
 		return s, err
 	}
-	if s.ConfigPath, err = o.writeProviderConfig(s); err != nil {
+	if s.ConfigPath, err = o.writeProviderConfig(s, s.Hydra.AdminURL()); err != nil {
 		return s, err
 	}
 	if err := s.start(o, "provider", nil, filepath.Join(o.BinDir, "biometric-passkey-provider"), "--config", s.ConfigPath); err != nil {
@@ -120,12 +144,20 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := s.waitReady(ctx, "provider", s.ProviderURL+"/readyz"); err != nil {
 		return s, err
 	}
+	// The plugin serves the sandbox before the provider is ready; this only
+	// proves it.
+	if s.SandboxURL != "" {
+		if err := s.waitReady(ctx, "sandbox (served by the plugin; see the provider log)", s.SandboxURL+"/static/sandbox.css"); err != nil {
+			return s, err
+		}
+	}
 	// Secrets go through the environment, not the command line, which any
 	// local user can read in the process list (DESIGN.md §7.8).
 	secrets := []string{"BANK_CLIENT_SECRET=" + bankSecret, "BANK_ENROLL_CLIENT_SECRET=" + backendSecret}
 	if err := s.start(o, "bank", secrets, filepath.Join(o.BinDir, "bank"),
 		"-listen", "127.0.0.1:"+strconv.Itoa(o.BankPort), "-public-url", s.BankURL, "-issuer", s.Issuer,
-		"-client-id", BankClientID, "-enroll-client-id", BankBackendClientID, "-provider-url", s.ProviderURL); err != nil {
+		"-client-id", BankClientID, "-enroll-client-id", BankBackendClientID, "-provider-url", s.ProviderURL,
+		"-introspection-url", s.Hydra.AdminURL()+"/admin/oauth2/introspect"); err != nil {
 		return s, err
 	}
 	if err := s.waitReady(ctx, "bank", s.BankURL+"/"); err != nil {
@@ -161,28 +193,16 @@ func (s *Stack) createClients(ctx context.Context, bankSecret, backendSecret str
 // writeProviderConfig writes the provider's configuration: the plugin
 // binary pinned by its SHA-256, SQLite in the state dir, challenges in
 // memory (or Redis), synced passkeys allowed so the demo works with any
-// laptop's passkey manager.
-func (o Options) writeProviderConfig(s *Stack) (string, error) {
+// laptop's passkey manager, and the sandbox identity-verification provider
+// served by the plugin, with a reference key and webhook secret generated
+// for this run.
+func (o Options) writeProviderConfig(s *Stack, hydraAdminURL string) (string, error) {
 	pluginPath := filepath.Join(o.BinDir, "biometric-passkey-plugin")
 	sum, err := fileSHA256(pluginPath)
 	if err != nil {
 		return "", fmt.Errorf("devstack: plugin binary: %w (run make build)", err)
 	}
-	cfg := app.Defaults()
-	cfg.Log.Format = "text"
-	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(o.ProviderPort)
-	cfg.Host.PublicURL = s.ProviderURL
-	cfg.Host.HydraAdminURL = s.Hydra.AdminURL()
-	cfg.Host.FirstPartyClients = []string{BankClientID}
-	cfg.Plugin.Path, cfg.Plugin.SHA256 = pluginPath, sum
-	a := &cfg.Authenticator
-	a.RPDisplayName = "Example Bank"
-	a.RPOrigins = []string{s.ProviderURL}
-	a.Policy.AllowSynced = true
-	a.Store.DSN = filepath.Join(o.Dir, "passkey.db")
-	if o.RedisAddr != "" {
-		a.Ephemeral.Driver, a.Ephemeral.Redis.Addrs = "redis", []string{o.RedisAddr}
-	}
+	cfg := o.providerConfig(s, hydraAdminURL, pluginPath, sum)
 	if err := cfg.Validate(); err != nil {
 		return "", fmt.Errorf("devstack: generated config: %w", err)
 	}
@@ -196,6 +216,33 @@ func (o Options) writeProviderConfig(s *Stack) (string, error) {
 		return "", fmt.Errorf("devstack: write config: %w", err)
 	}
 	return path, nil
+}
+
+// providerConfig is the configuration writeProviderConfig writes.
+func (o Options) providerConfig(s *Stack, hydraAdminURL, pluginPath, pluginSHA256 string) app.Config {
+	cfg := app.Defaults()
+	cfg.Log.Format = "text"
+	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(o.ProviderPort)
+	cfg.Host.PublicURL = s.ProviderURL
+	cfg.Host.HydraAdminURL = hydraAdminURL
+	cfg.Host.FirstPartyClients = []string{BankClientID}
+	cfg.Plugin.Path, cfg.Plugin.SHA256 = pluginPath, pluginSHA256
+	a := &cfg.Authenticator
+	a.RPDisplayName = "Example Bank"
+	a.RPOrigins = []string{s.ProviderURL}
+	a.Policy.AllowSynced = true
+	a.Store.DSN = filepath.Join(o.Dir, "passkey.db")
+	if o.RedisAddr != "" {
+		a.Ephemeral.Driver, a.Ephemeral.Redis.Addrs = "redis", []string{o.RedisAddr}
+	}
+	if o.IDVProvider == app.IDVProviderSandbox {
+		a.IDV.Provider = app.IDVProviderSandbox
+		a.IDV.ReferenceKey = app.Secret(randomKey())
+		a.IDV.Sandbox.Listen = "127.0.0.1:" + strconv.Itoa(o.SandboxPort)
+		a.IDV.Sandbox.PublicURL = s.SandboxURL
+		a.IDV.Sandbox.WebhookSecret = app.Secret(randomSecret())
+	}
+	return cfg
 }
 
 // output returns where a process's output goes, and a closer for a log file.
@@ -322,6 +369,14 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// randomKey returns base64 of 32 random bytes: an authenticator.idv
+// reference key.
+func randomKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 func randomSecret() string {
