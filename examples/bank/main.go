@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/examples/bank/bankapp"
 )
@@ -53,6 +55,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	str(&cfg.EnrollScope, "enroll-scope", "BANK_ENROLL_SCOPE", bankapp.DefaultEnrollScope, "scope for enrollment API tokens")
 	str(&cfg.ProviderURL, "provider-url", "BANK_PROVIDER_URL", "http://localhost:8081", "login provider base URL for server-to-server calls")
 	str(&cfg.ACR, "acr", "BANK_ACR", acr.RoutineACR, "acr value requested at sign-in")
+	str(&cfg.IntrospectionURL, "introspection-url", "BANK_INTROSPECTION_URL", "http://localhost:4445/admin/oauth2/introspect",
+		"token introspection endpoint (RFC 7662) the bank's API checks access tokens at (Hydra's admin API)")
+	var policyFile string
+	str(&policyFile, "policy-file", "BANK_POLICY_FILE", "", "YAML file with the API's per-action acr policy (actions transfer and add-payee); empty: the built-in policy")
 	wait := 30 * time.Second
 	if v := getenv("BANK_DISCOVERY_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -67,6 +73,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return nil
 		}
 		return err
+	}
+
+	if policyFile != "" {
+		p, err := readPolicy(policyFile)
+		if err != nil {
+			return err
+		}
+		cfg.Policy = &p
 	}
 
 	handler := slog.NewTextHandler(stderr, nil)
@@ -102,6 +116,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// readPolicy reads an acr.PolicyConfig from a YAML file, refusing unknown
+// fields:
+//
+//	actions:
+//	  - {name: transfer, acr: routine}
+//	  - {name: transfer, acr: step-up, max_age: 5m, above: {value: "100.00", currency: EUR}}
+//	  - {name: add-payee, acr: step-up, max_age: 5m}
+func readPolicy(path string) (acr.PolicyConfig, error) {
+	var p acr.PolicyConfig
+	f, err := os.Open(path)
+	if err != nil {
+		return p, fmt.Errorf("policy file: %w", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return p, fmt.Errorf("policy file %s: %w", path, err)
+	}
+	return p, nil
 }
 
 // newWithRetry calls bankapp.New until discovery succeeds, the config is

@@ -60,6 +60,14 @@ type Config struct {
 	// ACR is the acr value requested at sign-in (acr_values); default
 	// acr.RoutineACR.
 	ACR string
+	// IntrospectionURL is the token introspection endpoint (RFC 7662) the
+	// bank's API asks about access tokens: Hydra's admin API,
+	// e.g. http://localhost:4445/admin/oauth2/introspect. Required.
+	IntrospectionURL string
+	// Policy is the API's per-action acr policy, with the actions
+	// "transfer" (by amount, in EUR) and "add-payee"; nil means
+	// DefaultPolicy.
+	Policy *acr.PolicyConfig
 	// HTTPClient makes every outgoing call: discovery, JWKS, token and
 	// enrollment API. Default: a client with a 10-second timeout.
 	HTTPClient *http.Client
@@ -96,6 +104,7 @@ func (c Config) normalize() (Config, error) {
 		{"PublicURL", c.PublicURL},
 		{"Issuer", c.Issuer},
 		{"ProviderURL", c.ProviderURL},
+		{"IntrospectionURL", c.IntrospectionURL},
 	} {
 		if err := checkBaseURL(f.value); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, f.name, err))
@@ -113,6 +122,13 @@ func (c Config) normalize() (Config, error) {
 	}
 	if strings.ContainsAny(c.ACR, " \t\r\n") {
 		errs = append(errs, fmt.Errorf("%w: ACR: a single acr value without spaces, got %q", ErrInvalidConfig, c.ACR))
+	}
+	if c.Policy == nil {
+		p := DefaultPolicy()
+		c.Policy = &p
+	}
+	if _, err := newPolicy(*c.Policy); err != nil {
+		errs = append(errs, fmt.Errorf("%w: Policy: %w", ErrInvalidConfig, err))
 	}
 	if strings.ContainsAny(c.EnrollScope, " \t\r\n") {
 		errs = append(errs, fmt.Errorf("%w: EnrollScope: a single scope without spaces, got %q", ErrInvalidConfig, c.EnrollScope))
@@ -150,6 +166,16 @@ type App struct {
 	accounts accounts
 	logins   expiring[pendingLogin]
 	sessions expiring[session]
+
+	// The API: its policy and enforcer, the customers' money, and the
+	// bound tokens it has accepted once already.
+	api      http.Handler
+	policy   *acr.Policy
+	enforcer *acr.Enforcer
+	ledger   ledger
+	spent    expiring[struct{}]
+	// stepUps are started step-ups for a transfer or payee, by state.
+	stepUps expiring[pendingStepUp]
 }
 
 // New validates cfg, runs OpenID Connect discovery at cfg.Issuer and returns
@@ -188,6 +214,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
 	}
 	rand.Read(a.csrfKey)
+	if a.policy, err = newPolicy(*cfg.Policy); err != nil { // validated by normalize
+		return nil, fmt.Errorf("%w: Policy: %w", ErrInvalidConfig, err)
+	}
+	a.enforcer = acr.NewEnforcer(ladder, a.tokenFacts,
+		acr.WithClock(cfg.Now), acr.WithLogger(cfg.Logger), acr.WithRealm(apiRealm))
+	a.api = a.apiHandler()
 	if meta.EndSession != "" {
 		if a.endSession, err = url.Parse(meta.EndSession); err != nil {
 			return nil, fmt.Errorf("bankapp: discovery at %s: end_session_endpoint: %w", cfg.Issuer, err)
@@ -218,6 +250,13 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /login", a.login)
 	mux.HandleFunc("GET /callback", a.callback)
 	mux.HandleFunc("GET /account", a.account)
+	mux.HandleFunc("GET /transfers/new", a.transferPage)
+	mux.HandleFunc("POST /transfers", a.newTransfer)
+	mux.HandleFunc("GET /transfers/{id}", a.transferDone)
+	mux.HandleFunc("GET /payees/new", a.payeePage)
+	mux.HandleFunc("POST /payees", a.newPayee)
+	mux.HandleFunc("GET /payees/{id}", a.payeeDone)
+	mux.Handle("/api/", a.api)
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	mux.HandleFunc("/", a.notFound)
@@ -258,7 +297,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages holds one template set per page: the shared layout plus the page.
-var pages = parsePages("home", "signup", "enrolled", "account", "message")
+var pages = parsePages("home", "signup", "enrolled", "account", "message", "transfer", "payee", "done")
 
 func parsePages(names ...string) map[string]*template.Template {
 	m := make(map[string]*template.Template, len(names))
@@ -279,7 +318,10 @@ type page struct {
 type message struct {
 	Heading string
 	Text    string
-	Next    *link
+	// Detail is a further line, such as what the provider said when it
+	// refused a step-up; empty for none.
+	Detail string
+	Next   *link
 }
 
 // link is a button-styled link to the next step.

@@ -13,7 +13,7 @@ func TestNewReportsEveryConfigProblem(t *testing.T) {
 	if !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("New: got %v, want an error wrapping ErrInvalidConfig", err)
 	}
-	for _, field := range []string{"PublicURL", "Issuer", "ProviderURL", "ClientID", "ClientSecret", "EnrollClientID", "EnrollClientSecret", "ACR"} {
+	for _, field := range []string{"PublicURL", "Issuer", "ProviderURL", "ClientID", "ClientSecret", "EnrollClientID", "EnrollClientSecret", "IntrospectionURL", "ACR"} {
 		if !strings.Contains(err.Error(), field+":") {
 			t.Errorf("New: got %q, want it to name %s", err, field)
 		}

@@ -53,10 +53,12 @@ type testIdP struct {
 	endSession bool
 	keys       *oidctest.Server
 
-	mu       sync.Mutex
-	grants   map[string]grant // by code
-	exchange int              // authorization_code exchanges served
-	idTokens []string         // every ID token issued
+	mu         sync.Mutex
+	grants     map[string]grant          // by code
+	exchange   int                       // authorization_code exchanges served
+	idTokens   []string                  // every ID token issued
+	tokens     map[string]map[string]any // introspection answers by access token
+	introspect int                       // introspection requests served
 }
 
 // grant is what an issued code redeems to.
@@ -64,6 +66,7 @@ type grant struct {
 	challenge string
 	nonce     string
 	claims    map[string]any
+	access    map[string]any // overrides of the access token's ext claims
 }
 
 func (p *testIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +89,8 @@ func (p *testIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.keys.ServeHTTP(w, r)
 	case "/oauth2/token":
 		p.token(w, r)
+	case "/admin/oauth2/introspect":
+		p.introspection(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -136,7 +141,9 @@ func (p *testIdP) token(w http.ResponseWriter, r *http.Request) {
 		}
 		idt := oidctest.SignIDToken(testKey(), testKeyID, "RS256", string(body))
 		p.idTokens = append(p.idTokens, idt)
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": "at", "token_type": "bearer", "expires_in": 3600, "id_token": idt})
+		at := "at-" + rand.Text()
+		p.tokens[at] = accessTokenClaims(claims, g.access)
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "bearer", "expires_in": 3600, "id_token": idt})
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 	}
@@ -161,9 +168,73 @@ func (p *testIdP) issue(t *testing.T, authURL string, claims map[string]any) url
 	defer p.mu.Unlock()
 	if p.grants == nil {
 		p.grants = map[string]grant{}
+		p.tokens = map[string]map[string]any{}
 	}
 	p.grants[code] = g
 	return url.Values{"code": {code}, "state": {q.Get("state")}}
+}
+
+// issueWithAccess is issue with overrides of the access token's claims as
+// introspection reports them under ext (a nil value deletes one).
+func (p *testIdP) issueWithAccess(t *testing.T, authURL string, claims, access map[string]any) url.Values {
+	t.Helper()
+	q := p.issue(t, authURL, claims)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g := p.grants[q.Get("code")]
+	g.access = access
+	p.grants[q.Get("code")] = g
+	return q
+}
+
+// accessTokenClaims is the introspection answer for an access token issued
+// with the ID-token claims: what the login provider copies into
+// session.access_token comes back under ext, as Hydra returns it.
+func accessTokenClaims(idClaims, overrides map[string]any) map[string]any {
+	ext := map[string]any{}
+	for _, k := range []string{"acr", "auth_time", "authorization_details", "authorization_details_hash", "approval_id"} {
+		if v, ok := idClaims[k]; ok {
+			ext[k] = v
+		}
+	}
+	for k, v := range overrides {
+		if v == nil {
+			delete(ext, k)
+			continue
+		}
+		ext[k] = v
+	}
+	return map[string]any{
+		"active":     true,
+		"client_id":  testClientID,
+		"sub":        idClaims["sub"],
+		"token_type": "Bearer",
+		"exp":        testNow.Add(time.Hour).Unix(),
+		"ext":        ext,
+	}
+}
+
+// introspection is RFC 7662's endpoint, as Hydra's admin API serves it.
+func (p *testIdP) introspection(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.introspect++
+	claims, ok := p.tokens[r.PostForm.Get("token")]
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		return
+	}
+	writeJSON(w, http.StatusOK, claims)
+}
+
+func (p *testIdP) introspections() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.introspect
 }
 
 func (p *testIdP) exchanges() int {
@@ -284,6 +355,7 @@ func newHarness(t *testing.T, opts harnessOpts) *harness {
 		EnrollClientID:     testEnrollClientID,
 		EnrollClientSecret: testEnrollClientSecret,
 		ProviderURL:        provider.URL,
+		IntrospectionURL:   h.idp.issuer + "/admin/oauth2/introspect",
 		Logger:             slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Now:                func() time.Time { return testNow },
 	})

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"net/http"
 	"strconv"
 	"time"
@@ -96,15 +95,25 @@ type session struct {
 	Claims    Claims
 	RawClaims string // the ID token's claims as indented JSON
 	IDToken   string // the raw ID token, for id_token_hint at logout
+	// AccessToken is the sign-in's access token, with which the pages
+	// call the bank's API. It never reaches the browser.
+	AccessToken string
 }
 
 // currentSession returns the browser's live session, if any.
 func (a *App) currentSession(r *http.Request) (session, bool) {
+	_, s, ok := a.currentSessionID(r)
+	return s, ok
+}
+
+// currentSessionID returns the browser's live session and its id.
+func (a *App) currentSessionID(r *http.Request) (string, session, bool) {
 	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return session{}, false
+	if err != nil || c.Value == "" {
+		return "", session{}, false
 	}
-	return a.sessions.get(c.Value, a.cfg.Now())
+	s, ok := a.sessions.get(c.Value, a.cfg.Now())
+	return c.Value, s, ok
 }
 
 // login starts an authorization-code flow with PKCE, a state and a nonce,
@@ -139,6 +148,14 @@ var (
 // verifier, ID-token verification, nonce, then the bank's own acr and
 // auth_time check, and finally a session.
 func (a *App) callback(w http.ResponseWriter, r *http.Request) {
+	// A step-up for a transfer or payee comes back here too (the client
+	// has one redirect URI); its state names it.
+	if st := r.URL.Query().Get("state"); st != "" {
+		if p, ok := a.stepUps.take(st, a.cfg.Now()); ok {
+			a.finishStepUp(w, r, p)
+			return
+		}
+	}
 	c, err := r.Cookie(loginCookie)
 	if err != nil {
 		a.fail(w, r, http.StatusBadRequest, msgSignInExpired, fmt.Errorf("callback: no login cookie: %w", err))
@@ -160,7 +177,7 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 			fmt.Errorf("callback: authorization error %q: %s", code, q.Get("error_description")))
 		return
 	}
-	sess, err := a.redeem(r.Context(), q.Get("code"), pl)
+	sess, _, err := a.redeem(r.Context(), q.Get("code"), pl.Verifier, pl.Nonce)
 	if err != nil {
 		a.fail(w, r, http.StatusBadGateway, msgSignInFailed, err)
 		return
@@ -181,38 +198,39 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 
-// redeem exchanges the code, verifies the ID token and its nonce, and reads
-// the claims.
-func (a *App) redeem(ctx context.Context, code string, pl pendingLogin) (session, error) {
-	tok, err := a.oauth.Exchange(oidc.ClientContext(ctx, a.cfg.HTTPClient), code, oauth2.VerifierOption(pl.Verifier))
+// redeem exchanges the code with the PKCE verifier, verifies the ID token
+// and its nonce, and reads the claims. It returns the verified ID token too,
+// for callers that read more claims.
+func (a *App) redeem(ctx context.Context, code, verifier, nonce string) (session, *oidc.IDToken, error) {
+	tok, err := a.oauth.Exchange(oidc.ClientContext(ctx, a.cfg.HTTPClient), code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return session{}, fmt.Errorf("callback: exchange code: %w", err)
+		return session{}, nil, fmt.Errorf("callback: exchange code: %w", err)
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok || raw == "" {
-		return session{}, errors.New("callback: token response has no id_token")
+		return session{}, nil, errors.New("callback: token response has no id_token")
 	}
 	idt, err := a.verifier.Verify(ctx, raw)
 	if err != nil {
-		return session{}, fmt.Errorf("callback: verify ID token: %w", err)
+		return session{}, nil, fmt.Errorf("callback: verify ID token: %w", err)
 	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(pl.Nonce)) != 1 {
-		return session{}, errors.New("callback: ID token nonce does not match the login")
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
+		return session{}, nil, errors.New("callback: ID token nonce does not match the login")
 	}
-	s := session{IDToken: raw}
+	s := session{IDToken: raw, AccessToken: tok.AccessToken}
 	if err := idt.Claims(&s.Claims); err != nil {
-		return session{}, fmt.Errorf("callback: read ID token claims: %w", err)
+		return session{}, nil, fmt.Errorf("callback: read ID token claims: %w", err)
 	}
 	var rawClaims json.RawMessage
 	if err := idt.Claims(&rawClaims); err != nil {
-		return session{}, fmt.Errorf("callback: read raw ID token claims: %w", err)
+		return session{}, nil, fmt.Errorf("callback: read raw ID token claims: %w", err)
 	}
 	var indented bytes.Buffer
 	if err := json.Indent(&indented, rawClaims, "", "  "); err != nil {
-		return session{}, fmt.Errorf("callback: indent ID token claims: %w", err)
+		return session{}, nil, fmt.Errorf("callback: indent ID token claims: %w", err)
 	}
 	s.RawClaims = indented.String()
-	return s, nil
+	return s, idt, nil
 }
 
 // authorizationErrorMessage explains an OAuth error sent to the callback.
@@ -258,12 +276,17 @@ type accountView struct {
 	CSRF      string
 	Name      string
 	Balance   string
+	Transfers []transferRow // newest first, at most recentTransfers
+	Payees    []payeeRow
 	Claims    Claims
 	Level     string // levelName(Claims.ACR)
 	AuthTime  time.Time
 	AuthAge   string
 	RawClaims string
 }
+
+// recentTransfers is how many transfers the account page lists.
+const recentTransfers = 5
 
 func (a *App) account(w http.ResponseWriter, r *http.Request) {
 	sess, ok := a.currentSession(r)
@@ -272,35 +295,26 @@ func (a *App) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authTime := time.Unix(sess.Claims.AuthTime, 0).UTC()
+	acct := a.ledger.snapshot(sess.Claims.Subject)
 	v := accountView{
 		CSRF:      a.csrfToken(w, r),
-		Balance:   madeUpBalance(sess.Claims.Subject),
+		Balance:   acct.Balance.String(),
 		Claims:    sess.Claims,
 		Level:     levelName(sess.Claims.ACR),
 		AuthTime:  authTime,
 		AuthAge:   secondsAgo(a.cfg.Now().Sub(authTime)),
 		RawClaims: sess.RawClaims,
 	}
+	for i := len(acct.Transfers) - 1; i >= 0 && len(v.Transfers) < recentTransfers; i-- {
+		v.Transfers = append(v.Transfers, newTransferRow(acct.Transfers[i]))
+	}
+	for _, p := range acct.Payees {
+		v.Payees = append(v.Payees, newPayeeRow(p))
+	}
 	if acct, ok := a.accounts.get(sess.Claims.Subject); ok {
 		v.Name = acct.FullName
 	}
 	a.render(w, r, http.StatusOK, "account", "Your account", v)
-}
-
-// madeUpBalance turns sub into a stable, plausible balance.
-func madeUpBalance(sub string) string {
-	h := fnv.New32a()
-	h.Write([]byte(sub))
-	cents := 100_000 + int64(h.Sum32()%5_000_000)
-	whole := strconv.FormatInt(cents/100, 10)
-	var grouped []byte
-	for i, d := range []byte(whole) {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			grouped = append(grouped, ',')
-		}
-		grouped = append(grouped, d)
-	}
-	return fmt.Sprintf("€%s.%02d", grouped, cents%100)
 }
 
 func secondsAgo(d time.Duration) string {

@@ -105,3 +105,37 @@ func (e *expiring[V]) take(key string, now time.Time) (V, bool) {
 	}
 	return ent.v, true
 }
+
+// add stores v under key until expires unless a live value is there
+// already, and reports whether it stored it: an atomic "first one wins".
+func (e *expiring[V]) add(key string, v V, expires, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ent, ok := e.m[key]; ok && now.Before(ent.expires) {
+		return false
+	}
+	if e.m == nil {
+		e.m = map[string]expiringEntry[V]{}
+	}
+	for k, ent := range e.m {
+		if !now.Before(ent.expires) {
+			delete(e.m, k)
+		}
+	}
+	e.m[key] = expiringEntry[V]{v: v, expires: expires}
+	return true
+}
+
+// update replaces the live value under key with f(old), keeping its
+// deadline, and reports whether there was one.
+func (e *expiring[V]) update(key string, f func(V) V, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ent, ok := e.m[key]
+	if !ok || !now.Before(ent.expires) {
+		return false
+	}
+	ent.v = f(ent.v)
+	e.m[key] = ent
+	return true
+}
