@@ -112,10 +112,27 @@ func (h *harness) verifyApproval(t testing.TB, id string) authenticator.Approval
 
 func TestTransactionApprovalRoutine(t *testing.T) {
 	t.Parallel()
+	// The details travel through JSON records and the wire: characters that
+	// encoding/json escapes (HTML-significant ones, U+2028) and non-ASCII
+	// text must come out byte for byte as the challenge committed to them.
+	tests := map[string]string{
+		"plain":           paymentDetails,
+		"escaped by json": `[{"type":"payment_initiation","creditorName":"<b>A & B</b>\u2028Ltd","instructedAmount":{"currency":"EUR","amount":"1.00"}}]`,
+		"non-ascii":       `[{"type":"payment_initiation","creditorName":"Müller € Söhne","instructedAmount":{"currency":"EUR","amount":"1.00"}}]`,
+	}
+	for name, raw := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testTransactionApprovalRoutine(t, raw)
+		})
+	}
+}
+
+func testTransactionApprovalRoutine(t *testing.T, raw string) {
 	h := newHarness(t)
 	a, reg := h.enroll(t, "cust-1", softauthn.Options{})
-	details := mustDetails(t, paymentDetails)
-	lr := withDetails(h.loginRequest(acr.RoutineACR), paymentDetails)
+	details := mustDetails(t, raw)
+	lr := withDetails(h.loginRequest(acr.RoutineACR), raw)
 	cer, resp := h.begin(t, a, lr, "")
 
 	challenge := optionsChallenge(t, cer.Options)

@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -37,8 +36,8 @@ type authenticationRecord struct {
 	// Details are the RFC 9396 authorization_details the challenge commits
 	// to, in RFC 8785 canonical form, and DetailsHash their base64url
 	// SHA-256 (ADR 0005); both empty for a login without details.
-	Details     json.RawMessage `json:"details,omitempty"`
-	DetailsHash string          `json:"details_hash,omitempty"`
+	Details     []byte `json:"details,omitempty"` // exact bytes: encoding/json would HTML-escape a RawMessage
+	DetailsHash string `json:"details_hash,omitempty"`
 }
 
 // sessionRecord is what an identity-server session achieved (DESIGN.md §5:

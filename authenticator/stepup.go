@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -45,7 +44,7 @@ type stepUpState struct {
 	// Details and DetailsHash are the authorization details the challenge
 	// committed to (canonical form, base64url SHA-256), and Assertion the
 	// signed assertion, kept for the approval; empty without details.
-	Details     json.RawMessage `json:"details,omitempty"`
+	Details     []byte          `json:"details,omitempty"` // exact bytes: encoding/json would HTML-escape a RawMessage
 	DetailsHash string          `json:"details_hash,omitempty"`
 	Assertion   signedAssertion `json:"assertion"`
 }
