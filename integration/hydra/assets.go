@@ -19,18 +19,20 @@ const (
 	pageEnroll  = "enroll"
 	pageConsent = "consent"
 	pageError   = "error"
+	pageVerify  = "verify"
+	pageRecover = "recover"
 )
 
 // view is what every page template receives.
 type view struct {
 	Title  string
 	Script bool // load static/passkey.js
-	Body   any  // the page's own data: loginView, enrollView, consentView or errorView
+	Body   any  // the page's own data: loginView, enrollView, consentView, verifyView, recoverView or errorView
 }
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template)
-	for _, name := range []string{pageLogin, pageEnroll, pageConsent, pageError} {
+	for _, name := range []string{pageLogin, pageEnroll, pageConsent, pageError, pageVerify, pageRecover} {
 		t, err := template.New(name).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)

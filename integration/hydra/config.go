@@ -14,6 +14,7 @@ import (
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultEnrollmentScope = "passkey.enroll"
+	DefaultApprovalScope   = "passkey.approvals"
 	DefaultRememberFor     = time.Hour
 	defaultHTTPTimeout     = 10 * time.Second
 )
@@ -37,6 +38,10 @@ type Config struct {
 	// EnrollmentScope is the scope an access token needs to start an
 	// enrollment (POST /api/v1/enrollments). Default "passkey.enroll".
 	EnrollmentScope string
+	// ApprovalScope is the scope an access token needs to verify a stored
+	// transaction approval again (GET /api/v1/approvals/{id}). Default
+	// "passkey.approvals".
+	ApprovalScope string
 	// RememberFor is Hydra's remember_for on accepted logins and consents
 	// when the authenticator does not say otherwise. Default one hour.
 	RememberFor time.Duration
@@ -81,6 +86,12 @@ func (c Config) normalize() (Config, *url.URL, error) {
 		c.EnrollmentScope = DefaultEnrollmentScope
 	} else if !validScopeToken(c.EnrollmentScope) {
 		fail("EnrollmentScope", "%q is not a single RFC 6749 §3.3 scope token", c.EnrollmentScope)
+	}
+
+	if c.ApprovalScope == "" {
+		c.ApprovalScope = DefaultApprovalScope
+	} else if !validScopeToken(c.ApprovalScope) {
+		fail("ApprovalScope", "%q is not a single RFC 6749 §3.3 scope token", c.ApprovalScope)
 	}
 
 	switch {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
 // maxBodyBytes bounds every JSON request body. A WebAuthn attestation with
@@ -130,6 +132,10 @@ func (q *loginBeginRequest) validate() error { return required("login_challenge"
 type finishRequest struct {
 	CeremonyID string          `json:"ceremony_id"`
 	Credential json.RawMessage `json:"credential"`
+	// ReturnToken asks for an identity check's journey token in the answer
+	// body (identity_check.token), for native apps that keep no cookies.
+	// Browsers leave it out: the token then lives only in an HttpOnly cookie.
+	ReturnToken bool `json:"return_token"`
 }
 
 func (q *finishRequest) validate() error {
@@ -152,8 +158,47 @@ type createEnrollmentRequest struct {
 	Username       string `json:"username"`
 	DisplayName    string `json:"display_name"`
 	ReturnURL      string `json:"return_url"`
+	// Purpose is "enrollment" (the default) or "recovery": a recovery link
+	// for an enrolled user who lost their device.
+	Purpose string `json:"purpose"`
 }
 
 func (q *createEnrollmentRequest) validate() error {
-	return required("external_user_id", q.ExternalUserID)
+	if err := required("external_user_id", q.ExternalUserID); err != nil {
+		return err
+	}
+	switch q.Purpose {
+	case "", authenticator.PurposeEnrollment, authenticator.PurposeRecovery:
+		return nil
+	}
+	return invalid("purpose", fmt.Sprintf("member %q must be %q or %q", "purpose",
+		authenticator.PurposeEnrollment, authenticator.PurposeRecovery), nil)
+}
+
+// continueRequest is POST /api/v1/identity-check/continue. Token is
+// optional in the body: browsers send the journey's cookie instead.
+type continueRequest struct {
+	Token  string `json:"token"`
+	Cancel bool   `json:"cancel"`
+}
+
+func (q *continueRequest) validate() error {
+	if q.Token != "" {
+		return required("token", q.Token) // present, then not blank
+	}
+	return nil
+}
+
+// recoveryBeginRequest is POST /api/v1/recovery/begin.
+type recoveryBeginRequest struct {
+	LoginChallenge string `json:"login_challenge"`
+	Username       string `json:"username"`
+	ReturnToken    bool   `json:"return_token"` // as in finishRequest
+}
+
+func (q *recoveryBeginRequest) validate() error {
+	if err := required("login_challenge", q.LoginChallenge); err != nil {
+		return err
+	}
+	return required("username", q.Username)
 }

@@ -12,6 +12,7 @@ import (
 	hydraapi "github.com/ory/hydra-client-go/v2"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 )
 
 // jsonEndpoint is one JSON API endpoint with a body it accepts.
@@ -36,6 +37,8 @@ var jsonEndpoints = []jsonEndpoint{
 	{path: "/api/v1/enroll/finish", valid: `{"ceremony_id":"cer-1","credential":{"id":"abc","type":"public-key"}}`, required: "ceremony_id"},
 	{path: "/api/v1/enrollments", valid: `{"external_user_id":"cust-1","username":"alice","display_name":"Alice","return_url":"https://bank.example/done"}`,
 		required: "external_user_id", header: []string{"Authorization", "Bearer " + enrollToken}},
+	{path: "/api/v1/identity-check/continue", valid: `{"token":"jt-1","cancel":false}`, required: "token"},
+	{path: "/api/v1/recovery/begin", valid: `{"login_challenge":"c1","username":"alice","return_token":true}`, required: "login_challenge"},
 }
 
 // acceptingAuth succeeds at every well-formed request with a plausible
@@ -44,6 +47,7 @@ var jsonEndpoints = []jsonEndpoint{
 func acceptingAuth() *fakeAuth {
 	ceremony := authenticator.Ceremony{ID: "cer-1", Options: json.RawMessage(requestOptions), ExpiresAt: testNow.Add(5 * time.Minute)}
 	user := authenticator.User{ExternalID: "cust-1", Username: "alice", DisplayName: "Alice", Status: authenticator.UserBiometricPending}
+	pending := authenticator.PendingCheck{Token: "jt-1", Journey: idvbridge.JourneyStepUp, ExpiresAt: testNow.Add(15 * time.Minute)}
 	malformed := func(what string, bad bool) error {
 		if bad {
 			return fmt.Errorf("%w: the decoder let through %s", errNoFake, what)
@@ -69,6 +73,17 @@ func acceptingAuth() *fakeAuth {
 		},
 		finishAuthentication: func(_ context.Context, req authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 			return authenticator.AuthenticationResult{LoginChallenge: "c1", Subject: "cust-1", Outcome: stepUp}, credential(req)
+		},
+		continueCheck: func(_ context.Context, req authenticator.ContinueRequest) (authenticator.Progress, error) {
+			return authenticator.Progress{Journey: idvbridge.JourneyStepUp, Status: authenticator.CheckPending, Pending: &pending},
+				malformed("a blank journey token", strings.TrimSpace(req.Token) == "")
+		},
+		beginRecovery: func(_ context.Context, req authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error) {
+			return pending, malformed("a blank login challenge or username",
+				strings.TrimSpace(req.Login.Challenge) == "" || strings.TrimSpace(req.Username) == "")
+		},
+		resumeEnrollment: func(_ context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+			return authenticator.PendingCheck{}, malformed("a blank token", strings.TrimSpace(req.EnrollmentToken) == "")
 		},
 	}
 }
@@ -219,4 +234,14 @@ func FuzzDecodeEnrollFinish(f *testing.F) {
 func FuzzDecodeCreateEnrollment(f *testing.F) {
 	fuzzEndpoint(f, jsonEndpoints[4], `{"external_user_id":"u"}`, `{"external_user_id":"u","return_url":"javascript:alert(1)"}`,
 		`{"external_user_id":"u","return_url":"https://evil.example/"}`, `{"external_user_id":"u","return_url":"https://bank.example:443/x"}`)
+}
+
+func FuzzDecodeIdentityCheckContinue(f *testing.F) {
+	fuzzEndpoint(f, jsonEndpoints[5], `{"token":"t"}`, `{"cancel":true}`, `{"token":"t","cancel":"yes"}`, `{"token":"t","cancel":null}`,
+		`{"token":" "}`, `{"token":"t","extra":1}`)
+}
+
+func FuzzDecodeRecoveryBegin(f *testing.F) {
+	fuzzEndpoint(f, jsonEndpoints[6], `{"login_challenge":"c1","username":"alice"}`, `{"login_challenge":"c1"}`,
+		`{"login_challenge":"c1","username":""}`, `{"login_challenge":"c1","username":"a","return_token":"true"}`)
 }

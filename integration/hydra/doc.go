@@ -8,20 +8,38 @@
 //
 //	browser pages (HTML; errors render an error page)
 //	  GET  /login?login_challenge=…       Hydra's login URL: decide, then redirect or show the sign-in page
-//	  GET  /enroll?token=…                the enrollment link's page
+//	  GET  /enroll?token=…                the enrollment (or recovery) link's page: ResumeEnrollment first;
+//	                                      a pending identity check → journey cookie, 303 /verify
+//	  GET  /verify                        the identity-check progress page of the browser's journey
+//	                                      (journey cookie); the IDV provider's capture returns here
+//	  POST /verify                        its form: action=check re-renders (no JavaScript),
+//	                                      action=cancel gives up (double-submit CSRF cookie bp_verify_csrf)
+//	  GET  /recover?login_challenge=…     "Lost your device?": the recovery page for that login
 //	  GET  /consent?consent_challenge=…   Hydra's consent URL: skip, or show scopes with Allow/Deny
 //	  POST /consent                       the consent form (double-submit CSRF cookie)
 //	  GET  /logout?logout_challenge=…     Hydra's logout URL: accept, redirect
 //	  GET  /static/passkey.js, style.css  WebAuthn script and styles (no external assets)
 //
-//	JSON API (POST only; openapi.yaml, served at GET /api/openapi.yaml)
+//	JSON API (POST only, but GET /api/v1/approvals/{id}; openapi.yaml, served at GET /api/openapi.yaml)
 //	  POST /api/v1/login/begin            {login_challenge, username?}  → {ceremony_id, public_key, expires_at}
-//	  POST /api/v1/login/finish           {ceremony_id, credential}     → {redirect_to[, error, message]}
+//	  POST /api/v1/login/finish           {ceremony_id, credential, return_token?}
+//	                                      → {redirect_to[, error, message][, identity_check]}
 //	  POST /api/v1/enroll/begin           {token}                       → {ceremony_id, public_key, expires_at}
-//	  POST /api/v1/enroll/finish          {ceremony_id, credential}     → {status, return_url?}
+//	  POST /api/v1/enroll/finish          {ceremony_id, credential, return_token?}
+//	                                      → {status, return_url?, replaced?, redirect_to?, error?, message?, identity_check?}
 //	  POST /api/v1/enrollments            Bearer token with EnrollmentScope;
-//	                                      {external_user_id, username?, display_name?, return_url?}
+//	                                      {external_user_id, username?, display_name?, return_url?,
+//	                                       purpose? ("enrollment" | "recovery")}
 //	                                      → 201 {enrollment_url, expires_at, user}
+//	  POST /api/v1/identity-check/continue {token?, cancel?} (token, else the journey cookie)
+//	                                      → {journey, status, reason?, message, identity_check?,
+//	                                         redirect_to?, error?, return_url?, ceremony?}
+//	  POST /api/v1/recovery/begin         {login_challenge, username, return_token?}
+//	                                      → {redirect_to (the progress page), identity_check}
+//	  GET  /api/v1/approvals/{id}         Bearer token with ApprovalScope; the client's own approval
+//	                                      verified again → {id, valid, problem?, sub, client_id, acr,
+//	                                      authorization_details, authorization_details_hash,
+//	                                      credential_id, created_at, assertion}
 //
 //	identity-verification webhooks (server-to-server; no cookies, no CSRF; idvwebhook.go)
 //	  POST /idv/webhooks                  the provider's raw body (≤ 1 MiB, else 413) and only the
@@ -64,6 +82,46 @@
 //	                                      skip, skip_consent or first party → accept; else the consent page
 //	                                      accept: {grant_scope, …, session.access_token: {acr, auth_time}}
 //
+// # Identity checks: step-up, enrollment, recovery (ADR 0005)
+//
+// A journey that waits on an identity check is the plugin's PendingCheck;
+// its Token is a short-lived bearer secret. The provider keeps no state:
+//
+//	login/finish → FinishAuthentication: Pending ─┐   (the passkey is verified; the step-up
+//	enroll/finish → FinishRegistration: Pending ──┤    level also needs a biometric match;
+//	GET /enroll → ResumeEnrollment: non-zero ─────┤    an enrollment's reference; a recovery
+//	recovery/begin → BeginRecovery ───────────────┘    link or "lost your device?")
+//	      │ Set-Cookie bp_identity_check=<token>; HttpOnly; SameSite=Lax; Path=<base path>
+//	      │ [; Secure on https]; Max-Age = until PendingCheck.ExpiresAt (1 min … 2 h)
+//	      ▼ → redirect_to / 303 <public URL>/verify (also the ReturnURL given to the plugin)
+//	GET /verify ── "Verify your identity" → CaptureURL (same tab) → the provider → GET /verify
+//	      │ passkey.js polls POST /api/v1/identity-check/continue {} every 2 s (back-off to 30 s
+//	      │ on errors); without JavaScript, "Check again" (POST /verify action=check)
+//	      ▼ auth.ContinueIdentityCheck(token[, cancel]) → Progress
+//	 pending: show status ·  final (passed/failed): the cookie is cleared, then
+//	   Login set     → accepted or refused at Hydra exactly as at login finish (finishLogin) → redirect_to
+//	   Ceremony set  → recovery passed: navigator.credentials.create() on the page →
+//	                   POST /api/v1/enroll/finish → Registration.Login finished at Hydra → redirect_to
+//	   otherwise     → the message, and a link to the relying party's ReturnURL
+//
+// The journey cookie is SameSite=Lax so that it comes back with the IDV
+// provider's top-level redirect; it never appears in a URL. Native apps keep
+// the token in memory instead (return_token: true, then {"token": …}).
+// Cancel is a form post guarded by a double-submit CSRF cookie like consent;
+// the JSON endpoint is guarded, like every JSON endpoint, by its media type.
+//
+// # Transaction approval (RFC 9396)
+//
+// The sign-in page renders the authorization_details of Hydra's request_url
+// on the server (acr.ParseAuthorizationDetails, the plugin's parser;
+// payment_initiation as "Pay €X to NAME (IBAN)" and a reference, any other
+// type as a key/value list), before the passkey prompt; details that cannot
+// be parsed refuse the page. A login that approved details (the plugin's
+// AuthenticationResult) writes them, in canonical form, with their hash and
+// approval id into Hydra's login context; consent checks the hash again and
+// copies them into session.id_token and session.access_token as the claims
+// authorization_details, authorization_details_hash and approval_id.
+//
 // Invariants this package keeps (DESIGN.md §5, §7):
 //
 //   - The login accepted at finish is the one the plugin bound to the
@@ -76,7 +134,9 @@
 //     Consent copies exactly that, and only when its acr is the one Hydra
 //     holds for the flow, into session.access_token, so access tokens and
 //     introspection carry acr and auth_time for RFC 9470 resource servers
-//     (tokenclaims.go). The ID token is left to Hydra.
+//     (tokenclaims.go). Hydra sets the ID token's acr and auth_time; a
+//     login that approved authorization_details adds them, their hash and
+//     the approval id to both tokens the same way, and only that way.
 //   - A level that cannot be reached is refused with
 //     unmet_authentication_requirements, never downgraded.
 //   - Bad input (wrong method, media type or size, malformed JSON, unknown
@@ -107,6 +167,7 @@
 //	                                          requires an HTTP authentication challenge
 //	                                          (RFC 9110 §15.5.2) that WebAuthn does not have
 //	not_found                             404
+//	rate_limited                          429: too many attempts for this user; the message says to wait
 //	method_not_allowed                    405 + Allow: POST
 //	conflict                              409
 //	challenge_unknown                     410 on the API: the ceremony or login expired, was used or
@@ -144,7 +205,16 @@
 // # Page elements for browser tests
 //
 //	sign-in page     #login[data-login-challenge], #passkey-signin, #username-form,
-//	                 #username, #username-signin, #status
+//	                 #username, #username-signin, #status, #recovery-link ("Lost your device?");
+//	                 with details: #authorization-details, .detail#detail-N[data-type],
+//	                 .detail-summary, .detail-reference, dl.fields
+//	recovery page    #recover[data-login-challenge], #recovery-form, #recovery-username,
+//	                 #recovery-submit, #status, #signin-link
+//	progress page    #verify[data-journey, data-pending, data-redirect-to?, data-refused?,
+//	                 data-ceremony?], #verify-heading, #verify-purpose, #verify-start (the
+//	                 capture link), #status (aria-live), #verify-form, #verify-check (hidden by
+//	                 the script), #verify-cancel, #recovery-create, #verify-result,
+//	                 #continue-link, #return-link
 //	enrollment page  #enroll[data-enrollment-token], #enroll-button, #status,
 //	                 #enroll-result, #return-link
 //	consent page     #client-name, #scopes, #consent-allow, #consent-deny

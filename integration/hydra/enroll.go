@@ -21,11 +21,32 @@ type enrollView struct {
 }
 
 // enrollPage is GET /enroll?token=…, the link a relying party hands its
-// user. The token is checked when the page's script begins the ceremony.
+// user (an enrollment link, or a recovery link). The plugin first says
+// whether the link still needs an identity check (ResumeEnrollment): a
+// biometric_pending user's enrollment link, or any recovery link, goes
+// straight to the progress page with the journey's token in the cookie.
+// Otherwise the page registers a passkey; the token is checked when the
+// page's script begins the ceremony.
 func (s *Server) enrollPage(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("token")
 	if token == "" {
 		return missingParam("token")
+	}
+	p, err := s.auth.ResumeEnrollment(r.Context(), authenticator.ResumeEnrollmentRequest{
+		EnrollmentToken: token, ReturnURL: s.publicURL(pathVerify),
+	})
+	switch authenticator.CodeOf(err) {
+	case authenticator.CodeNotFound, authenticator.CodeChallengeUnknown:
+		return invalid("token", "This link is not valid or has expired. Ask the application for a new one.", err)
+	}
+	if err != nil {
+		return err
+	}
+	if p.Token != "" {
+		http.SetCookie(w, s.journeyCookie(p))
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "enrollment link resumed at its identity check",
+			slog.String("journey", string(p.Journey)), slog.String("provider", p.Provider), slog.String("run_id", p.RunID))
+		return seeOther(w, r, s.publicURL(pathVerify))
 	}
 	s.render(w, r, http.StatusOK, pageEnroll, view{Title: "Set up your passkey", Script: true, Body: enrollView{Token: token}})
 	return nil
@@ -45,27 +66,60 @@ func (s *Server) enrollBegin(w http.ResponseWriter, r *http.Request) error {
 	return s.writeCeremony(w, r, c)
 }
 
-// enrollFinishResponse answers /api/v1/enroll/finish.
+// enrollFinishResponse answers /api/v1/enroll/finish. RedirectTo is set
+// when the browser must go on: to the progress page (the enrollment's
+// identity check started; IdentityCheck describes it), or to Hydra (a
+// recovery begun from the sign-in page finished its login, accepted, or
+// refused with Error and Message).
 type enrollFinishResponse struct {
-	Status    string `json:"status"`
-	ReturnURL string `json:"return_url,omitempty"`
+	Status        string             `json:"status"`
+	ReturnURL     string             `json:"return_url,omitempty"`
+	Replaced      int                `json:"replaced,omitempty"`
+	RedirectTo    string             `json:"redirect_to,omitempty"`
+	Error         string             `json:"error,omitempty"`
+	Message       string             `json:"message,omitempty"`
+	IdentityCheck *identityCheckJSON `json:"identity_check,omitempty"`
 }
 
 // enrollFinish is POST /api/v1/enroll/finish: verify the attestation and
-// store the passkey. The user is biometric_pending until an identity check
-// establishes the biometric reference.
+// store the passkey, for an enrollment link or a passed recovery. After an
+// enrollment the user is biometric_pending until the identity check the
+// plugin starts right away (Pending) passes; after a recovery begun from
+// the sign-in page, its login is finished at Hydra here.
 func (s *Server) enrollFinish(w http.ResponseWriter, r *http.Request) error {
 	var req finishRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	reg, err := s.auth.FinishRegistration(r.Context(), authenticator.FinishRequest{CeremonyID: req.CeremonyID, Response: req.Credential})
+	ctx := r.Context()
+	reg, err := s.auth.FinishRegistration(ctx, authenticator.FinishRequest{
+		CeremonyID: req.CeremonyID, Response: req.Credential, ReturnURL: s.publicURL(pathVerify),
+	})
 	if err != nil {
 		return err
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "passkey registered",
-		slog.String("subject", reg.User.ExternalID), slog.String("status", string(reg.User.Status)))
-	s.writeJSON(w, r, http.StatusOK, enrollFinishResponse{Status: string(reg.User.Status), ReturnURL: reg.ReturnURL})
+	s.log.LogAttrs(ctx, slog.LevelInfo, "passkey registered",
+		slog.String("subject", reg.User.ExternalID), slog.String("status", string(reg.User.Status)),
+		slog.Int("replaced", reg.Replaced), slog.Bool("identity_check", reg.Pending != nil), slog.Bool("login", reg.Login != nil))
+	out := enrollFinishResponse{Status: string(reg.User.Status), ReturnURL: reg.ReturnURL, Replaced: reg.Replaced}
+	switch {
+	case reg.Pending != nil && reg.Login != nil:
+		return authenticator.Errorf(authenticator.CodeInternal, "finish registration: both an identity check and a login to finish")
+	case reg.Pending != nil:
+		if reg.Pending.Token == "" {
+			return authenticator.Errorf(authenticator.CodeInternal, "finish registration: a pending identity check without a token")
+		}
+		http.SetCookie(w, s.journeyCookie(*reg.Pending))
+		out.RedirectTo = s.publicURL(pathVerify)
+		out.IdentityCheck = s.identityCheck(ctx, *reg.Pending, req.ReturnToken)
+	case reg.Login != nil:
+		fin, err := s.finishLogin(ctx, *reg.Login)
+		if err != nil {
+			return err
+		}
+		out.RedirectTo, out.Error, out.Message = fin.RedirectTo, fin.Error, fin.Message
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -88,7 +142,7 @@ type enrollmentUser struct {
 // accounts and gets a single-use enrollment link to give that user.
 func (s *Server) createEnrollment(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	tok, err := s.authorizeEnrollment(ctx, w, r)
+	tok, err := s.authorizeScope(ctx, w, r, s.cfg.EnrollmentScope)
 	if err != nil {
 		return err
 	}
@@ -108,12 +162,13 @@ func (s *Server) createEnrollment(w http.ResponseWriter, r *http.Request) error 
 		DisplayName:    req.DisplayName,
 		ClientID:       clientID,
 		ReturnURL:      req.ReturnURL,
+		Purpose:        req.Purpose,
 	})
 	if err != nil {
 		return err
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "enrollment created",
-		slog.String("client_id", clientID), slog.String("subject", e.User.ExternalID))
+		slog.String("client_id", clientID), slog.String("subject", e.User.ExternalID), slog.String("purpose", req.Purpose))
 	s.writeJSON(w, r, http.StatusCreated, enrollmentResponse{
 		EnrollmentURL: s.publicURL(pathEnroll) + "?token=" + url.QueryEscape(e.Token),
 		ExpiresAt:     e.ExpiresAt.UTC(),
@@ -127,13 +182,14 @@ func (s *Server) createEnrollment(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// authorizeEnrollment checks the request's bearer token by introspection at
+// authorizeScope checks the request's bearer token by introspection at
 // Hydra (RFC 7662): it must be an active access token whose scope includes
-// EnrollmentScope. Failures carry the WWW-Authenticate challenge of
-// RFC 6750 §3: no error code when no token was sent (§3.1), invalid_token
-// (401) for a bad one, insufficient_scope (403) for a weak one.
-func (s *Server) authorizeEnrollment(ctx context.Context, w http.ResponseWriter, r *http.Request) (*hydraapi.IntrospectedOAuth2Token, error) {
-	scope := `scope="` + s.cfg.EnrollmentScope + `"` // a scope-token has no '"' or '\'
+// scope (EnrollmentScope, ApprovalScope). Failures carry the
+// WWW-Authenticate challenge of RFC 6750 §3: no error code when no token
+// was sent (§3.1), invalid_token (401) for a bad one, insufficient_scope
+// (403) for a weak one.
+func (s *Server) authorizeScope(ctx context.Context, w http.ResponseWriter, r *http.Request, want string) (*hydraapi.IntrospectedOAuth2Token, error) {
+	scope := `scope="` + want + `"` // a scope-token has no '"' or '\'
 	token, ok := bearerToken(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", "Bearer "+scope)
@@ -149,10 +205,10 @@ func (s *Server) authorizeEnrollment(ctx context.Context, w http.ResponseWriter,
 		return nil, &httpError{status: http.StatusUnauthorized, code: codeInvalidToken,
 			message: "the access token is expired, revoked, not an access token, or unknown"}
 	}
-	if !slices.Contains(strings.Fields(it.GetScope()), s.cfg.EnrollmentScope) {
+	if !slices.Contains(strings.Fields(it.GetScope()), want) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", `+scope)
 		return nil, &httpError{status: http.StatusForbidden, code: codeInsufficientScope,
-			message: fmt.Sprintf("the access token lacks the %q scope", s.cfg.EnrollmentScope)}
+			message: fmt.Sprintf("the access token lacks the %q scope", want)}
 	}
 	return it, nil
 }

@@ -17,7 +17,11 @@ import (
 
 func TestEnrollmentPage(t *testing.T) {
 	t.Parallel()
-	h, _ := newServer(t, &fakeAuth{})
+	var got authenticator.ResumeEnrollmentRequest
+	h, _ := newServer(t, &fakeAuth{resumeEnrollment: func(_ context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+		got = req
+		return authenticator.PendingCheck{}, nil // register a passkey first
+	}})
 
 	w := serve(h, http.MethodGet, "/enroll?token=t%2B1%3C", "", "")
 	if w.Code != http.StatusOK {
@@ -27,6 +31,14 @@ func TestEnrollmentPage(t *testing.T) {
 		if !strings.Contains(w.Body.String(), s) {
 			t.Errorf("page lacks %q:\n%s", s, w.Body)
 		}
+	}
+
+	want := authenticator.ResumeEnrollmentRequest{EnrollmentToken: "t+1<", ReturnURL: "http://localhost:8081/verify"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ResumeEnrollment request mismatch (-want +got):\n%s", diff)
+	}
+	if c := w.Result().Cookies(); len(c) != 0 {
+		t.Errorf("cookies = %+v, want none before a passkey is registered", c)
 	}
 
 	w = serve(h, http.MethodGet, "/enroll", "", "")
@@ -146,6 +158,10 @@ func TestCreateEnrollment(t *testing.T) {
 			authorization: "Bearer tok", body: body + `,"return_url":"javascript:alert(1)"}`, token: activeToken("passkey.enroll", "access_token"),
 			wantStatus: 400, wantCode: "invalid_argument", wantField: "return_url",
 		},
+		"unknown purpose": {
+			authorization: "Bearer tok", body: body + `,"purpose":"takeover"}`, token: activeToken("passkey.enroll", "access_token"),
+			wantStatus: 400, wantCode: "invalid_argument", wantField: "purpose",
+		},
 		"hydra unreachable": {
 			authorization: "Bearer tok", body: body + `}`,
 			edit:       func(c *hydra.Config) { c.HydraAdminURL = "http://127.0.0.1:1" },
@@ -192,9 +208,12 @@ func TestCreateEnrollmentSucceeds(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
 		body, wantReturn string
+		wantPurpose      string
 		wantClients      int
 	}{
 		"without return_url":              {body: `{"external_user_id":"cust-1"}`},
+		"enrollment purpose":              {body: `{"external_user_id":"cust-1","purpose":"enrollment"}`, wantPurpose: "enrollment"},
+		"recovery link":                   {body: `{"external_user_id":"cust-1","purpose":"recovery"}`, wantPurpose: "recovery"},
 		"with return_url on the redirect": {body: `{"external_user_id":"cust-1","return_url":"https://bank.example/done?x=1"}`, wantReturn: "https://bank.example/done?x=1", wantClients: 1},
 		"with the default port spelt out": {body: `{"external_user_id":"cust-1","return_url":"https://BANK.example:443/done"}`, wantReturn: "https://BANK.example:443/done", wantClients: 1},
 	}
@@ -215,7 +234,7 @@ func TestCreateEnrollmentSucceeds(t *testing.T) {
 			if w.Code != http.StatusCreated {
 				t.Fatalf("status = %d, want 201 (body %s)", w.Code, w.Body)
 			}
-			want := authenticator.CreateEnrollmentRequest{ExternalUserID: "cust-1", ClientID: "bank", ReturnURL: tc.wantReturn}
+			want := authenticator.CreateEnrollmentRequest{ExternalUserID: "cust-1", ClientID: "bank", ReturnURL: tc.wantReturn, Purpose: tc.wantPurpose}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("CreateEnrollment request mismatch (-want +got):\n%s", diff)
 			}

@@ -37,6 +37,10 @@ type fakeAuth struct {
 	beginAuthentication  func(context.Context, authenticator.BeginAuthenticationRequest) (authenticator.Ceremony, error)
 	finishAuthentication func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error)
 	applyIDVWebhook      func(context.Context, http.Header, []byte) (authenticator.IDVCheck, error)
+	continueCheck        func(context.Context, authenticator.ContinueRequest) (authenticator.Progress, error)
+	resumeEnrollment     func(context.Context, authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error)
+	beginRecovery        func(context.Context, authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error)
+	verifyApproval       func(context.Context, string) (authenticator.ApprovalVerification, error)
 
 	calls atomic.Int64
 }
@@ -109,6 +113,22 @@ func (f *fakeAuth) RefreshIdentityCheck(context.Context, string, string) (authen
 func (f *fakeAuth) IdentityCheckStatus(context.Context, string, string, string) (authenticator.IDVCheck, error) {
 	f.calls.Add(1)
 	return authenticator.IDVCheck{}, errNoFake
+}
+
+func (f *fakeAuth) ContinueIdentityCheck(ctx context.Context, req authenticator.ContinueRequest) (authenticator.Progress, error) {
+	return call(f, f.continueCheck, ctx, req)
+}
+
+func (f *fakeAuth) ResumeEnrollment(ctx context.Context, req authenticator.ResumeEnrollmentRequest) (authenticator.PendingCheck, error) {
+	return call(f, f.resumeEnrollment, ctx, req)
+}
+
+func (f *fakeAuth) BeginRecovery(ctx context.Context, req authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error) {
+	return call(f, f.beginRecovery, ctx, req)
+}
+
+func (f *fakeAuth) VerifyApproval(ctx context.Context, id string) (authenticator.ApprovalVerification, error) {
+	return call(f, f.verifyApproval, ctx, id)
 }
 
 // hydraCall is one request the fake Hydra received.

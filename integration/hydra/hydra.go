@@ -107,7 +107,11 @@ func clientName(c *hydraapi.OAuth2Client) string {
 // authTime is when the user really signed in (for a skipped login, the
 // recorded sign-in's time); it travels with the acr in the accept's context
 // to the consent step, which puts both into the access token.
-func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out acr.Outcome, authTime time.Time, rememberFor time.Duration) (string, error) {
+//
+// approval is what the login approved (RFC 9396 authorization_details, their
+// hash and the stored approval's id); it travels the same way, and only from
+// here, to the consent step, which puts it into the tokens.
+func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out acr.Outcome, authTime time.Time, rememberFor time.Duration, approval loginApproval) (string, error) {
 	if challenge == "" || subject == "" || out.ACR == "" {
 		return "", authenticator.Errorf(authenticator.CodeInternal,
 			"accept login: the authenticator left challenge (%t), subject (%t) or acr (%t) empty", challenge != "", subject != "", out.ACR != "")
@@ -121,7 +125,7 @@ func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out
 		Amr:         out.AMR,
 		Remember:    hydraapi.PtrBool(true),
 		RememberFor: hydraapi.PtrInt64(int64(rememberFor / time.Second)),
-		Context:     newLoginContext(out.ACR, authTime),
+		Context:     newLoginContext(out.ACR, authTime, approval),
 	}
 	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2LoginRequest(ctx).LoginChallenge(challenge).AcceptOAuth2LoginRequest(body).Execute()
 	if err != nil {
@@ -155,8 +159,9 @@ func (s *Server) getConsentRequest(ctx context.Context, challenge string) (*hydr
 }
 
 // acceptConsent grants everything the client requested in cr, and puts the
-// login's acr and auth_time into the access token (accessTokenClaims). The
-// ID token is left alone: Hydra already sets acr and auth_time there.
+// login's acr and auth_time into the access token, and what the login
+// approved (authorization_details, their hash, the approval id) into both
+// tokens (sessionClaims). Hydra itself sets acr and auth_time in the ID token.
 func (s *Server) acceptConsent(ctx context.Context, challenge string, cr *hydraapi.OAuth2ConsentRequest) (string, error) {
 	body := hydraapi.AcceptOAuth2ConsentRequest{
 		GrantScope:               cr.RequestedScope,
@@ -164,8 +169,11 @@ func (s *Server) acceptConsent(ctx context.Context, challenge string, cr *hydraa
 		Remember:                 hydraapi.PtrBool(true),
 		RememberFor:              hydraapi.PtrInt64(int64(s.cfg.RememberFor / time.Second)),
 	}
-	if claims := s.accessTokenClaims(ctx, cr); claims != nil {
-		body.Session = &hydraapi.AcceptOAuth2ConsentRequestSession{AccessToken: claims}
+	if access, id := s.sessionClaims(ctx, cr); access != nil {
+		body.Session = &hydraapi.AcceptOAuth2ConsentRequestSession{AccessToken: access}
+		if id != nil { // a nil map would be sent as "id_token": null
+			body.Session.IdToken = id
+		}
 	}
 	res, resp, err := s.hydra.OAuth2API.AcceptOAuth2ConsentRequest(ctx).ConsentChallenge(challenge).AcceptOAuth2ConsentRequest(body).Execute()
 	if err != nil {

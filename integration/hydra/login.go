@@ -20,6 +20,9 @@ type loginView struct {
 	Challenge  string
 	LoginHint  string
 	ClientName string
+	// Details are the RFC 9396 authorization_details the sign-in approves,
+	// rendered on the server from Hydra's request_url (never by the client).
+	Details []detailView
 }
 
 // login is GET /login?login_challenge=…: Hydra sends the browser here. The
@@ -48,12 +51,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var to string
 	switch d.Action {
 	case acr.ActionAuthenticate:
-		s.render(w, r, http.StatusOK, pageLogin, view{Title: "Sign in", Script: true, Body: loginView{
-			Challenge: challenge, LoginHint: req.LoginHint, ClientName: clientName(&lr.Client),
+		details, err := requestedDetails(req.RequestURL)
+		if err != nil {
+			return err
+		}
+		title := "Sign in"
+		if len(details) > 0 {
+			title = "Approve and sign in"
+		}
+		s.render(w, r, http.StatusOK, pageLogin, view{Title: title, Script: true, Body: loginView{
+			Challenge: challenge, LoginHint: req.LoginHint, ClientName: clientName(&lr.Client), Details: details,
 		}})
 		return nil
 	case acr.ActionAccept:
-		to, err = s.acceptLogin(ctx, challenge, d.Subject, d.Outcome, d.AuthTime, s.cfg.RememberFor)
+		// A skipped login approves nothing: details need a fresh ceremony.
+		to, err = s.acceptLogin(ctx, challenge, d.Subject, d.Outcome, d.AuthTime, s.cfg.RememberFor, loginApproval{})
 	case acr.ActionReauthenticate:
 		to, err = withPromptLogin(req.RequestURL)
 	case acr.ActionReject:
@@ -93,22 +105,31 @@ type ceremonyResponse struct {
 	ExpiresAt  time.Time       `json:"expires_at"`
 }
 
-// writeCeremony answers with an opened ceremony. The plugin's options are
-// {"publicKey": {…}} (CredentialCreationOptions / CredentialRequestOptions);
-// clients get the inner publicKey object, which is what
-// PublicKeyCredential.parse{Creation,Request}OptionsFromJSON take.
+// writeCeremony answers with an opened ceremony.
 func (s *Server) writeCeremony(w http.ResponseWriter, r *http.Request, c authenticator.Ceremony) error {
+	out, err := ceremonyJSON(c)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// ceremonyJSON converts an opened ceremony for clients. The plugin's options
+// are {"publicKey": {…}} (CredentialCreationOptions /
+// CredentialRequestOptions); clients get the inner publicKey object, which
+// is what PublicKeyCredential.parse{Creation,Request}OptionsFromJSON take.
+func ceremonyJSON(c authenticator.Ceremony) (ceremonyResponse, error) {
 	var opts struct {
 		PublicKey json.RawMessage `json:"publicKey"`
 	}
 	if err := json.Unmarshal(c.Options, &opts); err != nil {
-		return authenticator.Errorf(authenticator.CodeInternal, "ceremony %s options: %w", c.ID, err)
+		return ceremonyResponse{}, authenticator.Errorf(authenticator.CodeInternal, "ceremony %s options: %w", c.ID, err)
 	}
 	if !strings.HasPrefix(string(opts.PublicKey), "{") || c.ID == "" {
-		return authenticator.Errorf(authenticator.CodeInternal, "ceremony %q: no id or no publicKey object in options", c.ID)
+		return ceremonyResponse{}, authenticator.Errorf(authenticator.CodeInternal, "ceremony %q: no id or no publicKey object in options", c.ID)
 	}
-	s.writeJSON(w, r, http.StatusOK, ceremonyResponse{CeremonyID: c.ID, PublicKey: opts.PublicKey, ExpiresAt: c.ExpiresAt.UTC()})
-	return nil
+	return ceremonyResponse{CeremonyID: c.ID, PublicKey: opts.PublicKey, ExpiresAt: c.ExpiresAt.UTC()}, nil
 }
 
 // loginBegin is POST /api/v1/login/begin. The login request is fetched from
@@ -145,25 +166,54 @@ func (s *Server) loginBegin(w http.ResponseWriter, r *http.Request) error {
 
 // redirectResponse answers /api/v1/login/finish: where the browser goes
 // next. Error and Message are set when the login was refused at Hydra
-// (the relying party learns them from its redirect_uri).
+// (the relying party learns them from its redirect_uri). IdentityCheck is
+// set when the login waits on an identity check: RedirectTo is then the
+// progress page, and the journey's token is in the identity-check cookie
+// (or, for a client that asked with return_token, in IdentityCheck.Token).
 type redirectResponse struct {
-	RedirectTo string `json:"redirect_to"`
-	Error      string `json:"error,omitempty"`
-	Message    string `json:"message,omitempty"`
+	RedirectTo    string             `json:"redirect_to"`
+	Error         string             `json:"error,omitempty"`
+	Message       string             `json:"message,omitempty"`
+	IdentityCheck *identityCheckJSON `json:"identity_check,omitempty"`
 }
 
 // loginFinish is POST /api/v1/login/finish. The login accepted or refused
 // at Hydra is the one the plugin bound to the ceremony at begin, never one
-// named by the client; acr and amr are what this ceremony earned.
+// named by the client; acr and amr are what this ceremony earned. When the
+// login's level also needs a biometric match, the plugin has started the
+// identity check: the browser goes to the progress page with the journey's
+// token in a cookie.
 func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	var req finishRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	ctx := r.Context()
-	res, err := s.auth.FinishAuthentication(ctx, authenticator.FinishRequest{CeremonyID: req.CeremonyID, Response: req.Credential})
+	res, err := s.auth.FinishAuthentication(ctx, authenticator.FinishRequest{
+		CeremonyID: req.CeremonyID, Response: req.Credential, ReturnURL: s.publicURL(pathVerify),
+	})
 	if err != nil {
 		return err
+	}
+	if res.Pending != nil {
+		return s.startJourney(w, r, *res.Pending, req.ReturnToken)
+	}
+	answer, err := s.finishLogin(ctx, res)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, answer)
+	return nil
+}
+
+// finishLogin tells Hydra the outcome of a finished login: accept it with
+// what the ceremony earned (and what it approved), or reject it with the
+// result's OAuth error. It serves the login API and the end of a step-up's
+// identity check alike.
+func (s *Server) finishLogin(ctx context.Context, res authenticator.AuthenticationResult) (redirectResponse, error) {
+	if res.Pending != nil {
+		return redirectResponse{}, authenticator.Errorf(authenticator.CodeInternal,
+			"finish login: the authenticator returned a login still pending where a final one was due")
 	}
 	if res.Error != "" {
 		// The passkey was verified but the login must be refused, say
@@ -172,25 +222,24 @@ func (s *Server) loginFinish(w http.ResponseWriter, r *http.Request) error {
 		// relying party through the redirect.
 		to, err := s.rejectLogin(ctx, res.LoginChallenge, res.Error, res.ErrorDescription)
 		if err != nil {
-			return err
+			return redirectResponse{}, err
 		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, "login refused after the ceremony",
 			slog.String("error", res.Error), slog.String("description", res.ErrorDescription))
-		s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to, Error: res.Error, Message: res.ErrorDescription})
-		return nil
+		return redirectResponse{RedirectTo: to, Error: res.Error, Message: res.ErrorDescription}, nil
 	}
 	authTime := res.AuthTime
 	if authTime.IsZero() {
 		authTime = s.cfg.Now() // the ceremony just finished
 	}
-	to, err := s.acceptLogin(ctx, res.LoginChallenge, res.Subject, res.Outcome, authTime, res.RememberFor)
+	to, err := s.acceptLogin(ctx, res.LoginChallenge, res.Subject, res.Outcome, authTime, res.RememberFor, approvalOf(res))
 	if err != nil {
-		return err
+		return redirectResponse{}, err
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "login accepted",
-		slog.String("subject", res.Subject), slog.String("acr", res.Outcome.ACR), slog.Any("amr", res.Outcome.AMR))
-	s.writeJSON(w, r, http.StatusOK, redirectResponse{RedirectTo: to})
-	return nil
+		slog.String("subject", res.Subject), slog.String("acr", res.Outcome.ACR), slog.Any("amr", res.Outcome.AMR),
+		slog.String("approval_id", res.ApprovalID))
+	return redirectResponse{RedirectTo: to}, nil
 }
 
 // refuseLogin rejects a login at Hydra with unmet_authentication_requirements

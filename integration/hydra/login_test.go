@@ -430,6 +430,7 @@ func TestAPIErrorsMapToStatuses(t *testing.T) {
 		"policy":            {authenticator.Errorf(authenticator.CodePolicy, "secret detail"), http.StatusForbidden, "policy_denied"},
 		"unmet, unbound":    {authenticator.Errorf(authenticator.CodeUnmetRequirements, "secret detail"), http.StatusForbidden, "unmet_authentication_requirements"},
 		"unavailable":       {authenticator.Errorf(authenticator.CodeUnavailable, "secret detail"), http.StatusServiceUnavailable, "unavailable"},
+		"rate limited":      {authenticator.Errorf(authenticator.CodeRateLimited, "secret detail"), http.StatusTooManyRequests, "rate_limited"},
 		"internal":          {authenticator.Errorf(authenticator.CodeInternal, "secret detail"), http.StatusInternalServerError, "internal"},
 		"not typed":         {errors.New("secret detail"), http.StatusInternalServerError, "internal"},
 		"newer plugin code": {&authenticator.Error{Code: "quantum", Message: "try later", Err: errors.New("secret detail")}, http.StatusInternalServerError, "quantum"},

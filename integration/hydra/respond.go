@@ -44,6 +44,7 @@ var statusByCode = map[authenticator.Code]int{
 	authenticator.CodeUnmetRequirements: http.StatusForbidden,
 	authenticator.CodeUnavailable:       http.StatusServiceUnavailable,
 	authenticator.CodeInternal:          http.StatusInternalServerError,
+	authenticator.CodeRateLimited:       http.StatusTooManyRequests,
 }
 
 // httpError is a failure found by the HTTP layer before (or instead of) any
@@ -191,6 +192,8 @@ func errorHeading(status int) string {
 		return "Page not found"
 	case status == http.StatusForbidden:
 		return "Not allowed"
+	case status == http.StatusTooManyRequests:
+		return "Too many attempts"
 	case status == http.StatusServiceUnavailable:
 		return "Temporarily unavailable"
 	case status >= http.StatusInternalServerError:

@@ -75,6 +75,11 @@ const (
 	pathEnroll          = "/enroll"
 	pathConsent         = "/consent"
 	pathLogout          = "/logout"
+	pathVerify          = "/verify"
+	pathRecover         = "/recover"
+	pathContinue        = "/api/v1/identity-check/continue"
+	pathRecoveryBegin   = "/api/v1/recovery/begin"
+	pathApprovals       = "/api/v1/approvals/"
 	pathLoginBegin      = "/api/v1/login/begin"
 	pathLoginFinish     = "/api/v1/login/finish"
 	pathEnrollBegin     = "/api/v1/enroll/begin"
@@ -101,12 +106,18 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET "+pathConsent, s.page(s.consent))
 	mux.Handle("POST "+pathConsent, s.page(s.consentSubmit))
 	mux.Handle("GET "+pathLogout, s.page(s.logout))
+	mux.Handle("GET "+pathVerify, s.page(s.verifyPage))
+	mux.Handle("POST "+pathVerify, s.page(s.verifySubmit))
+	mux.Handle("GET "+pathRecover, s.page(s.recoverPage))
 
 	mux.Handle(pathLoginBegin, s.api(s.loginBegin))
 	mux.Handle(pathLoginFinish, s.api(s.loginFinish))
 	mux.Handle(pathEnrollBegin, s.api(s.enrollBegin))
 	mux.Handle(pathEnrollFinish, s.api(s.enrollFinish))
 	mux.Handle(pathEnrollments, s.api(s.createEnrollment))
+	mux.Handle(pathContinue, s.api(s.identityCheckContinue))
+	mux.Handle(pathRecoveryBegin, s.api(s.recoveryBegin))
+	mux.HandleFunc(pathApprovals+"{id}", s.approval)
 	mux.HandleFunc(pathAPIPrefix, func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{status: http.StatusNotFound, code: codeNotFound, message: "no such API endpoint"})
 	})

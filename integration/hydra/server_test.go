@@ -26,6 +26,12 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 		{http.MethodGet, "/login?login_challenge=c1", "", ""},
 		{http.MethodGet, "/login", "", ""},
 		{http.MethodGet, "/enroll?token=t", "", ""},
+		{http.MethodGet, "/verify", "", ""},
+		{http.MethodPost, "/verify", "application/x-www-form-urlencoded", "action=cancel"},
+		{http.MethodGet, "/recover?login_challenge=c1", "", ""},
+		{http.MethodPost, "/api/v1/identity-check/continue", "application/json", `{"token":"jt-1"}`},
+		{http.MethodPost, "/api/v1/recovery/begin", "application/json", `{"login_challenge":"c1","username":"alice"}`},
+		{http.MethodGet, "/api/v1/approvals/apr-1", "", ""},
 		{http.MethodGet, "/logout?logout_challenge=l1", "", ""},
 		{http.MethodPost, "/api/v1/login/begin", "application/json", `{"login_challenge":"c1"}`},
 		{http.MethodPost, "/api/v1/login/begin", "text/plain", `{}`},
@@ -120,8 +126,9 @@ func TestOpenAPIDocument(t *testing.T) {
 		got = append(got, p)
 	}
 	slices.Sort(got)
-	want := []string{"/api/v1/enroll/begin", "/api/v1/enroll/finish", "/api/v1/enrollments", "/api/v1/login/begin",
-		"/api/v1/login/finish", "/healthz", "/idv/webhooks", "/readyz"}
+	want := []string{"/api/v1/approvals/{id}", "/api/v1/enroll/begin", "/api/v1/enroll/finish", "/api/v1/enrollments",
+		"/api/v1/identity-check/continue", "/api/v1/login/begin", "/api/v1/login/finish", "/api/v1/recovery/begin",
+		"/healthz", "/idv/webhooks", "/readyz"}
 	if !slices.Equal(got, want) {
 		t.Errorf("documented paths = %v, want %v", got, want)
 	}
@@ -179,7 +186,8 @@ func TestStaticAssetsAndUnknownPaths(t *testing.T) {
 		"script": {target: "/static/passkey.js", wantStatus: 200, wantType: "text/javascript; charset=utf-8", wantBody: []string{
 			"window.PublicKeyCredential", "parseRequestOptionsFromJSON", "parseCreationOptionsFromJSON", "toJSON",
 			"Sign-in was cancelled or timed out. Try again.", "InvalidStateError", "location.assign",
-			"Biometric reference: pending — identity check not set up yet", "This browser has no passkey support"}},
+			"Biometric reference: pending — identity check not set up yet", "This browser has no passkey support",
+			"api/v1/identity-check/continue", "api/v1/recovery/begin", "api/v1/enroll/finish", "maxDelay"}},
 		"styles":      {target: "/static/style.css", wantStatus: 200, wantType: "text/css; charset=utf-8", wantBody: []string{":focus-visible"}},
 		"no asset":    {target: "/static/missing.js", wantStatus: 404, wantType: "text/plain; charset=utf-8"},
 		"no listing":  {target: "/static/", wantStatus: 404, wantType: "text/plain; charset=utf-8"},

@@ -2,11 +2,18 @@ package hydra
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"maps"
+	"strings"
 	"time"
 
 	hydraapi "github.com/ory/hydra-client-go/v2"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
 // Hydra puts acr and auth_time into ID tokens but not into access tokens or
@@ -24,6 +31,13 @@ import (
 //     with oauth2.allowed_top_level_claims = [acr, auth_time] Hydra also
 //     lifts both to the top level of JWT access tokens
 //     (hydraproc sets OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS=acr,auth_time).
+//   - when the login approved RFC 9396 authorization_details (ADR 0005),
+//     the login context also holds them (the canonical JSON the passkey
+//     signed over, as a string), their hash and the approval id; consent
+//     checks the hash again and puts authorization_details,
+//     authorization_details_hash and approval_id into both session.id_token
+//     and session.access_token. A login context whose details do not match
+//     their hash puts them into neither.
 //
 // Refresh grants keep the consent's session data, so refreshed access
 // tokens carry the same acr and auth_time: the sign-in's, not the refresh's.
@@ -31,43 +45,115 @@ import (
 // loginContextKey is the key of loginContext in Hydra's login context.
 const loginContextKey = "biometric_passkey"
 
+// Claim names of an approved transaction (ADR 0005), in both the ID token
+// (session.id_token) and the access token (session.access_token).
+const (
+	claimAuthorizationDetails = "authorization_details"      // RFC 9396 §7.1
+	claimDetailsHash          = "authorization_details_hash" // base64url SHA-256 of the RFC 8785 form
+	claimApprovalID           = "approval_id"                // GET /api/v1/approvals/{id}
+)
+
 // loginContext is what the login step tells the consent step.
 type loginContext struct {
 	ACR string `json:"acr"`
 	// AuthTime is when the user signed in, in Unix seconds; for a skipped
 	// login, the recorded sign-in's time.
 	AuthTime int64 `json:"auth_time,omitempty"`
+	// AuthorizationDetails is the RFC 8785 canonical JSON text of the RFC
+	// 9396 details this login approved, kept as a string so that it
+	// survives Hydra's storage byte for byte; DetailsHash is its base64url
+	// SHA-256 and ApprovalID the stored approval. All empty without details.
+	AuthorizationDetails string `json:"authorization_details,omitempty"`
+	DetailsHash          string `json:"authorization_details_hash,omitempty"`
+	ApprovalID           string `json:"approval_id,omitempty"`
+}
+
+// loginApproval is what a login approved, from the plugin's
+// AuthenticationResult; the zero value approved nothing.
+type loginApproval struct {
+	Details    []byte // canonical JSON
+	Hash       string
+	ApprovalID string
+}
+
+// approvalOf returns what res approved.
+func approvalOf(res authenticator.AuthenticationResult) loginApproval {
+	return loginApproval{Details: res.AuthorizationDetails, Hash: res.DetailsHash, ApprovalID: res.ApprovalID}
 }
 
 // newLoginContext is the context of an accepted login. A zero authTime
 // (a plugin that does not report it) leaves auth_time out, and the consent
-// step then adds nothing to the access token.
-func newLoginContext(acrValue string, authTime time.Time) map[string]any {
+// step then adds nothing to the tokens.
+func newLoginContext(acrValue string, authTime time.Time, approval loginApproval) map[string]any {
 	lc := loginContext{ACR: acrValue}
 	if !authTime.IsZero() {
 		lc.AuthTime = authTime.Unix()
 	}
+	if len(approval.Details) > 0 {
+		lc.AuthorizationDetails = string(approval.Details)
+		lc.DetailsHash = approval.Hash
+		lc.ApprovalID = approval.ApprovalID
+	}
 	return map[string]any{loginContextKey: lc}
 }
 
-// accessTokenClaims returns the access token's session data for a consent
-// request: the acr and auth_time this provider wrote at login, or nil when
-// the consent request does not carry them (a login accepted by another
-// provider or an older version), or the recorded acr is not the one Hydra
-// holds for the flow. Only the consent request Hydra returned is read.
-func (s *Server) accessTokenClaims(ctx context.Context, cr *hydraapi.OAuth2ConsentRequest) map[string]any {
+// sessionClaims returns the access token's and the ID token's session data
+// for a consent request. The access token gets the acr and auth_time this
+// provider wrote at login; both tokens get authorization_details,
+// authorization_details_hash and approval_id when that login approved
+// details. Both are nil when the consent request does not carry a usable
+// login context (a login accepted by another provider or an older version),
+// or its acr is not the one Hydra holds for the flow. Only the consent
+// request Hydra returned is read, never anything the browser sends.
+func (s *Server) sessionClaims(ctx context.Context, cr *hydraapi.OAuth2ConsentRequest) (access, id map[string]any) {
 	lc, problem := readLoginContext(cr)
 	if problem == "" && lc.ACR != cr.GetAcr() {
 		problem = "its acr differs from the consent request's"
 	}
+	client := cr.GetClient()
 	if problem != "" {
-		client := cr.GetClient()
 		s.log.LogAttrs(ctx, slog.LevelWarn, "consent: access token gets no acr or auth_time",
 			slog.String("reason", "the login context "+problem), slog.String("client_id", client.GetClientId()),
 			slog.String("acr", cr.GetAcr()))
-		return nil
+		return nil, nil
 	}
-	return map[string]any{"acr": lc.ACR, "auth_time": lc.AuthTime}
+	access = map[string]any{"acr": lc.ACR, "auth_time": lc.AuthTime}
+	if lc.AuthorizationDetails == "" {
+		return access, nil
+	}
+	if problem := checkApproval(lc); problem != "" {
+		// Never issue details the hash does not cover: leave them out of
+		// both tokens, so the relying party sees no approval at all.
+		s.log.LogAttrs(ctx, slog.LevelError, "consent: tokens get no authorization_details",
+			slog.String("reason", problem), slog.String("client_id", client.GetClientId()),
+			slog.String("approval_id", lc.ApprovalID))
+		return access, nil
+	}
+	id = map[string]any{
+		claimAuthorizationDetails: json.RawMessage(lc.AuthorizationDetails),
+		claimDetailsHash:          lc.DetailsHash,
+		claimApprovalID:           lc.ApprovalID,
+	}
+	maps.Copy(access, id)
+	return access, id
+}
+
+// checkApproval says why a login context's approval cannot go into tokens:
+// the details are not a JSON array, their hash does not match, or the
+// approval id is missing.
+func checkApproval(lc loginContext) string {
+	text := lc.AuthorizationDetails
+	if !json.Valid([]byte(text)) || !strings.HasPrefix(text, "[") {
+		return "the approved details are not a JSON array"
+	}
+	sum := sha256.Sum256([]byte(text))
+	if want := base64.RawURLEncoding.EncodeToString(sum[:]); subtle.ConstantTimeCompare([]byte(want), []byte(lc.DetailsHash)) != 1 {
+		return "the approved details do not match their hash"
+	}
+	if lc.ApprovalID == "" {
+		return "the approval has no id"
+	}
+	return ""
 }
 
 // readLoginContext decodes loginContext from a consent request's context;

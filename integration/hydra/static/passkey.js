@@ -1,7 +1,12 @@
-// passkey.js: WebAuthn for the Biometric Passkey sign-in and enrollment
-// pages. The CSP forbids inline script, so the pages hand over their inputs
-// in data-* attributes: #login[data-login-challenge] on the sign-in page,
-// #enroll[data-enrollment-token] on the enrollment page.
+// passkey.js: WebAuthn for the Biometric Passkey sign-in, enrollment and
+// recovery pages, and the identity-check progress page. The CSP forbids
+// inline script, so the pages hand over their inputs in data-* attributes:
+// #login[data-login-challenge] on the sign-in page,
+// #enroll[data-enrollment-token] on the enrollment page,
+// #recover[data-login-challenge] on the recovery page, and
+// #verify[data-pending, data-redirect-to, data-refused, data-ceremony] on the
+// progress page (/verify). The journey's token is an HttpOnly cookie: this
+// script never sees it.
 //
 // Server API (see /api/openapi.yaml): begin returns {ceremony_id,
 // public_key, expires_at}, where public_key is the publicKey member of the
@@ -219,6 +224,8 @@
         const done = await postJSON('api/v1/login/finish', { ceremony_id: begin.ceremony_id, credential: credentialJSON(cred) });
         if (done.error) {
           setStatus(sentence(done.message) + ' Returning to the application…', 'error');
+        } else if (done.identity_check) {
+          setStatus('Passkey accepted. Next, confirm it’s you…', 'success');
         } else {
           setStatus('Signed in. Continuing…', 'success');
         }
@@ -287,6 +294,12 @@
         const cred = await navigator.credentials.create({ publicKey: creationOptions(begin.public_key) });
         setStatus('Saving your passkey…', 'progress');
         const done = await postJSON('api/v1/enroll/finish', { ceremony_id: begin.ceremony_id, credential: credentialJSON(cred) });
+        if (done.redirect_to) {
+          // The enrollment's identity check has started: on to the progress page.
+          setStatus('Passkey registered. Next, verify your identity…', 'success');
+          location.assign(done.redirect_to);
+          return; // stay busy while the browser navigates
+        }
         showRegistered(done);
       } catch (err) {
         setStatus(explain(err, 'registration'), 'error');
@@ -295,16 +308,197 @@
     });
   }
 
+  // safeURL returns url when it is an absolute http(s) URL, else null
+  // (also for a missing one: new URL would resolve "undefined").
+  function safeURL(url) {
+    if (typeof url !== 'string' || !url) return null;
+    try {
+      const u = new URL(url);
+      return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // showLink reveals a link to url, if it is a safe one.
+  function showLink(link, url, text) {
+    const href = safeURL(url);
+    if (!link || !href) return false;
+    link.href = href;
+    if (text) link.textContent = text;
+    link.hidden = false;
+    return true;
+  }
+
+  // initRecover: "Lost your device?" starts a recovery for the login and
+  // moves on to the progress page; the server sets the journey cookie.
+  function initRecover(section) {
+    const challenge = section.dataset.loginChallenge;
+    const username = byId('recovery-username');
+    byId('recovery-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const name = username.value.trim();
+      if (!name) {
+        setStatus('Enter your username to recover your account.', 'error');
+        username.focus();
+        return;
+      }
+      setBusy(section, true);
+      setStatus('Starting your recovery…', 'progress');
+      try {
+        const done = await postJSON('api/v1/recovery/begin', { login_challenge: challenge, username: name });
+        setStatus('Next, verify your identity…', 'progress');
+        location.assign(done.redirect_to);
+        return;
+      } catch (err) {
+        if (err.body && err.body.redirect_to) {
+          setStatus(err.message + ' Returning to the application…', 'error');
+          location.assign(err.body.redirect_to);
+          return;
+        }
+        setStatus(explain(err, 'recovery'), 'error');
+      }
+      setBusy(section, false);
+    });
+  }
+
+  // initVerify runs the progress page: while the check is pending it polls
+  // the continue endpoint every 2 s (doubling up to 30 s after errors);
+  // once the journey is final it follows the login's redirect, offers the
+  // replacement passkey (recovery), or links back to the application.
+  // Without JavaScript the page's "Check again" form does the same.
+  function initVerify(section) {
+    const form = byId('verify-form');
+    const capture = byId('verify-capture');
+    const start = byId('verify-start');
+    const create = byId('recovery-create');
+    const cont = byId('continue-link');
+    const back = byId('return-link');
+    const base = 2000;
+    const maxDelay = 30000;
+    let delay = base;
+
+    function recoverPasskey(ceremony) {
+      if (!supported(section)) return;
+      create.addEventListener('click', async () => {
+        setBusy(section, true);
+        setStatus('Follow your browser’s prompt to create your new passkey…', 'progress');
+        try {
+          const cred = await navigator.credentials.create({ publicKey: creationOptions(ceremony.public_key) });
+          setStatus('Saving your passkey…', 'progress');
+          const done = await postJSON('api/v1/enroll/finish', { ceremony_id: ceremony.ceremony_id, credential: credentialJSON(cred) });
+          create.hidden = true;
+          const replaced = done.replaced ? ' Your old passkeys no longer work.' : '';
+          if (done.redirect_to) {
+            setStatus(done.error
+              ? sentence(done.message) + ' Returning to the application…'
+              : 'Your new passkey is ready.' + replaced + ' Continuing…', done.error ? 'error' : 'success');
+            showLink(cont, done.redirect_to, done.error ? 'Return to the application' : 'Continue');
+            location.assign(done.redirect_to);
+            return;
+          }
+          setStatus('Your new passkey is ready.' + replaced, 'success');
+          if (showLink(back, done.return_url)) back.focus();
+        } catch (err) {
+          setStatus(explain(err, 'registration'), 'error');
+        }
+        setBusy(section, false);
+      });
+      create.hidden = false;
+      create.focus();
+    }
+
+    // final shows the end of the journey: st = {ok, message, redirectTo,
+    // refused, returnUrl, ceremony}.
+    function final(st) {
+      section.dataset.pending = 'false';
+      const purpose = byId('verify-purpose');
+      if (purpose) purpose.hidden = true; // it explains what is still to do
+      if (form) form.hidden = true;
+      if (capture) capture.hidden = true;
+      if (st.message) setStatus(sentence(st.message), st.ok ? 'success' : 'error');
+      if (st.ceremony) {
+        recoverPasskey(st.ceremony);
+        return;
+      }
+      if (st.redirectTo && showLink(cont, st.redirectTo, st.refused ? 'Return to the application' : 'Continue')) {
+        // A refusal stays on screen for a moment so that it can be read.
+        const href = cont.href;
+        setTimeout(() => location.assign(href), st.refused ? 4000 : 0);
+        return;
+      }
+      if (showLink(back, st.returnUrl)) back.focus();
+    }
+
+    async function poll() {
+      let p;
+      try {
+        p = await postJSON('api/v1/identity-check/continue', {});
+      } catch (err) {
+        const over = err.status >= 400 && err.status < 500 && err.status !== 429 && err.status !== 408;
+        if (over) {
+          // The journey is over or unknown: nothing more to wait for.
+          final({ ok: false, message: err.message, redirectTo: err.body && err.body.redirect_to, refused: true });
+          return;
+        }
+        // Unreachable, busy (503) or rate-limited (429): keep waiting, slower.
+        delay = Math.min(delay * 2, maxDelay);
+        setStatus((err.status ? err.message : 'We could not reach the server.') + ' Trying again…', 'progress');
+        setTimeout(poll, delay);
+        return;
+      }
+      delay = base;
+      if (p.status === 'pending') {
+        setStatus(sentence(p.message) || 'Waiting for your identity check…', 'progress');
+        const url = p.identity_check && safeURL(p.identity_check.capture_url);
+        if (start && url) start.href = url;
+        setTimeout(poll, delay);
+        return;
+      }
+      final({
+        ok: p.status === 'passed' && !p.error,
+        message: p.message,
+        redirectTo: p.redirect_to,
+        refused: !!p.error || p.status !== 'passed',
+        returnUrl: p.return_url,
+        ceremony: p.ceremony,
+      });
+    }
+
+    if (section.dataset.pending === 'true') {
+      // Polling replaces the no-script "Check again" button; Cancel stays a
+      // form post (with its CSRF token).
+      const check = byId('verify-check');
+      if (check) check.hidden = true;
+      setTimeout(poll, delay);
+      return;
+    }
+    let ceremony = null;
+    if (section.dataset.ceremony) {
+      try {
+        ceremony = JSON.parse(section.dataset.ceremony);
+      } catch (e) {
+        ceremony = null;
+      }
+    }
+    final({ ok: !section.dataset.refused, redirectTo: section.dataset.redirectTo, refused: !!section.dataset.refused, ceremony: ceremony });
+  }
+
   const login = byId('login');
   const enroll = byId('enroll');
-  const section = login || enroll;
-  if (!section || !supported(section)) return;
-  if (login) initLogin(login);
-  if (enroll) initEnroll(enroll);
+  const recover = byId('recover');
+  const verify = byId('verify');
+  if (verify) initVerify(verify); // polling needs no WebAuthn; the passkey step checks itself
+  const section = login || enroll || recover;
+  if (section && supported(section)) {
+    if (login) initLogin(login);
+    if (enroll) initEnroll(enroll);
+    if (recover) initRecover(recover);
+  }
 
   // Coming back with the Back button restores a page frozen mid-ceremony.
   window.addEventListener('pageshow', (ev) => {
-    if (ev.persisted) {
+    if (ev.persisted && section) {
       setBusy(section, false);
       setStatus('', '');
     }
