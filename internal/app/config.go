@@ -49,6 +49,7 @@ type HostConfig struct {
 	HydraAdminURL     string        `yaml:"hydra_admin_url"`
 	FirstPartyClients []string      `yaml:"first_party_clients"`
 	EnrollmentScope   string        `yaml:"enrollment_scope"`
+	ApprovalScope     string        `yaml:"approval_scope"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
 }
 
@@ -148,7 +149,7 @@ func Defaults() Config {
 		Mode: ModeDevelopment,
 		Log:  LogConfig{Level: "info", Format: "json"},
 		Host: HostConfig{Listen: "127.0.0.1:8081", PublicURL: "http://localhost:8081", HydraAdminURL: "http://127.0.0.1:4445",
-			EnrollmentScope: "passkey.enroll", ShutdownTimeout: 10 * time.Second},
+			EnrollmentScope: "passkey.enroll", ApprovalScope: "passkey.approvals", ShutdownTimeout: 10 * time.Second},
 		Plugin: PluginConfig{StartTimeout: 10 * time.Second},
 		Authenticator: AuthenticatorConfig{
 			RPID: "localhost", RPDisplayName: "Biometric Passkey", RPOrigins: []string{"http://localhost:8081"},
@@ -299,6 +300,9 @@ func (c Config) Validate() error {
 	}
 	if c.Host.EnrollmentScope == "" || strings.ContainsAny(c.Host.EnrollmentScope, " \t") {
 		bad("host.enrollment_scope", "must be one scope token, got %q", c.Host.EnrollmentScope)
+	}
+	if c.Host.ApprovalScope == "" || strings.ContainsAny(c.Host.ApprovalScope, " \t") {
+		bad("host.approval_scope", "must be one scope token, got %q", c.Host.ApprovalScope)
 	}
 	if c.Plugin.SHA256 != "" && (len(c.Plugin.SHA256) != 64 || strings.Trim(strings.ToLower(c.Plugin.SHA256), "0123456789abcdef") != "") {
 		bad("plugin.sha256", "must be 64 hex digits")

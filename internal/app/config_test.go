@@ -70,6 +70,7 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 		"BP_AUTHENTICATOR_POLICY_ALLOW_SYNCED=true",
 		"BP_AUTHENTICATOR_RP_ORIGINS=http://localhost:9000, http://localhost:9001",
 		"BP_AUTHENTICATOR_EPHEMERAL_REDIS_DB=3",
+		"BP_HOST_APPROVAL_SCOPE=bank.approvals",
 		"UNRELATED=1",
 	})
 	if err != nil {
@@ -77,7 +78,8 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 	}
 	a := cfg.Authenticator
 	if cfg.Host.PublicURL != "http://localhost:9000" || a.ChallengeTTL != 90*time.Second || !a.Policy.AllowSynced ||
-		len(a.RPOrigins) != 2 || a.RPOrigins[1] != "http://localhost:9001" || a.Ephemeral.Redis.DB != 3 {
+		len(a.RPOrigins) != 2 || a.RPOrigins[1] != "http://localhost:9001" || a.Ephemeral.Redis.DB != 3 ||
+		cfg.Host.ApprovalScope != "bank.approvals" {
 		t.Errorf("overrides not applied: %+v", cfg)
 	}
 }
@@ -85,7 +87,7 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 func TestLoadReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "c.yaml")
-	body := "mode: production\nlog: {level: loud}\nhost: {public_url: 'http://login.example.com'}\nplugin: {sha256: xyz}\nauthenticator: {ephemeral: {driver: memory}}\n"
+	body := "mode: production\nlog: {level: loud}\nhost: {public_url: 'http://login.example.com', approval_scope: 'a b'}\nplugin: {sha256: xyz}\nauthenticator: {ephemeral: {driver: memory}}\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		t.Fatalf("got %v, want ErrInvalid", err)
 	}
 	_, err = Load(path, nil)
-	for _, key := range []string{"log.level", "host.public_url", "plugin.sha256", "authenticator.ephemeral.driver", "authenticator.rp_origins[0]"} {
+	for _, key := range []string{"log.level", "host.public_url", "host.approval_scope", "plugin.sha256", "authenticator.ephemeral.driver", "authenticator.rp_origins[0]"} {
 		if !strings.Contains(err.Error(), key+":") {
 			t.Errorf("error does not name %s:\n%v", key, err)
 		}

@@ -116,7 +116,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	// hydraproc's defaults include OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS=acr,auth_time
+	// hydraproc's defaults include OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS (acr, auth_time
+	// and the approval claims)
 	// (hydraproc.AllowedTopLevelClaimsEnv); it is named here again so the
 	// stack keeps it even if those defaults change.
 	s.Hydra, err = hydraproc.Start(ctx, hydraproc.Options{

@@ -21,7 +21,8 @@
 //     carries Hydra's real reason in error_debug, which is what a failing
 //     test needs to say. It is development only; Options.ExtraEnv can turn it
 //     off ("OAUTH2_EXPOSE_INTERNAL_ERRORS=false").
-//   - OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS is acr,auth_time by default
+//   - OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS is acr,auth_time and the approval claims
+//     (authorization_details, authorization_details_hash, approval_id) by default
 //     ([AllowedTopLevelClaimsEnv]): JWT access tokens then carry the acr and
 //     auth_time the login provider puts into the access token's session at
 //     consent at their top level, as RFC 9470 resource servers expect;

@@ -34,7 +34,7 @@ const ModulePath = "github.com/biometric-passkey/biometric-passkey"
 // session data at consent, and with this setting Hydra lifts both to the
 // top level of JWT access tokens (RFC 9068, RFC 9470), besides keeping them
 // under ext, which is where introspection returns them.
-const AllowedTopLevelClaimsEnv = "OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS=acr,auth_time"
+const AllowedTopLevelClaimsEnv = "OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS=acr,auth_time,authorization_details,authorization_details_hash,approval_id"
 
 // EnvBin is the environment variable that overrides where [Binary] looks
 // for the Hydra binary.

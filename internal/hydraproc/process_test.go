@@ -128,7 +128,7 @@ func TestStartPassesEnvironment(t *testing.T) {
 		"DSN":                             "memory",
 		"LOG_LEVEL":                       "debug", // ExtraEnv wins over Start's warn
 		"OAUTH2_EXPOSE_INTERNAL_ERRORS":   "true",
-		"OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS": "acr,auth_time",
+		"OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS": "acr,auth_time,authorization_details,authorization_details_hash,approval_id",
 		"URLS_SELF_ISSUER":                h.PublicURL(),
 		"URLS_LOGIN":                      "http://127.0.0.1:1/login",
 		"URLS_CONSENT":                    "http://127.0.0.1:1/consent",
