@@ -108,21 +108,7 @@ func TestLoginPageFollowsTheDecision(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("DecideLogin request mismatch (-want +got):\n%s", diff)
 			}
-			for _, path := range []string{hydraLoginAccept, hydraLoginReject} {
-				calls := hy.callsTo(path)
-				if path != tc.wantHydra {
-					if len(calls) != 0 {
-						t.Errorf("hydra got %d calls to %s, want none", len(calls), path)
-					}
-					continue
-				}
-				if len(calls) != 1 || calls[0].Challenge != "c1" {
-					t.Fatalf("hydra calls to %s = %+v, want one for c1", path, calls)
-				}
-				if diff := cmp.Diff(tc.wantHydraReq, calls[0].Body); diff != "" {
-					t.Errorf("%s body mismatch (-want +got):\n%s", path, diff)
-				}
-			}
+			wantLoginOutcome(t, hy, tc.wantHydra, "c1", tc.wantHydraReq)
 		})
 	}
 }
@@ -496,4 +482,26 @@ func TestReauthenticateReplacesPrompt(t *testing.T) {
 // it: what the consent step puts into the access token.
 func wantLoginContext(acrValue string, authTime time.Time) map[string]any {
 	return map[string]any{"biometric_passkey": map[string]any{"acr": acrValue, "auth_time": float64(authTime.Unix())}}
+}
+
+// wantLoginOutcome checks that the fake Hydra saw exactly one accept or
+// reject (wantPath; "" for neither) for challenge, with wantBody, and no call
+// to the other.
+func wantLoginOutcome(t *testing.T, hy *fakeHydra, wantPath, challenge string, wantBody map[string]any) {
+	t.Helper()
+	for _, path := range []string{hydraLoginAccept, hydraLoginReject} {
+		calls := hy.callsTo(path)
+		if path != wantPath {
+			if len(calls) != 0 {
+				t.Errorf("hydra got %d calls to %s, want none", len(calls), path)
+			}
+			continue
+		}
+		if len(calls) != 1 || calls[0].Challenge != challenge {
+			t.Fatalf("hydra calls to %s = %+v, want one for %s", path, calls, challenge)
+		}
+		if diff := cmp.Diff(wantBody, calls[0].Body); diff != "" {
+			t.Errorf("%s body mismatch (-want +got):\n%s", path, diff)
+		}
+	}
 }

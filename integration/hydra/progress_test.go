@@ -283,21 +283,7 @@ func TestIdentityCheckContinue(t *testing.T) {
 			if tc.wantNoSet && len(w.Result().Cookies()) != 0 {
 				t.Errorf("cookies = %+v, want none set", w.Result().Cookies())
 			}
-			for _, path := range []string{hydraLoginAccept, hydraLoginReject} {
-				calls := hy.callsTo(path)
-				if path != tc.wantHydra {
-					if len(calls) != 0 {
-						t.Errorf("hydra calls to %s = %+v, want none", path, calls)
-					}
-					continue
-				}
-				if len(calls) != 1 || calls[0].Challenge != "bound" {
-					t.Fatalf("hydra calls to %s = %+v, want one for the bound login", path, calls)
-				}
-				if diff := cmp.Diff(tc.wantHydraQ, calls[0].Body); diff != "" {
-					t.Errorf("hydra %s body mismatch (-want +got):\n%s", path, diff)
-				}
-			}
+			wantLoginOutcome(t, hy, tc.wantHydra, "bound", tc.wantHydraQ)
 		})
 	}
 }
