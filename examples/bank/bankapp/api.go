@@ -456,16 +456,7 @@ func (a *App) apiTransfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	amount := m.Amount()
-	var need acr.AuthRequirement
-	facts, ok := a.enforcer.Authorize(w, r, func(*http.Request) (acr.AuthRequirement, error) {
-		var err error
-		need, err = a.policy.Requirement(actionTransfer, &amount)
-		return need, err
-	})
-	if !ok {
-		return
-	}
-	auth, ok := a.authorizeBound(w, r, need, facts, bd)
+	facts, auth, ok := a.authorizeOrder(w, r, actionTransfer, &amount, bd)
 	if !ok {
 		return
 	}
@@ -486,6 +477,23 @@ func (a *App) apiTransfer(w http.ResponseWriter, r *http.Request) {
 		"acr", auth.ACR, "approval_id", auth.ApprovalID, "bound", auth.DetailsHash != "")
 	acct := a.ledger.snapshot(facts.Subject)
 	writeAPIJSON(w, http.StatusCreated, apiTransferResult{ID: t.ID, Amount: m.Decimal(), Currency: currency, Balance: acct.Balance.Decimal(), Authorization: auth})
+}
+
+// authorizeOrder lets the Enforcer check the token against what the policy
+// asks of action (amount nil for actions without one), then the order's
+// transaction binding. When it returns false it has answered the request.
+func (a *App) authorizeOrder(w http.ResponseWriter, r *http.Request, action string, amount *acr.Amount, bd boundDetails) (acr.TokenFacts, authorization, bool) {
+	var need acr.AuthRequirement
+	facts, ok := a.enforcer.Authorize(w, r, func(*http.Request) (acr.AuthRequirement, error) {
+		var err error
+		need, err = a.policy.Requirement(action, amount)
+		return need, err
+	})
+	if !ok {
+		return facts, authorization{}, false
+	}
+	auth, ok := a.authorizeBound(w, r, need, facts, bd)
+	return facts, auth, ok
 }
 
 // apiPayeeResult is the 201 answer of POST /api/v1/payees.
@@ -511,16 +519,7 @@ func (a *App) apiAddPayee(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "invalid_request", err.Error(), "")
 		return
 	}
-	var need acr.AuthRequirement
-	facts, ok := a.enforcer.Authorize(w, r, func(r *http.Request) (acr.AuthRequirement, error) {
-		var err error
-		need, err = a.policy.For(actionAddPayee, nil)(r)
-		return need, err
-	})
-	if !ok {
-		return
-	}
-	auth, ok := a.authorizeBound(w, r, need, facts, bd)
+	facts, auth, ok := a.authorizeOrder(w, r, actionAddPayee, nil, bd)
 	if !ok {
 		return
 	}
