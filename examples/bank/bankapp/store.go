@@ -70,6 +70,11 @@ type expiringEntry[V any] struct {
 func (e *expiring[V]) put(key string, v V, expires, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.storeLocked(key, v, expires, now)
+}
+
+// storeLocked drops lapsed entries and stores v under key. e.mu must be held.
+func (e *expiring[V]) storeLocked(key string, v V, expires, now time.Time) {
 	if e.m == nil {
 		e.m = map[string]expiringEntry[V]{}
 	}
@@ -114,15 +119,7 @@ func (e *expiring[V]) add(key string, v V, expires, now time.Time) bool {
 	if ent, ok := e.m[key]; ok && now.Before(ent.expires) {
 		return false
 	}
-	if e.m == nil {
-		e.m = map[string]expiringEntry[V]{}
-	}
-	for k, ent := range e.m {
-		if !now.Before(ent.expires) {
-			delete(e.m, k)
-		}
-	}
-	e.m[key] = expiringEntry[V]{v: v, expires: expires}
+	e.storeLocked(key, v, expires, now)
 	return true
 }
 
