@@ -266,12 +266,7 @@ func TestEnrollmentDeclinedThenResumed(t *testing.T) {
 func TestResumeEnrollment(t *testing.T) {
 	t.Parallel()
 	suspend := func(t *testing.T, h *idvHarness) {
-		if _, err := h.store.UpdateUser(t.Context(), "cust-1", func(u authenticator.User) (authenticator.User, error) {
-			u.Status = authenticator.UserSuspended
-			return u, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.suspendUser(t, "cust-1")
 	}
 	tests := map[string]struct {
 		// setup prepares cust-1 and returns the token to resume.

@@ -440,12 +440,7 @@ func TestStepUpCheck(t *testing.T) {
 				t.Errorf("got recorded reference %q journey %q, want %q %q", rec.ReferenceID, rec.Journey, ref.ID, tc.journey)
 			}
 			if tc.revoke {
-				if _, err := h.store.UpdateReference(t.Context(), ref.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
-					r.Status, r.RevokedAt = authenticator.ReferenceRevoked, h.clock.Now()
-					return r, nil
-				}); err != nil {
-					t.Fatal(err)
-				}
+				h.revokeReference(t, ref.ID)
 			}
 			_, got, err := h.finish(t, chk.RunID, tc.choice)
 			if err != nil {
@@ -467,22 +462,10 @@ func TestStepUpCheck(t *testing.T) {
 func TestStartIdentityCheckRefusals(t *testing.T) {
 	t.Parallel()
 	suspend := func(t *testing.T, h *idvHarness, user string) {
-		if _, err := h.store.UpdateUser(t.Context(), user, func(u authenticator.User) (authenticator.User, error) {
-			u.Status = authenticator.UserSuspended
-			return u, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.suspendUser(t, user)
 	}
 	revoke := func(t *testing.T, h *idvHarness, user string) {
-		for _, r := range h.references(t, user) {
-			if _, err := h.store.UpdateReference(t.Context(), r.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
-				r.Status = authenticator.ReferenceRevoked
-				return r, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		h.revokeReferences(t, user)
 	}
 	tests := map[string]struct {
 		enrolled bool // passkey and reference, else passkey only

@@ -189,22 +189,10 @@ func TestRecoveryCheckFails(t *testing.T) {
 func TestBeginRecoveryRefusals(t *testing.T) {
 	t.Parallel()
 	suspend := func(t *testing.T, h *idvHarness) {
-		if _, err := h.store.UpdateUser(t.Context(), "cust-1", func(u authenticator.User) (authenticator.User, error) {
-			u.Status = authenticator.UserSuspended
-			return u, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.suspendUser(t, "cust-1")
 	}
 	revokeRefs := func(t *testing.T, h *idvHarness) {
-		for _, r := range h.references(t, "cust-1") {
-			if _, err := h.store.UpdateReference(t.Context(), r.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
-				r.Status = authenticator.ReferenceRevoked
-				return r, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		h.revokeReferences(t, "cust-1")
 	}
 	tests := map[string]struct {
 		enrolled  bool // cust-1 finished enrollment; else only a passkey
@@ -329,12 +317,7 @@ func TestCreateRecoveryLinkRefusals(t *testing.T) {
 		}, purpose: authenticator.PurposeRecovery, want: authenticator.ErrUnmetRequirements},
 		"suspended user": {setup: func(t *testing.T, h *idvHarness) {
 			h.enrollVerified(t, "cust-1")
-			if _, err := h.store.UpdateUser(t.Context(), "cust-1", func(u authenticator.User) (authenticator.User, error) {
-				u.Status = authenticator.UserSuspended
-				return u, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			h.suspendUser(t, "cust-1")
 		}, purpose: authenticator.PurposeRecovery, want: authenticator.ErrUserSuspended},
 		"invalid purpose": {purpose: "reset", want: authenticator.ErrInvalidArgument},
 		"no IDV provider": {purpose: authenticator.PurposeRecovery, noIDV: true, want: authenticator.ErrUnmetRequirements},
@@ -381,14 +364,7 @@ func TestRecoveryRevalidated(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := h.passRecovery(t, pc)
-		for _, r := range h.references(t, "cust-1") {
-			if _, err := h.store.UpdateReference(t.Context(), r.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
-				r.Status = authenticator.ReferenceRevoked
-				return r, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		h.revokeReferences(t, "cust-1")
 		b, _, _, err := h.replace(t, p.Ceremony)
 		wantCode(t, err, authenticator.ErrUnmetRequirements)
 		if c := h.credential(t, old.CredentialID()); c.Status != authenticator.CredentialActive {
@@ -409,12 +385,7 @@ func TestRecoveryRevalidated(t *testing.T) {
 		if _, _, err := h.finish(t, pc.RunID, sandbox.ChoicePass); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.store.UpdateUser(t.Context(), "cust-1", func(u authenticator.User) (authenticator.User, error) {
-			u.Status = authenticator.UserSuspended
-			return u, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.suspendUser(t, "cust-1")
 		p, err := h.svc.ContinueIdentityCheck(t.Context(), authenticator.ContinueRequest{Token: pc.Token})
 		if err != nil {
 			t.Fatal(err)

@@ -351,12 +351,7 @@ func TestFinishAuthenticationNegative(t *testing.T) {
 		},
 		"suspended user": {
 			prepare: func(t *testing.T, h *harness, _ *softauthn.Authenticator, _ []byte) {
-				if _, err := h.store.UpdateUser(t.Context(), "cust-1", func(u authenticator.User) (authenticator.User, error) {
-					u.Status = authenticator.UserSuspended
-					return u, nil
-				}); err != nil {
-					t.Fatal(err)
-				}
+				h.suspendUser(t, "cust-1")
 			},
 			want: authenticator.ErrUserSuspended,
 		},
@@ -540,12 +535,7 @@ func TestEnrollmentNegative(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		h.enroll(t, "cust-1", softauthn.Options{})
-		if _, err := h.store.UpdateUser(ctx, "cust-1", func(u authenticator.User) (authenticator.User, error) {
-			u.Status = authenticator.UserSuspended
-			return u, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.suspendUser(t, "cust-1")
 		_, err := h.svc.CreateEnrollment(ctx, authenticator.CreateEnrollmentRequest{ExternalUserID: "cust-1"})
 		wantCode(t, err, authenticator.ErrUserSuspended)
 	})
@@ -629,5 +619,39 @@ func TestRevokeCredentialNegative(t *testing.T) {
 				t.Errorf("credential status: got %s, want active", c.Status)
 			}
 		})
+	}
+}
+
+// suspendUser suspends user in the store, as an operator would.
+func (h *harness) suspendUser(t testing.TB, user string) {
+	t.Helper()
+	if _, err := h.store.UpdateUser(t.Context(), user, func(u authenticator.User) (authenticator.User, error) {
+		u.Status = authenticator.UserSuspended
+		return u, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// revokeReference revokes one biometric reference in the store.
+func (h *harness) revokeReference(t testing.TB, id string) {
+	t.Helper()
+	if _, err := h.store.UpdateReference(t.Context(), id, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
+		r.Status, r.RevokedAt = authenticator.ReferenceRevoked, h.clock.Now()
+		return r, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// revokeReferences revokes every biometric reference of user.
+func (h *harness) revokeReferences(t testing.TB, user string) {
+	t.Helper()
+	refs, err := h.store.ListReferences(t.Context(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		h.revokeReference(t, r.ID)
 	}
 }

@@ -150,20 +150,10 @@ func TestStepUpPasses(t *testing.T) {
 func TestStepUpFails(t *testing.T) {
 	t.Parallel()
 	revokeRef := func(t *testing.T, h *idvHarness, ref authenticator.BiometricReference) {
-		if _, err := h.store.UpdateReference(t.Context(), ref.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
-			r.Status, r.RevokedAt = authenticator.ReferenceRevoked, h.clock.Now()
-			return r, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.revokeReference(t, ref.ID)
 	}
 	suspend := func(t *testing.T, h *idvHarness) {
-		if _, err := h.store.UpdateUser(t.Context(), "cust-1", func(u authenticator.User) (authenticator.User, error) {
-			u.Status = authenticator.UserSuspended
-			return u, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		h.suspendUser(t, "cust-1")
 	}
 	// Each case ends the check its own way (end) and, optionally, changes
 	// the world while it runs (meanwhile).
@@ -276,12 +266,7 @@ func TestStepUpWithoutReferenceIsRefused(t *testing.T) {
 		},
 		"reference revoked": func(t *testing.T, h *idvHarness) *softauthn.Authenticator {
 			a, ref := h.enrolledPasskey(t, "cust-1")
-			if _, err := h.store.UpdateReference(t.Context(), ref.ID, func(r authenticator.BiometricReference) (authenticator.BiometricReference, error) {
-				r.Status = authenticator.ReferenceRevoked
-				return r, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			h.revokeReference(t, ref.ID)
 			return a
 		},
 	}

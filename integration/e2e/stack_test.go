@@ -48,6 +48,31 @@ type stack struct {
 	last []byte
 	// goldens makes enrollUser compare the API answers with golden files.
 	goldens bool
+	// configPath is the configuration file the provider and plugin read.
+	configPath string
+	// idv is the identity-verification vendor's fake, when the stack has one.
+	idv *idvVendor
+	// approvals gets the RP's client-credentials tokens with the approvals
+	// scope (IDV stacks only).
+	approvals clientcredentials.Config
+}
+
+// stackOptions shape a stack; the zero value is the default stack, without
+// an identity-verification provider.
+type stackOptions struct {
+	// idv runs the stack with the onfido provider pointed at an onfidofake
+	// server the test starts (idvVendor).
+	idv bool
+	// idvTimeout is authenticator.idv.timeout (0: the default; min 1s).
+	idvTimeout time.Duration
+}
+
+// with returns a copy of s whose helpers report to t: subtests that share
+// one stack each get their own.
+func (s *stack) with(t *testing.T) *stack {
+	c := *s
+	c.t, c.last = t, nil
+	return &c
 }
 
 const (
@@ -57,6 +82,11 @@ const (
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackWith(t, stackOptions{})
+}
+
+func newStackWith(t *testing.T, o stackOptions) *stack {
+	t.Helper()
 	ctx := t.Context()
 	redisAddr := testenv.RedisAddr(t)
 	port := testenv.FreePort(t)
@@ -65,13 +95,21 @@ func newStack(t *testing.T) *stack {
 		LoginURL: s.providerURL + "/login", ConsentURL: s.providerURL + "/consent", LogoutURL: s.providerURL + "/logout",
 	})
 	rpSecret, enrollSecret := secret(), secret()
+	rpGrants, rpScope, enrollScope := []string{"authorization_code"}, "openid", "passkey.enroll other.scope"
+	if o.idv {
+		// The RP's backend verifies its approvals with its own client
+		// (GET /api/v1/approvals/{id} shows a client only its own); the
+		// enrollment client may ask too, and must be told "not found".
+		rpGrants, rpScope = append(rpGrants, "client_credentials"), rpScope+" "+approvalScope
+		enrollScope += " " + approvalScope
+	}
 	for _, c := range []hydraapi.OAuth2Client{{
 		ClientId: hydraapi.PtrString(rpClientID), ClientSecret: hydraapi.PtrString(rpSecret),
-		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: hydraapi.PtrString("openid"),
+		GrantTypes: rpGrants, ResponseTypes: []string{"code"}, Scope: hydraapi.PtrString(rpScope),
 		RedirectUris: []string{s.rpRedirect}, TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
 	}, {
 		ClientId: hydraapi.PtrString(enrollClientID), ClientSecret: hydraapi.PtrString(enrollSecret),
-		GrantTypes: []string{"client_credentials"}, Scope: hydraapi.PtrString("passkey.enroll other.scope"),
+		GrantTypes: []string{"client_credentials"}, Scope: hydraapi.PtrString(enrollScope),
 		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
 	}} {
 		if _, err := s.hydra.CreateClient(ctx, c); err != nil {
@@ -88,7 +126,15 @@ func newStack(t *testing.T) *stack {
 	a.RPOrigins = []string{s.providerURL}
 	a.Store.DSN = filepath.Join(t.TempDir(), "passkey.db")
 	a.Ephemeral.Driver, a.Ephemeral.Redis.Addrs, a.Ephemeral.Redis.Prefix = "redis", []string{redisAddr}, "e2e-"+secret()[:8]+":"
+	if o.idv {
+		s.idv = startIDVVendor(t)
+		s.idv.configure(&a.IDV)
+		if o.idvTimeout != 0 {
+			a.IDV.Timeout = o.idvTimeout
+		}
+	}
 	path := filepath.Join(t.TempDir(), "config.yaml")
+	s.configPath = path
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +159,7 @@ func newStack(t *testing.T) *stack {
 	s.oauth = oauth2.Config{ClientID: rpClientID, ClientSecret: rpSecret, Endpoint: op.Endpoint(), RedirectURL: s.rpRedirect, Scopes: []string{oidc.ScopeOpenID}}
 	s.verifier = op.Verifier(&oidc.Config{ClientID: rpClientID})
 	s.enroll = clientcredentials.Config{ClientID: enrollClientID, ClientSecret: enrollSecret, TokenURL: op.Endpoint().TokenURL, Scopes: []string{"passkey.enroll"}}
+	s.approvals = clientcredentials.Config{ClientID: rpClientID, ClientSecret: rpSecret, TokenURL: op.Endpoint().TokenURL, Scopes: []string{approvalScope}}
 	return s
 }
 
