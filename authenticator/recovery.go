@@ -97,6 +97,9 @@ func (s *Service) recoverableUser(ctx context.Context, externalID string) (User,
 	return u, nil
 }
 
+var errRecoveryWithDetails = &Error{Code: CodeInvalidArgument, Message: "an account recovery cannot approve a transaction: " +
+	"recover your account from a plain sign-in first, then start the transaction again"}
+
 // BeginRecovery starts an account recovery from the sign-in page ("lost
 // your device?") for req.Login: a recovery check against the user's
 // reference, finished with ContinueIdentityCheck. A passed check yields the
@@ -126,6 +129,12 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 	}
 	if err := errors.Join(validateUsername(req.Username), validateReturnURL(req.ReturnURL)); err != nil {
 		return PendingCheck{}, firstError(err)
+	}
+	// A recovery registers a new passkey; it signs no challenge bound to a
+	// transaction, so it must not finish a login that asks for one approved
+	// (ADR 0005, transaction binding).
+	if r, err := acr.ParseRequest(req.Login.ACRValues, req.Login.RequestURL); err == nil && len(r.AuthorizationDetails) > 0 {
+		return PendingCheck{}, errRecoveryWithDetails
 	}
 	if s.cfg.IDV == nil {
 		return PendingCheck{}, withCause(errNoIDV, errors.New("no IDV provider configured"))

@@ -199,6 +199,7 @@ func TestBeginRecoveryRefusals(t *testing.T) {
 		mutate    func(t *testing.T, h *idvHarness)
 		username  string
 		acrValues []string
+		details   string // authorization_details of the login, if any
 		want      *authenticator.Error
 		wantMsg   string // the exact public message, when it must not tell cases apart
 	}{
@@ -208,6 +209,8 @@ func TestBeginRecoveryRefusals(t *testing.T) {
 		"suspended user":         {enrolled: true, mutate: suspend, username: "cust-1", want: authenticator.ErrUserSuspended},
 		"malformed username":     {enrolled: true, username: "a b", want: authenticator.ErrInvalidArgument},
 		"login asks the unknown": {enrolled: true, username: "cust-1", acrValues: []string{"urn:example:gold"}, want: authenticator.ErrUnmetRequirements},
+		"login approves a transaction": {enrolled: true, username: "cust-1", details: paymentDetails, want: authenticator.ErrInvalidArgument,
+			wantMsg: "an account recovery cannot approve a transaction: recover your account from a plain sign-in first, then start the transaction again"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -222,7 +225,11 @@ func TestBeginRecoveryRefusals(t *testing.T) {
 				tc.mutate(t, h)
 			}
 			before := h.events(t, "cust-1")
-			pc, err := h.beginRecovery(t, h.loginRequest(tc.acrValues...), tc.username)
+			lr := h.loginRequest(tc.acrValues...)
+			if tc.details != "" {
+				lr = withDetails(lr, tc.details)
+			}
+			pc, err := h.beginRecovery(t, lr, tc.username)
 			wantCode(t, err, tc.want)
 			if got := authenticator.PublicMessage(err); tc.wantMsg != "" && got != tc.wantMsg {
 				t.Errorf("got message %q, want %q", got, tc.wantMsg)

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/internal/devstack"
 	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc"
 	"github.com/biometric-passkey/biometric-passkey/internal/testenv"
@@ -35,29 +36,41 @@ const browserTestTimeout = 60 * time.Second
 // documentation's).
 const envScreenshots = "BP_SCREENSHOTS"
 
-// Texts of the pages the tests check, as static/passkey.js writes them.
+// Texts of the pages the tests check, as static/passkey.js, the plugin
+// and the bank write them.
 const (
-	msgEnrolledPending = "Passkey registered. Biometric reference: pending — identity check not set up yet."
+	msgEnrolled        = "Your identity is verified and your account is ready: you can now sign in with your passkey."
+	msgBankEnrolled    = "Your passkey is set up — sign in now"
 	msgSignInCancelled = "Sign-in was cancelled or timed out. Try again."
 	msgNoPasskeys      = "This browser has no passkey support. Open this page in an up-to-date browser such as Chrome, Edge, Firefox or Safari."
 )
 
 // tab is one headless Chromium tab with a DevTools virtual
-// authenticator, driving a stack that devstack started.
+// authenticator, driving a stack that devstack started. A tab made by
+// newDevice is another browser context of the same Chromium: a device of its
+// own, with its own cookies and authenticator.
 type tab struct {
-	t        *testing.T
+	t        *testing.T      // the running test or subtest; see in
+	root     *testing.T      // the test that owns the stack and the browser
 	ctx      context.Context // the tab; lives until the test's cleanup
 	deadline time.Time       // every step must end by then
 	stack    *devstack.Stack
 	authID   webauthn.AuthenticatorID
 }
 
+// in returns the tab for use by t, a subtest of the tab's test: failures
+// are then reported, and end, where they happen.
+func (b *tab) in(t *testing.T) *tab {
+	c := *b
+	c.t = t
+	return &c
+}
+
 // startBrowserTest starts the stack `make run` starts (real Hydra, the
-// provider with the plugin binary, the bank; challenges in real Redis) on
-// free ports, and a headless Chromium with a platform authenticator: CTAP2.1,
-// internal transport, resident keys, user verification that succeeds,
-// automatic presence, device-bound credentials (BE=false). Everything is
-// stopped when the test ends.
+// provider with the plugin binary, the bank, the sandbox identity-verification
+// provider served by the plugin; challenges in real Redis) on free ports,
+// and a headless Chromium with a platform authenticator (see
+// addAuthenticator). Everything is stopped when the test ends.
 func startBrowserTest(t *testing.T) *tab {
 	t.Helper()
 	deadline := time.Now().Add(browserTestTimeout)
@@ -80,6 +93,9 @@ func startBrowserTest(t *testing.T) *tab {
 			t.Errorf("stop the stack: %v", err)
 		}
 	})
+	if s.SandboxURL == "" {
+		t.Fatalf("the stack has no sandbox identity-verification provider, want the one make run starts")
+	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
@@ -111,18 +127,49 @@ func startBrowserTest(t *testing.T) *tab {
 		cancelTab()
 		cancelAlloc()
 	})
-	b := &tab{t: t, ctx: ctx, deadline: deadline, stack: s}
+	b := &tab{t: t, root: t, ctx: ctx, deadline: deadline, stack: s}
 	// The first run starts the browser for the lifetime of its context, so
 	// it takes the tab's context, not a step's; a timer bounds it instead.
-	stuck := time.AfterFunc(time.Until(deadline), cancelTab)
-	err = chromedp.Do(ctx)
-	if !stuck.Stop() {
-		err = fmt.Errorf("not started by the test's deadline: %w", err)
-	}
-	if err != nil {
+	if err := b.open(cancelTab); err != nil {
 		t.Fatalf("start Chromium (%s): %v", chromium, err)
 	}
+	b.addAuthenticator()
+	return b
+}
 
+// newDevice opens a tab in a new browser context of the same Chromium,
+// with an authenticator of its own: another device, with no passkey and
+// no cookies. It is closed when the tab's test ends.
+func (b *tab) newDevice() *tab {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	// Registered after the browser's cleanup, so it runs before it.
+	b.root.Cleanup(cancel)
+	d := &tab{t: b.t, root: b.root, ctx: ctx, deadline: b.deadline, stack: b.stack}
+	if err := d.open(cancel); err != nil {
+		b.t.Fatalf("open a new browser context: %v", err)
+	}
+	d.addAuthenticator()
+	return d
+}
+
+// open makes the tab's target: the first run on a context creates it for
+// the lifetime of the context, so it takes the tab's context, bounded by
+// the deadline with a timer that calls cancel.
+func (b *tab) open(cancel context.CancelFunc) error {
+	stuck := time.AfterFunc(time.Until(b.deadline), cancel)
+	err := chromedp.Do(b.ctx)
+	if !stuck.Stop() {
+		err = fmt.Errorf("not ready by the test's deadline: %w", err)
+	}
+	return err
+}
+
+// addAuthenticator gives the tab a platform authenticator: CTAP2.1,
+// internal transport, resident keys, user verification that succeeds,
+// automatic presence, device-bound credentials (BE=false).
+func (b *tab) addAuthenticator() {
+	b.t.Helper()
 	call(b, webauthn.Enable, webauthn.EnableParams{})
 	va := call(b, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
@@ -138,7 +185,6 @@ func startBrowserTest(t *testing.T) *tab {
 		},
 	})
 	b.authID = va.AuthenticatorID
-	return b
 }
 
 // stepContext bounds one step by the test's deadline.
@@ -265,9 +311,11 @@ func (b *tab) screenshot(name string) {
 	}
 }
 
-// openAccount signs up at the bank with username and creates the passkey on
-// the provider's enrollment page, which it leaves showing the result and
-// the link back to the bank. It returns the result's text.
+// openAccount signs up at the bank with username, creates the passkey on
+// the provider's enrollment page and passes the enrollment's identity check
+// on the sandbox, and leaves the progress page showing the result and the
+// link back to the bank. It returns the result's text. Screenshots:
+// enroll.png, the finished enrollment.
 func (b *tab) openAccount(username string) string {
 	b.t.Helper()
 	b.do("open the bank",
@@ -282,15 +330,122 @@ func (b *tab) openAccount(username string) string {
 	if u := b.location(); !strings.HasPrefix(u.String(), b.stack.ProviderURL+"/enroll?") {
 		b.fatalf("after sign-up: got %s, want the provider's enrollment page", u)
 	}
-	b.do("create the passkey",
-		chromedp.Click(chromedp.ID("enroll-button")),
-		chromedp.WaitVisible(chromedp.ID("return-link")),
-	)
-	creds := call(b, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: b.authID})
-	if len(creds.Credentials) != 1 || !creds.Credentials[0].IsResidentCredential || creds.Credentials[0].RpID != "localhost" {
-		b.t.Fatalf("authenticator credentials: got %+v, want one discoverable credential for localhost", creds.Credentials)
+	b.do("create the passkey", chromedp.Click(chromedp.ID("enroll-button")))
+	b.identityCheck(idvbridge.JourneyEnrollment, "pass", "")
+	b.do("wait for the enrollment's result", chromedp.WaitVisible(chromedp.CSS("#verify-result #return-link")))
+	creds := b.credentials()
+	if len(creds) != 1 || !creds[0].IsResidentCredential || creds[0].RpID != "localhost" {
+		b.t.Fatalf("authenticator credentials: got %+v, want one discoverable credential for localhost", creds)
 	}
+	b.screenshot("enroll.png")
 	return b.text("status")
+}
+
+// identityCheck waits on the progress page for a pending identity check of
+// journey, goes to the sandbox's capture page (with its SANDBOX banner)
+// and reports outcome there ("pass", "declined", …: the choice's id is
+// #outcome-<outcome>), which sends the browser back to the progress page.
+// Screenshots: verifyShot of the waiting progress page and, when
+// verifyShot is set, sandbox.png of the capture page.
+func (b *tab) identityCheck(journey idvbridge.Journey, outcome, verifyShot string) {
+	b.t.Helper()
+	b.waitVerifyPending(journey)
+	if verifyShot != "" {
+		b.screenshot(verifyShot)
+	}
+	b.do("go to the capture page",
+		chromedp.Click(chromedp.ID("verify-start")),
+		chromedp.WaitVisible(chromedp.ID("outcome-"+outcome)),
+	)
+	if u := b.location(); !strings.HasPrefix(u.String(), b.stack.SandboxURL+"/capture/") {
+		b.fatalf("capture page: got %s, want the sandbox's %s/capture/…", u, b.stack.SandboxURL)
+	}
+	if got := b.text("sandbox-banner"); !strings.Contains(got, "SANDBOX") {
+		b.t.Errorf("#sandbox-banner: got %q, want it to say SANDBOX", got)
+	}
+	// textContent: the page's style writes the label in capitals.
+	label := strings.TrimSpace(get(b, "read #capture-journey", chromedp.TextContent(chromedp.ID("capture-journey"))))
+	if got, want := label, captureJourneyLabels[journey]; got != want {
+		b.t.Errorf("#capture-journey: got %q, want %q", got, want)
+	}
+	if verifyShot != "" {
+		b.screenshot("sandbox.png")
+	}
+	b.do("report "+outcome, chromedp.Click(chromedp.ID("outcome-"+outcome)))
+}
+
+// captureJourneyLabels are the sandbox capture page's names of the journeys.
+var captureJourneyLabels = map[idvbridge.Journey]string{
+	idvbridge.JourneyEnrollment: "Enrollment",
+	idvbridge.JourneyStepUp:     "Step-up",
+	idvbridge.JourneyRecovery:   "Account recovery",
+}
+
+// waitVerifyPending waits for the progress page of journey with its check
+// pending: the link to the capture page and the Cancel button.
+func (b *tab) waitVerifyPending(journey idvbridge.Journey) {
+	b.t.Helper()
+	b.do("wait for the progress page",
+		chromedp.WaitVisible(chromedp.ID("verify-start")),
+		chromedp.WaitVisible(chromedp.ID("verify-cancel")),
+	)
+	if u := b.location(); u.String() != b.stack.ProviderURL+"/verify" {
+		b.fatalf("progress page: got %s, want %s/verify", u, b.stack.ProviderURL)
+	}
+	if got := b.attr("verify", "data-journey"); got != string(journey) {
+		b.t.Errorf("#verify[data-journey]: got %q, want %q", got, journey)
+	}
+	if got := b.attr("verify", "data-pending"); got != "true" {
+		b.t.Errorf("#verify[data-pending]: got %q, want true", got)
+	}
+	href := b.attr("verify-start", "href")
+	if !strings.HasPrefix(href, b.stack.SandboxURL+"/capture/") {
+		b.t.Errorf("#verify-start[href]: got %q, want a capture page under %s", href, b.stack.SandboxURL)
+	}
+}
+
+// attr returns the attribute of the element with the id, failing the test
+// when the element or the attribute is missing.
+func (b *tab) attr(id, name string) string {
+	b.t.Helper()
+	v := get(b, "read #"+id+"["+name+"]", chromedp.AttributeValue(chromedp.ID(id), name))
+	if !v.Exists {
+		b.fatalf("#%s has no %s attribute", id, name)
+	}
+	return v.Value
+}
+
+// credentials returns the passkeys in the tab's authenticator.
+func (b *tab) credentials() []*webauthn.Credential {
+	b.t.Helper()
+	return call(b, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: b.authID}).Credentials
+}
+
+// signCount returns the signature counter of the tab's only passkey: it
+// goes up each time the passkey signs.
+func (b *tab) signCount() float64 {
+	b.t.Helper()
+	creds := b.credentials()
+	if len(creds) != 1 {
+		b.t.Fatalf("authenticator credentials: got %d, want 1", len(creds))
+	}
+	return creds[0].SignCount
+}
+
+// returnToBank follows the finished enrollment's link back to the bank,
+// which says the passkey is set up.
+func (b *tab) returnToBank() {
+	b.t.Helper()
+	b.do("return to the bank",
+		chromedp.Click(chromedp.ID("return-link")),
+		chromedp.WaitVisible(chromedp.ID("signin")),
+	)
+	if u := b.location(); u.String() != b.stack.BankURL+"/enrolled" {
+		b.fatalf("return link: got %s, want %s/enrolled", u, b.stack.BankURL)
+	}
+	if got := strings.TrimSpace(get(b, "read the heading", chromedp.Text(chromedp.CSS("main h1")))); got != msgBankEnrolled {
+		b.t.Errorf("the bank after enrollment: got %q, want %q", got, msgBankEnrolled)
+	}
 }
 
 // signInPage follows a bank link with id #signin to the provider's sign-in
@@ -359,26 +514,23 @@ func checkRoutine(t *testing.T, got accountPage, notBefore time.Time) {
 }
 
 // TestBrowserEnrollAndSignIn opens an account at the bank in Chromium,
-// creates a device-bound passkey on the provider's enrollment page, signs in
-// usernameless, signs out, and signs in again by username: each time the
-// bank's account page must show the routine acr, amr hwk+mfa+user, a fresh
-// auth_time and the customer id.
+// creates a device-bound passkey on the provider's enrollment page, passes
+// the enrollment's identity check on the sandbox (the progress page says
+// the account is ready, and links back to the bank's "set up" page), signs
+// in usernameless, signs out, and signs in again by username: each time
+// the bank's account page must show the routine acr, amr hwk+mfa+user, a
+// fresh auth_time and the customer id.
 func TestBrowserEnrollAndSignIn(t *testing.T) {
 	b := startBrowserTest(t)
 	username := "alex-" + secret()[:8]
 
-	if got := b.openAccount(username); got != msgEnrolledPending {
-		t.Errorf("enrollment result: got %q, want %q", got, msgEnrolledPending)
+	if got := b.openAccount(username); got != msgEnrolled {
+		t.Errorf("enrollment result: got %q, want %q", got, msgEnrolled)
 	}
-	b.screenshot("enroll.png")
-
-	b.do("return to the bank",
-		chromedp.Click(chromedp.ID("return-link")),
-		chromedp.WaitVisible(chromedp.ID("signin")),
-	)
-	if u := b.location(); u.String() != b.stack.BankURL+"/enrolled" {
-		b.fatalf("return link: got %s, want %s/enrolled", u, b.stack.BankURL)
+	if got := b.attr("verify", "data-journey"); got != string(idvbridge.JourneyEnrollment) {
+		t.Errorf("#verify[data-journey] after enrollment: got %q, want %q", got, idvbridge.JourneyEnrollment)
 	}
+	b.returnToBank()
 	b.signInPage()
 	b.screenshot("signin.png")
 
@@ -421,8 +573,10 @@ func TestBrowserEnrollAndSignIn(t *testing.T) {
 // and the same login must still succeed once the biometric works.
 func TestBrowserUserCancelsOrNoUV(t *testing.T) {
 	b := startBrowserTest(t)
-	b.openAccount("sam-" + secret()[:8])
-	b.do("return to the bank", chromedp.Click(chromedp.ID("return-link")), chromedp.WaitVisible(chromedp.ID("signin")))
+	if got := b.openAccount("sam-" + secret()[:8]); got != msgEnrolled {
+		t.Errorf("enrollment result: got %q, want %q", got, msgEnrolled)
+	}
+	b.returnToBank()
 	b.signInPage()
 	signIn := b.location()
 

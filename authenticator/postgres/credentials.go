@@ -1,0 +1,136 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const credentialColumns = `id, user_external_id, public_key, attestation_type, attestation_format, aaguid,
+	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at`
+
+// CreateCredential stores a new credential; see authenticator.Tx. The
+// foreign key on user_external_id turns an unknown user into ErrNotFound.
+func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) error {
+	switch {
+	case len(c.ID) == 0:
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create credential: empty ID")
+	case c.UserExternalID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create credential: empty UserExternalID")
+	}
+	_, err := t.q.Exec(ctx,
+		`INSERT INTO credentials (`+credentialColumns+`)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		c.ID, c.UserExternalID, c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
+		int64(c.SignCount), c.BackupEligible, c.BackupState, transports(c.Transports), string(c.Status), c.StatusReason,
+		ts(c.CreatedAt), ts(c.LastUsedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create credential of user %q", c.UserExternalID), err)
+	}
+	return nil
+}
+
+// GetCredential returns the credential with id; see authenticator.Tx.
+func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Credential, error) {
+	return t.getCredential(ctx, id, "")
+}
+
+// getCredential returns the credential with id; lock is "" or forUpdate.
+func (t txn) getCredential(ctx context.Context, id []byte, lock string) (authenticator.Credential, error) {
+	row := t.q.QueryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = $1`+lock, id)
+	c, err := scanCredential(row)
+	if err != nil {
+		return authenticator.Credential{}, dbError("get credential", err)
+	}
+	return c, nil
+}
+
+// ListCredentials returns the user's credentials, oldest first (the zero
+// time first), in the order they were stored when created at the same
+// instant; see authenticator.Tx.
+func (t txn) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
+	rows, err := t.q.Query(ctx,
+		`SELECT `+credentialColumns+` FROM credentials WHERE user_external_id = $1
+		 ORDER BY created_at NULLS FIRST, seq`,
+		externalID)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
+	}
+	creds, err := collect(rows, scanCredential)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
+	}
+	return creds, nil
+}
+
+// UpdateCredential applies fn to the stored credential, locked until the
+// transaction ends, and saves the result; see authenticator.Tx. t must be a
+// transaction.
+func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authenticator.Credential) (authenticator.Credential, error)) (authenticator.Credential, error) {
+	old, err := t.getCredential(ctx, id, forUpdate)
+	if err != nil {
+		return authenticator.Credential{}, err
+	}
+	user := old.UserExternalID
+	c, err := fn(old) // old's slices are fresh copies: fn may scribble on them
+	if err != nil {
+		return authenticator.Credential{}, err
+	}
+	if !bytes.Equal(c.ID, id) || c.UserExternalID != user {
+		return authenticator.Credential{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"postgres: update credential of user %q: ID and UserExternalID cannot change", user)
+	}
+	_, err = t.q.Exec(ctx,
+		`UPDATE credentials SET public_key = $1, attestation_type = $2, attestation_format = $3, aaguid = $4,
+			sign_count = $5, backup_eligible = $6, backup_state = $7, transports = $8, status = $9,
+			status_reason = $10, created_at = $11, last_used_at = $12
+		 WHERE id = $13`,
+		c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
+		int64(c.SignCount), c.BackupEligible, c.BackupState, transports(c.Transports), string(c.Status),
+		c.StatusReason, ts(c.CreatedAt), ts(c.LastUsedAt),
+		id)
+	if err != nil {
+		return authenticator.Credential{}, dbError(fmt.Sprintf("update credential of user %q", user), err)
+	}
+	c.CreatedAt = normTime(c.CreatedAt)
+	c.LastUsedAt = normTime(c.LastUsedAt)
+	return c, nil
+}
+
+// scanCredential reads a row of credentialColumns.
+func scanCredential(row scanner) (authenticator.Credential, error) {
+	var (
+		c                 authenticator.Credential
+		signCount         int64
+		status            string
+		created, lastUsed pgtype.Timestamptz
+	)
+	err := row.Scan(&c.ID, &c.UserExternalID, &c.PublicKey, &c.AttestationType, &c.AttestationFormat, &c.AAGUID,
+		&signCount, &c.BackupEligible, &c.BackupState, &c.Transports, &status, &c.StatusReason, &created, &lastUsed)
+	if err != nil {
+		return authenticator.Credential{}, err
+	}
+	if signCount < 0 || signCount > 1<<32-1 { // the column's CHECK makes this impossible
+		return authenticator.Credential{}, fmt.Errorf("sign_count %d is outside uint32", signCount)
+	}
+	c.SignCount = uint32(signCount)
+	if len(c.Transports) == 0 {
+		c.Transports = nil
+	}
+	c.Status = authenticator.CredentialStatus(status)
+	c.CreatedAt = fromTS(created)
+	c.LastUsedAt = fromTS(lastUsed)
+	return c, nil
+}
+
+// transports is how transports are stored: a text[], never NULL.
+func transports(t []string) []string {
+	if t == nil {
+		return []string{}
+	}
+	return t
+}

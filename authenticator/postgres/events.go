@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const eventColumns = `id, type, user_external_id, credential_id, actor, detail, at`
+
+// AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
+// IDs come from an identity column (a sequence), so they only ever
+// increase; a rolled-back transaction leaves a gap.
+func (t txn) AppendEvent(ctx context.Context, e authenticator.Event) (authenticator.Event, error) {
+	detail := e.Detail
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return authenticator.Event{}, authenticator.Errorf(authenticator.CodeInternal, "postgres: encode event detail: %w", err)
+	}
+	err = t.q.QueryRow(ctx,
+		`INSERT INTO events (type, user_external_id, credential_id, actor, detail, at)
+		 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		string(e.Type), e.UserExternalID, e.CredentialID, e.Actor, string(b), ts(e.At)).Scan(&e.ID)
+	if err != nil {
+		return authenticator.Event{}, dbError(fmt.Sprintf("append event of user %q", e.UserExternalID), err)
+	}
+	e.At = normTime(e.At)
+	return e, nil
+}
+
+// ListEvents returns the user's most recent events, newest first; see
+// authenticator.Tx. limit is 1..MaxPageSize, 0 meaning DefaultPageSize.
+func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]authenticator.Event, error) {
+	n, err := pageSize(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE user_external_id = $1 ORDER BY id DESC LIMIT $2`,
+		externalID, n)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list events of user %q", externalID), err)
+	}
+	events, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list events of user %q", externalID), err)
+	}
+	return events, nil
+}
+
+// scanEvent reads a row of eventColumns.
+func scanEvent(row scanner) (authenticator.Event, error) {
+	var (
+		e      authenticator.Event
+		typ    string
+		detail []byte
+		at     pgtype.Timestamptz
+	)
+	if err := row.Scan(&e.ID, &typ, &e.UserExternalID, &e.CredentialID, &e.Actor, &detail, &at); err != nil {
+		return authenticator.Event{}, err
+	}
+	if err := json.Unmarshal(detail, &e.Detail); err != nil {
+		return authenticator.Event{}, fmt.Errorf("event detail: %w", err)
+	}
+	if len(e.Detail) == 0 {
+		e.Detail = nil
+	}
+	e.Type = authenticator.EventType(typ)
+	e.At = fromTS(at)
+	return e, nil
+}

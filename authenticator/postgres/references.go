@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const referenceColumns = `id, user_external_id, provider, sealed_ref, status, created_at, revoked_at`
+
+// CreateReference stores a new biometric reference; see authenticator.Tx.
+// The foreign key on user_external_id turns an unknown user into
+// ErrNotFound.
+func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
+	switch {
+	case r.ID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create reference: empty ID")
+	case r.UserExternalID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create reference: empty UserExternalID")
+	}
+	_, err := t.q.Exec(ctx,
+		`INSERT INTO biometric_references (`+referenceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.ID, r.UserExternalID, r.Provider, r.SealedRef, string(r.Status), ts(r.CreatedAt), ts(r.RevokedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create reference of user %q", r.UserExternalID), err)
+	}
+	return nil
+}
+
+// ListReferences returns the user's references, oldest first (the zero
+// time first), in the order they were stored when created at the same
+// instant; see authenticator.Tx.
+func (t txn) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
+	rows, err := t.q.Query(ctx,
+		`SELECT `+referenceColumns+` FROM biometric_references WHERE user_external_id = $1
+		 ORDER BY created_at NULLS FIRST, seq`,
+		externalID)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
+	}
+	refs, err := collect(rows, scanReference)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
+	}
+	return refs, nil
+}
+
+// UpdateReference applies fn to the stored reference, locked until the
+// transaction ends, and saves the result; see authenticator.Tx. t must be a
+// transaction.
+func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticator.BiometricReference) (authenticator.BiometricReference, error)) (authenticator.BiometricReference, error) {
+	row := t.q.QueryRow(ctx, `SELECT `+referenceColumns+` FROM biometric_references WHERE id = $1`+forUpdate, id)
+	old, err := scanReference(row)
+	if err != nil {
+		return authenticator.BiometricReference{}, dbError("get reference", err)
+	}
+	user, provider := old.UserExternalID, old.Provider
+	r, err := fn(old) // old.SealedRef is a fresh copy: fn may scribble on it
+	if err != nil {
+		return authenticator.BiometricReference{}, err
+	}
+	if r.ID != id || r.UserExternalID != user || r.Provider != provider {
+		return authenticator.BiometricReference{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"postgres: update reference of user %q: ID, UserExternalID and Provider cannot change", user)
+	}
+	_, err = t.q.Exec(ctx,
+		`UPDATE biometric_references SET sealed_ref = $1, status = $2, created_at = $3, revoked_at = $4
+		 WHERE id = $5`,
+		r.SealedRef, string(r.Status), ts(r.CreatedAt), ts(r.RevokedAt), id)
+	if err != nil {
+		return authenticator.BiometricReference{}, dbError(fmt.Sprintf("update reference of user %q", user), err)
+	}
+	r.CreatedAt = normTime(r.CreatedAt)
+	r.RevokedAt = normTime(r.RevokedAt)
+	return r, nil
+}
+
+// scanReference reads a row of referenceColumns.
+func scanReference(row scanner) (authenticator.BiometricReference, error) {
+	var (
+		r                authenticator.BiometricReference
+		status           string
+		created, revoked pgtype.Timestamptz
+	)
+	if err := row.Scan(&r.ID, &r.UserExternalID, &r.Provider, &r.SealedRef, &status, &created, &revoked); err != nil {
+		return authenticator.BiometricReference{}, err
+	}
+	r.Status = authenticator.ReferenceStatus(status)
+	r.CreatedAt = fromTS(created)
+	r.RevokedAt = fromTS(revoked)
+	return r, nil
+}

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// querier is what txn runs statements on: a pgx.Tx, or the pool for reads
+// outside a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// txn implements authenticator.Tx on q. Its updaters lock the row they read
+// (SELECT … FOR UPDATE) until q's transaction ends, so they need q to be a
+// transaction; the Store's own updaters open one.
+type txn struct {
+	q querier
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ts is t as stored: UTC, truncated to microseconds (timestamptz's
+// precision, truncated here so that the database does not round), NULL for
+// the zero time.
+func ts(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: t.UTC().Truncate(time.Microsecond), Valid: true}
+}
+
+// fromTS is the inverse of ts, in UTC.
+func fromTS(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// normTime is t as it comes back from the database.
+func normTime(t time.Time) time.Time { return fromTS(ts(t)) }
+
+// text is how an optional string is stored: NULL when empty, so that an
+// empty username never collides on the unique index.
+func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+// nonNil stores an empty bytea rather than NULL for a nil slice.
+func nonNil[T ~[]byte](b T) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// pageSize checks a caller's page size: 0 means DefaultPageSize.
+func pageSize(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return authenticator.DefaultPageSize, nil
+	case limit < 0 || limit > authenticator.MaxPageSize:
+		return 0, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"postgres: page size %d is outside 1..%d", limit, authenticator.MaxPageSize)
+	}
+	return limit, nil
+}

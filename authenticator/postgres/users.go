@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at`
+
+// CreateUser stores a new user; see authenticator.Tx.
+func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
+	switch {
+	case u.ExternalID == "":
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create user: empty ExternalID")
+	case len(u.Handle) == 0:
+		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create user %q: empty Handle", u.ExternalID)
+	}
+	_, err := t.q.Exec(ctx,
+		`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		u.ExternalID, u.Handle, text(u.Username), u.DisplayName, string(u.Status), ts(u.CreatedAt), ts(u.UpdatedAt))
+	if err != nil {
+		return dbError(fmt.Sprintf("create user %q", u.ExternalID), err)
+	}
+	return nil
+}
+
+// GetUser returns the user with externalID; see authenticator.Tx.
+func (t txn) GetUser(ctx context.Context, externalID string) (authenticator.User, error) {
+	return t.getUser(ctx, "external_id", externalID, "")
+}
+
+// GetUserByHandle returns the user with the WebAuthn user handle; see
+// authenticator.Tx.
+func (t txn) GetUserByHandle(ctx context.Context, handle []byte) (authenticator.User, error) {
+	return t.getUser(ctx, "handle", handle, "")
+}
+
+// GetUserByUsername returns the user with username; see authenticator.Tx.
+// The empty username is stored as NULL, so "" matches no one.
+func (t txn) GetUserByUsername(ctx context.Context, username string) (authenticator.User, error) {
+	return t.getUser(ctx, "username", username, "")
+}
+
+// getUser returns the user whose column, a constant, holds value; lock is
+// "" or " FOR UPDATE".
+func (t txn) getUser(ctx context.Context, column string, value any, lock string) (authenticator.User, error) {
+	row := t.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+column+` = $1`+lock, value)
+	u, err := scanUser(row)
+	if err != nil {
+		return authenticator.User{}, dbError("get user by "+column, err)
+	}
+	return u, nil
+}
+
+// UpdateUser applies fn to the stored user, locked until the transaction
+// ends, and saves the result; see authenticator.Tx. t must be a transaction.
+func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenticator.User) (authenticator.User, error)) (authenticator.User, error) {
+	old, err := t.getUser(ctx, "external_id", externalID, forUpdate)
+	if err != nil {
+		return authenticator.User{}, err
+	}
+	handle := bytes.Clone(old.Handle) // fn may scribble on old.Handle
+	u, err := fn(old)
+	if err != nil {
+		return authenticator.User{}, err
+	}
+	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) {
+		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
+			"postgres: update user %q: ExternalID and Handle cannot change", externalID)
+	}
+	_, err = t.q.Exec(ctx,
+		`UPDATE users SET username = $1, display_name = $2, status = $3, created_at = $4, updated_at = $5
+		 WHERE external_id = $6`,
+		text(u.Username), u.DisplayName, string(u.Status), ts(u.CreatedAt), ts(u.UpdatedAt), externalID)
+	if err != nil {
+		return authenticator.User{}, dbError(fmt.Sprintf("update user %q", externalID), err)
+	}
+	u.CreatedAt = normTime(u.CreatedAt)
+	u.UpdatedAt = normTime(u.UpdatedAt)
+	return u, nil
+}
+
+// ListUsers returns a page of users ordered by ExternalID, byte-wise (the
+// column's "C" collation); see authenticator.Tx.
+func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
+	limit, err := pageSize(q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx,
+		`SELECT `+userColumns+` FROM users WHERE external_id > $1 ORDER BY external_id LIMIT $2`,
+		q.After, limit)
+	if err != nil {
+		return nil, dbError("list users", err)
+	}
+	users, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, dbError("list users", err)
+	}
+	return users, nil
+}
+
+// forUpdate locks the rows an updater reads until its transaction ends.
+const forUpdate = " FOR UPDATE"
+
+// scanUser reads a row of userColumns.
+func scanUser(row scanner) (authenticator.User, error) {
+	var (
+		u                authenticator.User
+		name             pgtype.Text
+		status           string
+		created, updated pgtype.Timestamptz
+	)
+	if err := row.Scan(&u.ExternalID, &u.Handle, &name, &u.DisplayName, &status, &created, &updated); err != nil {
+		return authenticator.User{}, err
+	}
+	u.Username = name.String
+	u.Status = authenticator.UserStatus(status)
+	u.CreatedAt = fromTS(created)
+	u.UpdatedAt = fromTS(updated)
+	return u, nil
+}
