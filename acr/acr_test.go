@@ -121,6 +121,11 @@ func TestDecide(t *testing.T) {
 		"skip_older_than_max_age":             {url: authz + "&max_age=300", skip: true, subject: "alice", recorded: routine},
 		"skip_within_max_age":                 {url: authz + "&max_age=3600", skip: true, subject: "alice", recorded: routine},
 		"skip_below_with_prompt_none":         {acrValues: []string{acr.StepUpACR}, url: authz + "&prompt=none", skip: true, subject: "alice", recorded: routine},
+		// A session approved nothing: details make the user sign in again.
+		"skip_step_up_with_details": {acrValues: []string{acr.StepUpACR}, skip: true, subject: "alice", recorded: stepUp,
+			url: authz + "&authorization_details=" + url.QueryEscape(`[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"250.00"}}]`)},
+		"skip_details_with_prompt_none": {acrValues: []string{acr.RoutineACR}, skip: true, subject: "alice", recorded: stepUp,
+			url: authz + "&prompt=none&authorization_details=" + url.QueryEscape(`[{"type":"payment_initiation"}]`)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -94,6 +94,10 @@ func (l *Ladder) Decide(lg Login, now time.Time) Decision {
 		return fresh("the session's level is below the request")
 	case lg.Request.HasMaxAge && now.Sub(rec.AuthTime) > lg.Request.MaxAge:
 		return fresh("the session is older than max_age")
+	case len(lg.Request.AuthorizationDetails) > 0:
+		// A session approved nothing: authorization_details must be shown
+		// and signed over in this login (dynamic linking, ADR 0005).
+		return fresh("the request asks to approve authorization_details")
 	}
 	return Decision{Action: ActionAccept, Minimum: min, Outcome: Outcome{ACR: rec.ACR, AMR: slices.Clone(rec.AMR)}}
 }
