@@ -96,12 +96,15 @@ func newStackWith(t *testing.T, o stackOptions) *stack {
 	})
 	rpSecret, enrollSecret := secret(), secret()
 	rpGrants, rpScope, enrollScope := []string{"authorization_code"}, "openid", "passkey.enroll other.scope"
+	var enrollRedirects []string
 	if o.idv {
 		// The RP's backend verifies its approvals with its own client
 		// (GET /api/v1/approvals/{id} shows a client only its own); the
 		// enrollment client may ask too, and must be told "not found".
 		rpGrants, rpScope = append(rpGrants, "client_credentials"), rpScope+" "+approvalScope
 		enrollScope += " " + approvalScope
+		// Enrollment links may carry a return_url on the RP's origin.
+		enrollRedirects = []string{s.rpRedirect}
 	}
 	for _, c := range []hydraapi.OAuth2Client{{
 		ClientId: hydraapi.PtrString(rpClientID), ClientSecret: hydraapi.PtrString(rpSecret),
@@ -109,7 +112,7 @@ func newStackWith(t *testing.T, o stackOptions) *stack {
 		RedirectUris: []string{s.rpRedirect}, TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
 	}, {
 		ClientId: hydraapi.PtrString(enrollClientID), ClientSecret: hydraapi.PtrString(enrollSecret),
-		GrantTypes: []string{"client_credentials"}, Scope: hydraapi.PtrString(enrollScope),
+		GrantTypes: []string{"client_credentials"}, Scope: hydraapi.PtrString(enrollScope), RedirectUris: enrollRedirects,
 		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
 	}} {
 		if _, err := s.hydra.CreateClient(ctx, c); err != nil {
