@@ -149,6 +149,10 @@ func (b *tab) checkTransferDetails(amount, creditor, iban, reference string) {
 	if want := "Reference: " + reference; ref != want {
 		b.t.Errorf(".detail-reference: got %q, want %q", ref, want)
 	}
+	// make run's identity checks are the sandbox's: the provider's pages say so.
+	if got := b.text("sandbox-banner"); !strings.Contains(got, "SANDBOX") {
+		b.t.Errorf("provider page #sandbox-banner: got %q, want it to say SANDBOX", got)
+	}
 }
 
 // approveWithPasskey uses the tab's passkey on the approval's sign-in page

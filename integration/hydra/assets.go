@@ -25,9 +25,10 @@ const (
 
 // view is what every page template receives.
 type view struct {
-	Title  string
-	Script bool // load static/passkey.js
-	Body   any  // the page's own data: loginView, enrollView, consentView, verifyView, recoverView or errorView
+	Title   string
+	Script  bool // load static/passkey.js
+	Sandbox bool // set by render from Config.Sandbox
+	Body    any  // the page's own data: loginView, enrollView, consentView, verifyView, recoverView or errorView
 }
 
 func parsePages() (map[string]*template.Template, error) {

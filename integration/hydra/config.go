@@ -42,6 +42,10 @@ type Config struct {
 	// transaction approval again (GET /api/v1/approvals/{id}). Default
 	// "passkey.approvals".
 	ApprovalScope string
+	// Sandbox says the identity checks are the development sandbox's: every
+	// page then carries a visible SANDBOX banner (issue 3; production mode
+	// refuses the sandbox at start).
+	Sandbox bool
 	// RememberFor is Hydra's remember_for on accepted logins and consents
 	// when the authenticator does not say otherwise. Default one hour.
 	RememberFor time.Duration

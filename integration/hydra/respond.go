@@ -221,6 +221,7 @@ func sentence(msg string) string {
 // becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	var buf bytes.Buffer
+	v.Sandbox = s.cfg.Sandbox
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("error", err.Error()))
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)

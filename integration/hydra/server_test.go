@@ -3,6 +3,7 @@ package hydra_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
 )
 
 func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
@@ -204,6 +206,23 @@ func TestStaticAssetsAndUnknownPaths(t *testing.T) {
 			for _, s := range tc.wantBody {
 				if !strings.Contains(w.Body.String(), s) {
 					t.Errorf("body lacks %q", s)
+				}
+			}
+		})
+	}
+}
+
+// In sandbox mode every page says so (issue 3: a visible SANDBOX marker).
+func TestPagesCarryTheSandboxBanner(t *testing.T) {
+	t.Parallel()
+	for _, sandbox := range []bool{false, true} {
+		t.Run(fmt.Sprint("sandbox=", sandbox), func(t *testing.T) {
+			t.Parallel()
+			h, _ := newServer(t, &fakeAuth{}, func(c *hydra.Config) { c.Sandbox = sandbox })
+			for _, path := range []string{"/login", "/verify", "/enroll"} {
+				w := serve(h, http.MethodGet, path, "", "")
+				if got := strings.Contains(w.Body.String(), `id="sandbox-banner"`); got != sandbox {
+					t.Errorf("GET %s (status %d): banner shown %v, want %v", path, w.Code, got, sandbox)
 				}
 			}
 		})

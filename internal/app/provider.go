@@ -57,7 +57,8 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 	}
 	srv, err := hydra.New(hydra.Config{
 		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
-		EnrollmentScope: cfg.Host.EnrollmentScope, ApprovalScope: cfg.Host.ApprovalScope, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
+		EnrollmentScope: cfg.Host.EnrollmentScope, ApprovalScope: cfg.Host.ApprovalScope,
+		Sandbox: cfg.Authenticator.IDV.Provider == IDVProviderSandbox, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
 	}, p.svc)
 	if err != nil {
 		return nil, errors.Join(err, p.closeAll())
