@@ -25,7 +25,10 @@ TEST_TIMEOUT ?= 15m
 TEST_FLAGS ?=
 
 # Debian package names of the services the tests start or drive.
-TEST_DEPS := redis-server:redis-server chromium:chromium
+# postgresql: internal/testenv.Postgres runs its initdb and postgres from
+# /usr/lib/postgresql/*/bin (off PATH, hence the path) and starts its own
+# server; the package's system cluster is not used.
+TEST_DEPS := redis-server:redis-server chromium:chromium $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb) initdb):postgresql
 
 .PHONY: help hydra build run test test-deps test-times bench generate lint clean FORCE
 

@@ -9,3 +9,6 @@ func Setting(ctx context.Context, s *Store, name string) (string, error) {
 	err := s.pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
 	return v, err
 }
+
+// Password returns the password s's connections authenticate with.
+func Password(s *Store) string { return s.pool.Config().ConnConfig.Password }

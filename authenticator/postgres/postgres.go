@@ -47,13 +47,16 @@ var sessionDefaults = map[string]string{
 // pgxpool parameters size the pool. It checks that a connection can be
 // made, but does not migrate: call [Store.Migrate], or use
 // [OpenAndMigrate].
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if dsn == "" {
 		return nil, authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: open: empty DSN")
 	}
 	cfg, err := pgxpool.ParseConfig(dsn) // its errors redact the password
 	if err != nil {
 		return nil, authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: open: %w", err)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	for k, v := range sessionDefaults {
 		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
@@ -71,10 +74,21 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
+// Option adjusts how [Open] connects.
+type Option func(*pgxpool.Config)
+
+// WithPassword sets the password to authenticate with, over any in the
+// DSN, the environment or a password file, so that a password kept apart
+// from the DSN (a secret in the configuration) never has to be written
+// into a connection string.
+func WithPassword(password string) Option {
+	return func(cfg *pgxpool.Config) { cfg.ConnConfig.Password = password }
+}
+
 // OpenAndMigrate opens the database like [Open] and brings its schema to
 // [LatestSchemaVersion].
-func OpenAndMigrate(ctx context.Context, dsn string) (*Store, error) {
-	s, err := Open(ctx, dsn)
+func OpenAndMigrate(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	s, err := Open(ctx, dsn, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,6 +52,18 @@ func rawConn(t *testing.T, dsn string) *pgx.Conn {
 		}
 	})
 	return conn
+}
+
+// withParam returns dsn, a URL or key=value pairs, with key set to value.
+func withParam(dsn, key, value string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsn + " " + key + "=" + value
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + key + "=" + value
 }
 
 func TestStore(t *testing.T) {
@@ -185,7 +200,7 @@ func TestSessionSettings(t *testing.T) {
 		t.Fatalf("Atomic: got error %v, want nil", err)
 	}
 	// A second store whose DSN sets lock_timeout keeps it.
-	own := open(t, dsn+"&lock_timeout=250ms", false)
+	own := open(t, withParam(dsn, "lock_timeout", "250ms"), false)
 	for name, st := range map[string]*postgres.Store{"default": s, "own lock_timeout": own} {
 		for setting, w := range want {
 			if name == "own lock_timeout" && setting == "lock_timeout" {
@@ -204,7 +219,7 @@ func TestLockTimeoutIsUnavailable(t *testing.T) {
 	ctx := t.Context()
 	dsn := testenv.Postgres(t)
 	holder := open(t, dsn, true)
-	waiter := open(t, dsn+"&lock_timeout=100ms", false)
+	waiter := open(t, withParam(dsn, "lock_timeout", "100ms"), false)
 	if err := holder.CreateUser(ctx, authenticator.User{ExternalID: "alice", Handle: []byte{1}}); err != nil {
 		t.Fatalf("CreateUser: got error %v, want nil", err)
 	}
@@ -246,20 +261,138 @@ func TestOpenErrors(t *testing.T) {
 	// A password in the DSN stays out of the error.
 	secret := "postgres://u:hunter2-secret@127.0.0.1:1/db?sslmode=disable&connect_timeout=2"
 	_, err := postgres.Open(ctx, secret)
-	if err == nil || containsAny(err.Error(), "hunter2-secret") {
+	if err == nil || strings.Contains(err.Error(), "hunter2-secret") {
 		t.Errorf("Open(DSN with password): got error %v, want one without the password", err)
 	}
 }
 
-func containsAny(s string, subs ...string) bool {
-	return slices.ContainsFunc(subs, func(sub string) bool { return len(sub) > 0 && contains(s, sub) })
+func TestWithPassword(t *testing.T) {
+	t.Parallel()
+	dsn := testenv.Postgres(t) // trust authentication: any password is accepted
+	s, err := postgres.Open(t.Context(), dsn, postgres.WithPassword("from the secret"))
+	if err != nil {
+		t.Fatalf("Open(WithPassword): got error %v, want nil", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if got := postgres.Password(s); got != "from the secret" {
+		t.Errorf("password of the pool's connections: got %q, want the one WithPassword gave", got)
+	}
 }
 
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
+// TestConcurrentUpdatesAcrossStores runs storetest's lost-update and
+// complete-once checks with the updaters spread over two stores on one
+// database, as two replicas would be.
+func TestConcurrentUpdatesAcrossStores(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := testenv.Postgres(t)
+	stores := []*postgres.Store{open(t, dsn, true), open(t, dsn, false)}
+	if err := stores[0].CreateUser(ctx, authenticator.User{ExternalID: "alice", Handle: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	cred := authenticator.Credential{ID: []byte{2}, UserExternalID: "alice", Status: authenticator.CredentialActive}
+	if err := stores[0].CreateCredential(ctx, cred); err != nil {
+		t.Fatal(err)
+	}
+	check := authenticator.IDVCheck{Provider: "sandbox", RunID: "run", UserExternalID: "alice", Status: authenticator.CheckPending}
+	if err := stores[0].CreateCheck(ctx, check); err != nil {
+		t.Fatal(err)
+	}
+
+	const n = 20
+	var (
+		wg         sync.WaitGroup
+		sawPending atomic.Int32
+	)
+	errNotPending := errors.New("not pending")
+	for i := range n {
+		s := stores[i%len(stores)]
+		wg.Go(func() {
+			_, err := s.UpdateCredential(ctx, cred.ID, func(c authenticator.Credential) (authenticator.Credential, error) {
+				c.SignCount++
+				return c, nil
+			})
+			if err != nil {
+				t.Errorf("UpdateCredential(goroutine %d): got error %v, want nil", i, err)
+			}
+			_, err = s.UpdateCheck(ctx, check.Provider, check.RunID, func(c authenticator.IDVCheck) (authenticator.IDVCheck, error) {
+				if c.Status != authenticator.CheckPending {
+					return c, errNotPending
+				}
+				sawPending.Add(1)
+				c.Status = authenticator.CheckPassed
+				return c, nil
+			})
+			if err != nil && !errors.Is(err, errNotPending) {
+				t.Errorf("UpdateCheck(goroutine %d): got error %v, want nil or %v", i, err, errNotPending)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := stores[1].GetCredential(ctx, cred.ID)
+	if err != nil || got.SignCount != n {
+		t.Errorf("SignCount after %d increments over two stores: got %d, %v, want %d, nil", n, got.SignCount, err, n)
+	}
+	if k := sawPending.Load(); k != 1 {
+		t.Errorf("closures that saw the check pending, over two stores: got %d, want 1", k)
+	}
+}
+
+// TestDeadlockIsUnavailable makes two transactions lock two users in
+// opposite orders; PostgreSQL aborts one, which must be retryable.
+func TestDeadlockIsUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := open(t, testenv.Postgres(t), true)
+	for i, id := range []string{"alice", "bob"} {
+		if err := s.CreateUser(ctx, authenticator.User{ExternalID: id, Handle: []byte{byte(i)}}); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return false
+	touch := func(tx authenticator.Tx, id string) error {
+		_, err := tx.UpdateUser(ctx, id, func(u authenticator.User) (authenticator.User, error) { return u, nil })
+		return err
+	}
+	var locked sync.WaitGroup // both hold their first lock before either asks for its second
+	locked.Add(2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, order := range [][2]string{{"alice", "bob"}, {"bob", "alice"}} {
+		wg.Go(func() {
+			errs[i] = s.Atomic(ctx, func(tx authenticator.Tx) error {
+				err := touch(tx, order[0])
+				locked.Done()
+				if err != nil {
+					return err
+				}
+				locked.Wait()
+				return touch(tx, order[1])
+			})
+		})
+	}
+	wg.Wait()
+	failed := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, authenticator.ErrUnavailable):
+			failed++
+		default:
+			t.Errorf("transaction %d: got error %v, want nil or errors.Is(err, %v)", i, err, authenticator.ErrUnavailable)
+		}
+	}
+	if failed != 1 {
+		t.Errorf("deadlocked transactions: got %d aborted, want 1 (errors %v)", failed, errs)
+	}
+}
+
+// TestTextTheDatabaseCannotHold checks that a NUL in a text column, which
+// PostgreSQL refuses, is the caller's error, not an internal one.
+func TestTextTheDatabaseCannotHold(t *testing.T) {
+	t.Parallel()
+	s := open(t, testenv.Postgres(t), true)
+	err := s.CreateUser(t.Context(), authenticator.User{ExternalID: "al\x00ice", Handle: []byte{1}})
+	if !errors.Is(err, authenticator.ErrInvalidArgument) {
+		t.Errorf("CreateUser(ExternalID with a NUL): got error %v, want errors.Is(err, %v)", err, authenticator.ErrInvalidArgument)
+	}
 }

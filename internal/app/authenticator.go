@@ -14,6 +14,7 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/memory"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/postgres"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/redis"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/sqlite"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge"
@@ -21,11 +22,12 @@ import (
 )
 
 // OpenAuthenticator builds the authenticator service and its stores from
-// cfg, running the store's migrations (automatic in the embedded default;
-// `biometric-passkey-plugin migrate` runs them explicitly). The returned
-// close function releases the stores. It serves nothing, so it cannot build
-// the sandbox provider, whose capture pages must be served by the process
-// that holds it: StartAuthenticator does that.
+// cfg, running the store's migrations when authenticator.store.auto_migrate
+// is on (the default; `biometric-passkey-plugin migrate` runs them
+// explicitly) and otherwise refusing a schema that is not this build's.
+// The returned close function releases the stores. It serves nothing, so
+// it cannot build the sandbox provider, whose capture pages must be served
+// by the process that holds it: StartAuthenticator does that.
 func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.Logger) (*authenticator.Service, func() error, error) {
 	idv, referenceKey, err := openIDV(cfg.IDV, log)
 	if err != nil {
@@ -151,7 +153,7 @@ func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Pro
 	if err != nil {
 		return nil, nil, fmt.Errorf("authenticator.levels / authenticator.amr: %w", err)
 	}
-	store, err := OpenStore(ctx, cfg.Store)
+	store, err := openStore(ctx, cfg.Store, cfg.Store.AutoMigrate)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,14 +177,79 @@ func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Pro
 	return svc, closeAll, nil
 }
 
-// OpenStore opens and migrates the durable store.
-func OpenStore(ctx context.Context, cfg StoreConfig) (*sqlite.Store, error) {
-	st, err := sqlite.Open(ctx, cfg.DSN)
+// DurableStore is the durable store as the app opens it: an
+// authenticator.Store whose schema the app can migrate and check.
+type DurableStore interface {
+	authenticator.Store
+	// Migrate brings the schema to the build's latest version.
+	Migrate(ctx context.Context) error
+	// SchemaVersion returns the highest migration applied.
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
+var (
+	_ DurableStore = (*sqlite.Store)(nil)
+	_ DurableStore = (*postgres.Store)(nil)
+)
+
+// storeDrivers open a store of each authenticator.store.driver, without
+// migrating it, and say which schema version the build's migrations reach.
+var storeDrivers = map[string]struct {
+	open   func(ctx context.Context, cfg StoreConfig) (DurableStore, error)
+	latest func() int
+}{
+	StoreSQLite: {
+		open:   func(ctx context.Context, cfg StoreConfig) (DurableStore, error) { return sqlite.Open(ctx, cfg.DSN) },
+		latest: sqlite.LatestSchemaVersion,
+	},
+	StorePostgres: {
+		open: func(ctx context.Context, cfg StoreConfig) (DurableStore, error) {
+			var opts []postgres.Option
+			if cfg.Password != "" {
+				opts = append(opts, postgres.WithPassword(cfg.Password.Reveal()))
+			}
+			return postgres.Open(ctx, cfg.DSN, opts...)
+		},
+		latest: postgres.LatestSchemaVersion,
+	},
+}
+
+// OpenStore opens the durable store cfg.Driver names and migrates it,
+// whatever cfg.AutoMigrate says: it is what `biometric-passkey-plugin
+// migrate` runs.
+func OpenStore(ctx context.Context, cfg StoreConfig) (DurableStore, error) {
+	return openStore(ctx, cfg, true)
+}
+
+// openStore opens the durable store and, with migrate, brings its schema
+// up to date; without, it refuses a schema that is not the build's, older
+// (run the migrate command) or newer (a newer release migrated it).
+func openStore(ctx context.Context, cfg StoreConfig, migrate bool) (DurableStore, error) {
+	driver, ok := storeDrivers[cfg.Driver]
+	if !ok {
+		return nil, fmt.Errorf("authenticator.store.driver: unknown driver %q", cfg.Driver)
+	}
+	st, err := driver.open(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("authenticator.store: %w", err)
 	}
-	if err := st.Migrate(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("authenticator.store: migrate: %w", err), st.Close())
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("authenticator.store: migrate: %w", err), st.Close())
+		}
+		return st, nil
+	}
+	v, err := st.SchemaVersion(ctx)
+	switch latest := driver.latest(); {
+	case err != nil:
+	case v < latest:
+		err = fmt.Errorf("the schema is at version %d and this build needs %d; with authenticator.store.auto_migrate off, run `biometric-passkey-plugin migrate` with this build first",
+			v, latest)
+	case v > latest:
+		err = fmt.Errorf("the schema is at version %d, newer than this build's %d: run the release that migrated it", v, latest)
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("authenticator.store: %w", err), st.Close())
 	}
 	return st, nil
 }

@@ -111,10 +111,29 @@ type AMRConfig struct {
 	BiometricMatch []string `yaml:"biometric_match"`
 }
 
+// Store drivers: the durable store's implementations.
+const (
+	StoreSQLite   = "sqlite"   // authenticator/sqlite: one file, the embedded default
+	StorePostgres = "postgres" // authenticator/postgres: production, shared by replicas
+)
+
 // StoreConfig selects the durable store.
 type StoreConfig struct {
-	Driver string `yaml:"driver"` // sqlite
-	DSN    string `yaml:"dsn"`
+	Driver string `yaml:"driver"` // sqlite or postgres
+	// DSN is the SQLite file path, or the PostgreSQL connection string (a
+	// postgres:// URL or key=value pairs, as libpq and pgx read them).
+	DSN string `yaml:"dsn"`
+	// Password is the PostgreSQL password, kept out of DSN so that it
+	// comes from the environment (BP_AUTHENTICATOR_STORE_PASSWORD) and is
+	// never logged; it overrides a password in DSN. Empty leaves it to the
+	// DSN, PGPASSWORD or ~/.pgpass (PGPASSFILE). Production refuses a
+	// password inside DSN.
+	Password Secret `yaml:"password"`
+	// AutoMigrate brings the schema up to date whenever the authenticator
+	// opens the store (the default). Off, it only checks that the schema
+	// is this build's and refuses to start otherwise, and the operator runs
+	// `biometric-passkey-plugin migrate` before rolling a release out.
+	AutoMigrate bool `yaml:"auto_migrate"`
 }
 
 // EphemeralConfig selects the store for challenges and session levels.
@@ -157,7 +176,7 @@ func Defaults() Config {
 			Policy: PolicyConfig{Attestation: authenticator.AttestationNone},
 			Levels: levels,
 			AMR:    AMRConfig{DeviceBound: amr.DeviceBound, Synced: amr.Synced, UserVerified: amr.UserVerified, BiometricMatch: amr.BiometricMatch},
-			Store:  StoreConfig{Driver: "sqlite", DSN: "passkey.db"}, Ephemeral: EphemeralConfig{Driver: "memory", Redis: RedisConfig{Prefix: "bp:"}},
+			Store:  StoreConfig{Driver: StoreSQLite, DSN: "passkey.db", AutoMigrate: true}, Ephemeral: EphemeralConfig{Driver: "memory", Redis: RedisConfig{Prefix: "bp:"}},
 			IDV: IDVConfig{
 				Provider: IDVProviderNone, Timeout: authenticator.DefaultIDVTimeout, AttemptsPerHour: authenticator.DefaultIDVAttemptsPerHour,
 				Sandbox: SandboxConfig{Listen: DefaultSandboxListen, PublicURL: DefaultSandboxPublicURL, TTL: sandbox.DefaultTTL},
@@ -311,12 +330,7 @@ func (c Config) Validate() error {
 		bad("plugin.sha256", "is set but plugin.path is empty (in-process mode cannot be pinned)")
 	}
 	a := c.Authenticator
-	if a.Store.Driver != "sqlite" {
-		bad("authenticator.store.driver", "must be sqlite, got %q", a.Store.Driver)
-	}
-	if a.Store.DSN == "" {
-		bad("authenticator.store.dsn", "must not be empty")
-	}
+	a.Store.validate(c.Mode, bad)
 	switch a.Ephemeral.Driver {
 	case "memory":
 	case "redis":
@@ -344,4 +358,123 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validate checks the store's keys; production also refuses a PostgreSQL
+// connection that is not TLS with the server's certificate and host name
+// verified (sslmode=verify-full), unless it goes over a Unix socket, and a
+// password written into the DSN, which would sit in the configuration
+// file and in every copy of it (DESIGN.md §7.9).
+func (s StoreConfig) validate(mode string, bad func(key, format string, args ...any)) {
+	switch s.Driver {
+	case StoreSQLite:
+		if s.Password != "" {
+			bad("authenticator.store.password", "only the postgres driver takes a password")
+		}
+	case StorePostgres:
+	default:
+		bad("authenticator.store.driver", "must be %s or %s, got %q", StoreSQLite, StorePostgres, s.Driver)
+		return
+	}
+	if s.DSN == "" {
+		bad("authenticator.store.dsn", "must not be empty")
+		return
+	}
+	if s.Driver != StorePostgres {
+		return
+	}
+	params, err := parsePostgresDSN(s.DSN)
+	if err != nil {
+		bad("authenticator.store.dsn", "not a PostgreSQL connection string: %v", err)
+		return
+	}
+	if mode != ModeProduction {
+		return
+	}
+	if params["password"] != "" {
+		bad("authenticator.store.dsn", "production refuses a password in the DSN; set authenticator.store.password (BP_AUTHENTICATOR_STORE_PASSWORD) or use a ~/.pgpass file (PGPASSFILE)")
+	}
+	if !unixSocketsOnly(params["host"]) && params["sslmode"] != "verify-full" {
+		bad("authenticator.store.dsn", "production requires sslmode=verify-full (TLS, with the server's certificate and host name verified) unless host is a Unix socket directory, got sslmode %q", params["sslmode"])
+	}
+}
+
+// unixSocketsOnly reports whether hosts, a comma-separated libpq host list,
+// names only Unix socket directories (absolute paths).
+func unixSocketsOnly(hosts string) bool {
+	if hosts == "" {
+		return false // libpq's default may be a socket or localhost: say so explicitly
+	}
+	for h := range strings.SplitSeq(hosts, ",") {
+		if !strings.HasPrefix(h, "/") {
+			return false
+		}
+	}
+	return true
+}
+
+// parsePostgresDSN reads the parameters of a PostgreSQL connection string,
+// a postgres:// or postgresql:// URL or libpq key=value pairs
+// (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING),
+// well enough to check them. It does not resolve anything: the driver
+// parses the string again, with the environment, when it connects.
+func parsePostgresDSN(dsn string) (map[string]string, error) {
+	params := map[string]string{}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, errors.New("malformed URL") // url's error would repeat the DSN, password included
+		}
+		params["host"] = u.Hostname()
+		if p, ok := u.User.Password(); ok {
+			params["password"] = p
+		}
+		for k, v := range u.Query() {
+			params[k] = v[len(v)-1]
+		}
+		return params, nil
+	}
+	rest := strings.TrimSpace(dsn)
+	for rest != "" {
+		key, after, ok := strings.Cut(rest, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" || strings.ContainsAny(key, " \t\n") {
+			return nil, errors.New("want key=value pairs separated by spaces, or a postgres:// URL")
+		}
+		after = strings.TrimLeft(after, " \t\n")
+		var value strings.Builder
+		if strings.HasPrefix(after, "'") { // quoted: \' and \\ escape
+			i, closed := 1, false
+			for ; i < len(after); i++ {
+				switch c := after[i]; {
+				case c == '\\' && i+1 < len(after):
+					i++
+					value.WriteByte(after[i])
+				case c == '\'':
+					closed = true
+				default:
+					value.WriteByte(c)
+				}
+				if closed {
+					break
+				}
+			}
+			if !closed {
+				return nil, fmt.Errorf("unterminated quoted value of %s", key)
+			}
+			after = after[i+1:]
+		} else {
+			i := 0
+			for ; i < len(after) && !strings.ContainsRune(" \t\n", rune(after[i])); i++ {
+				if after[i] == '\\' && i+1 < len(after) { // \ escapes the next byte, a space included
+					i++
+				}
+				value.WriteByte(after[i])
+			}
+			after = after[i:]
+		}
+		params[key] = value.String()
+		rest = strings.TrimSpace(after)
+	}
+	return params, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
@@ -533,5 +534,103 @@ func TestSecretsSurviveYAML(t *testing.T) {
 	}
 	if got.Authenticator.Ephemeral.Redis.Password.Reveal() != "round-trip-password" {
 		t.Errorf("got password %q after a YAML round trip, want it unchanged", got.Authenticator.Ephemeral.Redis.Password.Reveal())
+	}
+}
+
+func TestValidateStore(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret-pw"
+	tests := map[string]struct {
+		mode  string
+		store StoreConfig
+		want  []string // the store keys the error names; none when valid
+	}{
+		"sqlite":                     {ModeDevelopment, StoreConfig{Driver: StoreSQLite, DSN: "passkey.db"}, nil},
+		"postgres in development":    {ModeDevelopment, StoreConfig{Driver: StorePostgres, DSN: "postgres://u:" + secret + "@localhost/db?sslmode=disable"}, nil},
+		"unknown driver":             {ModeDevelopment, StoreConfig{Driver: "mysql", DSN: "x"}, []string{"authenticator.store.driver"}},
+		"empty driver":               {ModeDevelopment, StoreConfig{DSN: "x"}, []string{"authenticator.store.driver"}},
+		"sqlite without dsn":         {ModeDevelopment, StoreConfig{Driver: StoreSQLite}, []string{"authenticator.store.dsn"}},
+		"postgres without dsn":       {ModeDevelopment, StoreConfig{Driver: StorePostgres}, []string{"authenticator.store.dsn"}},
+		"sqlite with a password":     {ModeDevelopment, StoreConfig{Driver: StoreSQLite, DSN: "passkey.db", Password: secret}, []string{"authenticator.store.password"}},
+		"postgres dsn not key=val":   {ModeDevelopment, StoreConfig{Driver: StorePostgres, DSN: "db.internal"}, []string{"authenticator.store.dsn"}},
+		"postgres dsn open quote":    {ModeDevelopment, StoreConfig{Driver: StorePostgres, DSN: "host='db"}, []string{"authenticator.store.dsn"}},
+		"production verify-full":     {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "postgres://passkey@db:5432/p?sslmode=verify-full"}, nil},
+		"production key=value":       {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "host=db dbname=p sslmode=verify-full"}, nil},
+		"production password key":    {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "host=db sslmode=verify-full", Password: secret}, nil},
+		"production unix socket":     {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "host=/var/run/postgresql dbname=p"}, nil},
+		"production socket in URL":   {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "postgres:///p?host=/var/run/postgresql"}, nil},
+		"production sslmode=require": {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "postgres://db/p?sslmode=require"}, []string{"authenticator.store.dsn"}},
+		"production no sslmode":      {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "host=db dbname=p"}, []string{"authenticator.store.dsn"}},
+		"production socket and tcp":  {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "host=/sock,db sslmode=disable"}, []string{"authenticator.store.dsn"}},
+		"production password in URL": {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: "postgres://u:" + secret + "@db/p?sslmode=verify-full"},
+			[]string{"authenticator.store.dsn"}},
+		"production quoted password": {ModeProduction, StoreConfig{Driver: StorePostgres, DSN: `host=db password='` + secret + ` \' x' sslmode=verify-full`},
+			[]string{"authenticator.store.dsn"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Defaults()
+			cfg.Mode = tc.mode
+			cfg.Authenticator.Store = tc.store
+			var got []string
+			if err := cfg.Validate(); err != nil {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("Validate: got an error that shows the password:\n%v", err)
+				}
+				for line := range strings.SplitSeq(err.Error(), "\n") {
+					if _, rest, ok := strings.Cut(line, "authenticator.store."); ok {
+						key, _, _ := strings.Cut(rest, ":")
+						got = append(got, "authenticator.store."+key)
+					}
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Validate: got problems with %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParsePostgresDSN(t *testing.T) {
+	t.Parallel()
+	tests := map[string]map[string]string{
+		"postgres://u:p%40ss@db.internal:5432/passkey?sslmode=verify-full&sslrootcert=/ca.pem": {
+			"host": "db.internal", "password": "p@ss", "sslmode": "verify-full", "sslrootcert": "/ca.pem"},
+		"postgresql:///passkey?host=/run/postgresql": {"host": "/run/postgresql"},
+		`host=db  dbname = passkey password='it\'s a \\ secret' sslmode=verify-full`: {
+			"host": "db", "dbname": "passkey", "password": `it's a \ secret`, "sslmode": "verify-full"},
+		`host=db password=a\ b`: {"host": "db", "password": "a b"},
+		"":                      {},
+	}
+	for dsn, want := range tests {
+		got, err := parsePostgresDSN(dsn)
+		if err != nil {
+			t.Errorf("parsePostgresDSN(%q): got error %v, want nil", dsn, err)
+			continue
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("parsePostgresDSN(%q): (-want +got)\n%s", dsn, d)
+		}
+	}
+}
+
+func TestLoadStoreFromEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("", []string{
+		"BP_AUTHENTICATOR_STORE_DRIVER=postgres",
+		"BP_AUTHENTICATOR_STORE_DSN=host=db sslmode=verify-full",
+		"BP_AUTHENTICATOR_STORE_PASSWORD=from-env",
+		"BP_AUTHENTICATOR_STORE_AUTO_MIGRATE=false",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Authenticator.Store
+	if s.Driver != StorePostgres || s.DSN != "host=db sslmode=verify-full" || s.Password.Reveal() != "from-env" || s.AutoMigrate {
+		t.Errorf("store from the environment: got %+v, want postgres, the DSN, the password and auto_migrate false", s)
+	}
+	if d := Defaults().Authenticator.Store; d.Driver != StoreSQLite || !d.AutoMigrate {
+		t.Errorf("default store: got %+v, want sqlite with auto_migrate on", d)
 	}
 }
