@@ -55,6 +55,10 @@ type stack struct {
 	// approvals gets the RP's client-credentials tokens with the approvals
 	// scope (IDV stacks only).
 	approvals clientcredentials.Config
+	// cfg is the provider's configuration, for replicas of it (addReplica).
+	cfg app.Config
+	// lb is the load balancer serving providerURL (balanced stacks only).
+	lb *balancer
 }
 
 // stackOptions shape a stack; the zero value is the default stack, without
@@ -65,6 +69,14 @@ type stackOptions struct {
 	idv bool
 	// idvTimeout is authenticator.idv.timeout (0: the default; min 1s).
 	idvTimeout time.Duration
+	// postgres puts the plugin's durable store on a PostgreSQL database of
+	// the test's own (testenv.Postgres, auto_migrate on) instead of a
+	// SQLite file.
+	postgres bool
+	// balanced serves providerURL from a load balancer (replicas_test.go)
+	// with the provider behind it, so that addReplica can start more
+	// providers behind the same public origin.
+	balanced bool
 }
 
 // with returns a copy of s whose helpers report to t: subtests that share
@@ -122,12 +134,19 @@ func newStackWith(t *testing.T, o stackOptions) *stack {
 
 	cfg := app.Defaults()
 	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(port)
+	if o.balanced {
+		s.lb = startBalancer(t, port)
+		cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
+	}
 	cfg.Host.PublicURL, cfg.Host.HydraAdminURL = s.providerURL, s.hydra.AdminURL()
 	cfg.Host.FirstPartyClients = []string{rpClientID}
 	cfg.Plugin.Path = filepath.Join(binDir, "biometric-passkey-plugin")
 	a := &cfg.Authenticator
 	a.RPOrigins = []string{s.providerURL}
 	a.Store.DSN = filepath.Join(t.TempDir(), "passkey.db")
+	if o.postgres {
+		a.Store.Driver, a.Store.DSN, a.Store.AutoMigrate = app.StorePostgres, testenv.Postgres(t), true
+	}
 	a.Ephemeral.Driver, a.Ephemeral.Redis.Addrs, a.Ephemeral.Redis.Prefix = "redis", []string{redisAddr}, "e2e-"+secret()[:8]+":"
 	if o.idv {
 		s.idv = startIDVVendor(t)
@@ -137,7 +156,7 @@ func newStackWith(t *testing.T, o stackOptions) *stack {
 		}
 	}
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	s.configPath = path
+	s.configPath, s.cfg = path, cfg
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +173,9 @@ func newStackWith(t *testing.T, o stackOptions) *stack {
 			t.Errorf("close provider: %v", err)
 		}
 	})
+	if s.lb != nil {
+		s.lb.add(s.provider)
+	}
 
 	op, err := oidc.NewProvider(ctx, s.hydra.Issuer())
 	if err != nil {
