@@ -2,6 +2,7 @@ package authenticator
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"strings"
@@ -27,9 +28,34 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery) ([]User, error) {
 	return users, nil
 }
 
-// GetUser returns one user with credentials and recent events. It never
-// returns biometric data: there is none in the durable store (DESIGN.md §7.6).
+// GetUser returns one user with credentials and recent events, and audits
+// the read (DESIGN.md §7.7) with actor AuditActorUnattributed: the Admin
+// contract's GetUser carries no operator, so the read is recorded without
+// one until the wire passes the operator's sub to ReadUser (ADR 0008). It
+// never returns biometric data: there is none in the durable store
+// (DESIGN.md §7.6).
 func (s *Service) GetUser(ctx context.Context, externalID string) (UserDetail, error) {
+	return s.readUser(ctx, externalID, AuditActorUnattributed)
+}
+
+// ReadUserRequest is an operator's read of one user's record.
+type ReadUserRequest struct {
+	ExternalID string
+	Operator   string // the operator's sub, for the audit record (DESIGN.md §7.7)
+}
+
+// ReadUser is GetUser with the operator who reads, recorded as the audit
+// record's actor. The user's record is returned only once the audit record
+// is stored: a read that cannot be audited fails.
+func (s *Service) ReadUser(ctx context.Context, req ReadUserRequest) (UserDetail, error) {
+	if err := validateOperator(req.Operator); err != nil {
+		return UserDetail{}, err
+	}
+	return s.readUser(ctx, req.ExternalID, req.Operator)
+}
+
+// readUser reads the user and audits the read as actor.
+func (s *Service) readUser(ctx context.Context, externalID, actor string) (UserDetail, error) {
 	if err := ValidateExternalUserID(externalID); err != nil {
 		return UserDetail{}, err
 	}
@@ -45,7 +71,18 @@ func (s *Service) GetUser(ctx context.Context, externalID string) (UserDetail, e
 	if err != nil {
 		return UserDetail{}, fmt.Errorf("get user events: %w", err)
 	}
+	if err := s.audit(ctx, s.store, AuditRecord{Actor: actor, Action: AuditUserRead, Target: externalID}); err != nil {
+		return UserDetail{}, fmt.Errorf("get user: %w", err)
+	}
 	return UserDetail{User: u, Credentials: creds, Events: events}, nil
+}
+
+// validateOperator checks an operator's sub as RevokeCredential does.
+func validateOperator(op string) error {
+	if strings.TrimSpace(op) == "" || len(op) > 256 || !auditText(op) {
+		return UserError(CodeInvalidArgument, "operator is required", nil)
+	}
+	return nil
 }
 
 // RevokeCredential revokes a passkey on an operator's behalf. Later sign-ins
@@ -55,16 +92,29 @@ func (s *Service) RevokeCredential(ctx context.Context, req RevokeCredentialRequ
 	switch {
 	case len(req.CredentialID) == 0 || len(req.CredentialID) > 1023: // WebAuthn §4: credential ids are at most 1023 bytes
 		return Credential{}, UserError(CodeInvalidArgument, "credential_id is missing or malformed", nil)
-	case strings.TrimSpace(req.Operator) == "" || len(req.Operator) > 256:
-		return Credential{}, UserError(CodeInvalidArgument, "operator is required", nil)
-	case len(req.Reason) > 512:
-		return Credential{}, UserError(CodeInvalidArgument, "reason must be at most 512 characters", nil)
+	case validateOperator(req.Operator) != nil:
+		return Credential{}, validateOperator(req.Operator)
+	case len(req.Reason) > 512 || !auditText(req.Reason):
+		return Credential{}, UserError(CodeInvalidArgument, "reason must be at most 512 characters of text", nil)
 	}
 	var c Credential
 	err := s.store.Atomic(ctx, func(tx Tx) error {
-		var err error
-		c, _, err = s.revoke(ctx, tx, req.CredentialID, req.Reason, req.Operator, nil)
-		return err
+		var (
+			changed bool
+			err     error
+		)
+		if c, changed, err = s.revoke(ctx, tx, req.CredentialID, req.Reason, req.Operator, nil); err != nil {
+			return err
+		}
+		// The action and its audit record land together or not at all. A
+		// revoke of a revoked credential is audited too: the operator acted.
+		result := "revoked"
+		if !changed {
+			result = "already_revoked"
+		}
+		return s.audit(ctx, tx, AuditRecord{Actor: req.Operator, Action: AuditCredentialRevoke,
+			Target: base64.RawURLEncoding.EncodeToString(c.ID),
+			Detail: map[string]string{"user": c.UserExternalID, "reason": req.Reason, "result": result}})
 	})
 	if err != nil {
 		return Credential{}, fmt.Errorf("revoke credential: %w", err)

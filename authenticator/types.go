@@ -96,6 +96,21 @@ type Event struct {
 	At             time.Time
 }
 
+// AuditRecord is one entry of the tamper-evident audit log (DESIGN.md §6,
+// §7.7; docs/adr/0008-tamper-evident-audit.md): an operator's action or
+// read, hash-chained to the record before it. The store assigns Seq,
+// PrevHash and Hash when it appends; see AuditHash for the encoding.
+type AuditRecord struct {
+	Seq      int64             // 1, 2, 3, … without gaps, assigned by the store
+	At       time.Time         // UTC, microseconds
+	Actor    string            // an operator's sub, or "system"
+	Action   string            // such as AuditCredentialRevoke
+	Target   string            // what the action was on: a user's external id (user.*), a credential id in base64url (credential.*)
+	Detail   map[string]string // small, never biometric data or secrets
+	PrevHash []byte            // the previous record's Hash; 32 zero bytes for record 1
+	Hash     []byte            // AuditHash of this record
+}
+
 // ReferenceStatus is the state of a biometric reference.
 type ReferenceStatus string
 
@@ -214,6 +229,20 @@ type Tx interface {
 	AppendEvent(ctx context.Context, e Event) (Event, error)
 	// ListEvents returns the user's most recent events, newest first, at most limit.
 	ListEvents(ctx context.Context, externalID string, limit int) ([]Event, error)
+
+	// AppendAudit appends r to the audit chain and returns it as stored.
+	// The store normalises At to UTC microseconds, sets Seq to the chain
+	// head's plus one (1 for the first record), PrevHash to the head's Hash
+	// (32 zero bytes for the first) and Hash to AuditHash of the result,
+	// ignoring what r had in them. Appends are serialised, so concurrent
+	// ones never fork the chain, and one rolled back with its transaction
+	// leaves no gap. ErrInvalidArgument if r fails ValidateAuditRecord.
+	// There is no way to update or delete a record.
+	AppendAudit(ctx context.Context, r AuditRecord) (AuditRecord, error)
+	// ListAudit returns the audit records whose Seq is greater than after,
+	// in ascending Seq order, at most limit (1..MaxPageSize; 0 means
+	// DefaultPageSize), as stored: the store does not check the chain.
+	ListAudit(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
 }
 
 // Store is the durable store: SQLite in the embedded default, PostgreSQL in

@@ -273,7 +273,7 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 	for _, m := range migrations {
 		names = append(names, m.name)
 	}
-	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql"}; !slices.Equal(names, want) {
+	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql", "0004_audit.sql"}; !slices.Equal(names, want) {
 		t.Errorf("embedded migrations: got %q, want %q", names, want)
 	}
 }
@@ -313,8 +313,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: got error %v, want nil", err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 3 {
-		t.Fatalf("SchemaVersion after Migrate: got %d, %v, want 3, nil", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != LatestSchemaVersion() {
+		t.Fatalf("SchemaVersion after Migrate: got %d, %v, want %d, nil", v, err, LatestSchemaVersion())
 	}
 	if got, err := s.GetUser(ctx, "alice"); err != nil || got.Status != alice.Status {
 		t.Errorf("GetUser after Migrate: got %+v, %v, want alice, nil", got, err)

@@ -1,10 +1,16 @@
 // Command biometric-passkey-plugin is the authenticator plugin. The
 // provider launches it over hashicorp/go-plugin; run by hand it migrates the
-// store, verifies a stored approval again, or prints its version.
+// store, verifies a stored approval again, verifies or exports the
+// tamper-evident audit log (docs/adr/0008-tamper-evident-audit.md), or
+// prints its version.
 //
 //	biometric-passkey-plugin --config config.yaml                        (launched by the provider)
 //	biometric-passkey-plugin --config config.yaml migrate                (run migrations and exit)
 //	biometric-passkey-plugin --config config.yaml verify-approval <id>   (print the approval as JSON; exit 0 only if valid)
+//	biometric-passkey-plugin --config config.yaml audit verify [--anchor SEQ:HASH]
+//	                                       (exit 0 only if the audit chain is intact; print its head)
+//	biometric-passkey-plugin --config config.yaml audit export [--since N]
+//	                                       (the audit records after record N as JSON lines)
 //	biometric-passkey-plugin --version
 //
 // With the sandbox identity-verification provider, the launched plugin also
@@ -28,7 +34,7 @@ func main() {
 
 // run is main without the process: it returns the exit status, 0 on
 // success and 1 on any failure (an invalid approval included), after
-// printing the reason to stderr.
+// printing the reason to stderr (a broken audit chain included).
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int {
 	if err := command(ctx, args, env, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, name+":", err)
@@ -53,7 +59,9 @@ func command(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return err
 	case cmd.Args[0] == "verify-approval":
 		return app.VerifyApproval(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
+	case cmd.Args[0] == "audit":
+		return app.Audit(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
 	default:
-		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, or nothing)", cmd.Args[0])
+		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, audit verify|export, or nothing)", cmd.Args[0])
 	}
 }

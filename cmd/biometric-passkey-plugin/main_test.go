@@ -22,6 +22,9 @@ func TestRun(t *testing.T) {
 		"verify-approval, 2 ids":  {args: []string{"verify-approval", "a", "b"}, wantStatus: 1, wantErr: "want exactly one approval id, got 2 arguments"},
 		"verify-approval unknown": {args: []string{"verify-approval", "no-such-approval"}, wantStatus: 1, wantErr: `biometric-passkey-plugin: verify-approval: no approval with id "no-such-approval"`},
 		"bad flag":                {args: []string{"--nope"}, wantStatus: 1, wantErr: "flag provided but not defined"},
+		"audit verify, empty":     {args: []string{"audit", "verify"}, wantStatus: 0, wantOut: "audit chain intact: 0 records, head " + strings.Repeat("0", 64) + "\n"},
+		"audit export, empty":     {args: []string{"audit", "export", "--since", "0"}, wantStatus: 0},
+		"audit, no subcommand":    {args: []string{"audit"}, wantStatus: 1, wantErr: "biometric-passkey-plugin: audit: want a subcommand, verify or export"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

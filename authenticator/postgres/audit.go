@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const auditColumns = `seq, at, actor, action, target, detail, prev_hash, hash`
+
+// auditLock is the key of the transaction-level advisory lock an append
+// holds from reading the chain head to its commit, so that appends from
+// every connection and replica queue for the head instead of forking the
+// chain. It waits at most lock_timeout (LockTimeout), then ErrUnavailable.
+const auditLock int64 = 0x62705f6175646974 // "bp_audit"
+
+// AppendAudit appends r to the audit chain; see authenticator.Tx. It must
+// run in a transaction (the Store's own AppendAudit opens one): it takes
+// the chain's advisory lock, reads the head in a statement of its own (at
+// READ COMMITTED, after the lock, so it sees the previous holder's commit)
+// and inserts after it. The audit_log_extends_head trigger refuses any
+// insert that does not extend the head, and other triggers refuse updates,
+// deletes and TRUNCATE.
+func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (authenticator.AuditRecord, error) {
+	if _, ok := t.q.(pgx.Tx); !ok {
+		return authenticator.AuditRecord{}, authenticator.Errorf(authenticator.CodeInternal, "postgres: append audit record outside a transaction")
+	}
+	if err := authenticator.ValidateAuditRecord(r); err != nil {
+		return authenticator.AuditRecord{}, fmt.Errorf("postgres: append audit record: %w", err)
+	}
+	if _, err := t.q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLock); err != nil {
+		return authenticator.AuditRecord{}, dbError("append audit record: lock the chain head", err)
+	}
+	var (
+		seq  int64
+		head []byte
+	)
+	err := t.q.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		head = authenticator.AuditGenesis()
+	case err != nil:
+		return authenticator.AuditRecord{}, dbError("append audit record: read the chain head", err)
+	}
+	detail := r.Detail
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return authenticator.AuditRecord{}, authenticator.Errorf(authenticator.CodeInternal, "postgres: encode audit detail: %w", err)
+	}
+	r.Seq, r.At, r.PrevHash = seq+1, normTime(r.At), head
+	if len(r.Detail) == 0 {
+		r.Detail = nil
+	}
+	r.Hash = authenticator.AuditHash(r)
+	if _, err := t.q.Exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.Seq, ts(r.At), r.Actor, r.Action, r.Target, string(b), r.PrevHash, r.Hash); err != nil {
+		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)
+	}
+	return r, nil
+}
+
+// ListAudit returns the audit records after record after, in ascending
+// order; see authenticator.Tx.
+func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	n, err := pageSize(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, n)
+	if err != nil {
+		return nil, dbError("list audit records", err)
+	}
+	records, err := collect(rows, scanAudit)
+	if err != nil {
+		return nil, dbError("list audit records", err)
+	}
+	return records, nil
+}
+
+// scanAudit reads a row of auditColumns.
+func scanAudit(row scanner) (authenticator.AuditRecord, error) {
+	var (
+		r      authenticator.AuditRecord
+		at     pgtype.Timestamptz
+		detail []byte
+	)
+	if err := row.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Target, &detail, &r.PrevHash, &r.Hash); err != nil {
+		return authenticator.AuditRecord{}, err
+	}
+	if err := json.Unmarshal(detail, &r.Detail); err != nil {
+		return authenticator.AuditRecord{}, fmt.Errorf("audit record %d detail: %w", r.Seq, err)
+	}
+	if len(r.Detail) == 0 {
+		r.Detail = nil
+	}
+	r.At = fromTS(at)
+	return r, nil
+}
+
+// AppendAudit appends r to the audit chain in a transaction of its own; see
+// authenticator.Tx.
+func (s *Store) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (authenticator.AuditRecord, error) {
+	var out authenticator.AuditRecord
+	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+		var err error
+		out, err = tx.AppendAudit(ctx, r)
+		return err
+	})
+	return out, err
+}
+
+// ListAudit returns the audit records after record after, in ascending
+// order; see authenticator.Tx.
+func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	return s.reader().ListAudit(ctx, after, limit)
+}

@@ -1,0 +1,113 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+const auditColumns = `seq, at, actor, action, target, detail, prev_hash, hash`
+
+// AppendAudit appends r to the audit chain; see authenticator.Tx. It reads
+// the chain head and inserts after it in one write transaction, and write
+// transactions are serialised (the store's write queue, then BEGIN
+// IMMEDIATE against other processes), so two appends never see the same
+// head. The audit_log_extends_head trigger refuses any insert that does
+// not extend the head, and other triggers refuse updates and deletes.
+func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (authenticator.AuditRecord, error) {
+	if t.tx == nil {
+		return authenticator.AuditRecord{}, authenticator.Errorf(authenticator.CodeInternal, "sqlite: append audit record outside a transaction")
+	}
+	if err := authenticator.ValidateAuditRecord(r); err != nil {
+		return authenticator.AuditRecord{}, fmt.Errorf("sqlite: append audit record: %w", err)
+	}
+	var (
+		seq  int64
+		head []byte
+	)
+	err := t.queryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		head = authenticator.AuditGenesis()
+	case err != nil:
+		return authenticator.AuditRecord{}, dbError("append audit record: read the chain head", err)
+	}
+	detail := r.Detail
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return authenticator.AuditRecord{}, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode audit detail: %w", err)
+	}
+	r.Seq, r.At, r.PrevHash = seq+1, normTime(r.At), head
+	if len(r.Detail) == 0 {
+		r.Detail = nil
+	}
+	r.Hash = authenticator.AuditHash(r)
+	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Target, string(b), r.PrevHash, r.Hash); err != nil {
+		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)
+	}
+	return r, nil
+}
+
+// ListAudit returns the audit records after record after, in ascending
+// order; see authenticator.Tx.
+func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	n, err := pageSize(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
+	if err != nil {
+		return nil, dbError("list audit records", err)
+	}
+	records, err := collect(rows, scanAudit)
+	if err != nil {
+		return nil, dbError("list audit records", err)
+	}
+	return records, nil
+}
+
+// scanAudit reads a row of auditColumns.
+func scanAudit(row scanner) (authenticator.AuditRecord, error) {
+	var (
+		r      authenticator.AuditRecord
+		at     int64
+		detail string
+	)
+	if err := row.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Target, &detail, &r.PrevHash, &r.Hash); err != nil {
+		return authenticator.AuditRecord{}, err
+	}
+	if err := json.Unmarshal([]byte(detail), &r.Detail); err != nil {
+		return authenticator.AuditRecord{}, fmt.Errorf("audit record %d detail: %w", r.Seq, err)
+	}
+	if len(r.Detail) == 0 {
+		r.Detail = nil
+	}
+	r.At = fromMicros(sql.NullInt64{Int64: at, Valid: true})
+	return r, nil
+}
+
+// AppendAudit appends r to the audit chain in a transaction of its own; see
+// authenticator.Tx.
+func (s *Store) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (authenticator.AuditRecord, error) {
+	var out authenticator.AuditRecord
+	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+		var err error
+		out, err = tx.AppendAudit(ctx, r)
+		return err
+	})
+	return out, err
+}
+
+// ListAudit returns the audit records after record after, in ascending
+// order; see authenticator.Tx.
+func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	return s.reader().ListAudit(ctx, after, limit)
+}
