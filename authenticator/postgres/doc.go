@@ -67,7 +67,8 @@
 // encoding.
 //
 // Writes outside Atomic that are a single statement (the creates,
-// AppendEvent) run on their own; the updaters open a transaction each.
+// AppendEvent) run on their own; the updaters and AppendAudit (which must
+// lock the chain head) open a transaction each.
 // Reads run on the pool. pgx prepares and caches every statement per
 // connection; behind a transaction-pooling PgBouncer, add
 // default_query_exec_mode=exec to the DSN.
