@@ -54,17 +54,24 @@ func TestRequire(t *testing.T) {
 
 func TestFreePort(t *testing.T) {
 	t.Parallel()
-	port := FreePort(t)
-	if port <= 0 || port > 65535 {
-		t.Fatalf("port: got %d, want 1..65535", port)
+	// FreePort's port is free when it returns; another package's test may
+	// take it before this one listens, so a taken port is retried, and three
+	// taken in a row fail.
+	var err error
+	for range 3 {
+		port := FreePort(t)
+		if port <= 0 || port > 65535 {
+			t.Fatalf("port: got %d, want 1..65535", port)
+		}
+		var l net.Listener
+		if l, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		t.Fatalf("listen on the free port: %v", err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	t.Fatalf("listen on the free port: %v", err)
 }
 
 // fakeExecutable writes an executable file named name into a new directory
