@@ -27,13 +27,14 @@ const (
 	// on its own.
 	AuditActorSystem = "system"
 	// AuditActorUnattributed is the actor of an operator read that arrived
-	// without the operator's sub: the Admin contract's GetUser, whose wire
-	// message has no operator yet (ADR 0008). ReadUser records the sub.
+	// without the operator's sub: the Admin contract's GetUser, kept for
+	// older hosts (ADR 0008). ReadUser records the sub.
 	AuditActorUnattributed = "unattributed"
 )
 
-// Audited actions. The target of a credential.* action is the credential
-// id in base64url (no padding); of a user.* action, the user's external id.
+// Audited actions (more beside the operator actions in admin.go). The
+// target of a credential.* action is the credential id in base64url (no
+// padding); of a user.* action, the user's external id.
 const (
 	AuditCredentialRevoke = "credential.revoke" // RevokeCredential
 	AuditUserRead         = "user.read"         // GetUser, ReadUser
@@ -366,6 +367,25 @@ func (s *Service) ExportAudit(ctx context.Context, w io.Writer, since int64) err
 		return fmt.Errorf("export audit: %w", err)
 	}
 	return nil
+}
+
+// ListAudit returns a page of the audit records after record after (0 for
+// the first page), in ascending Seq order, at most limit (1 to
+// MaxPageSize; 0 means DefaultPageSize): ExportAudit a page at a time, for
+// callers across the plugin wire. A page shorter than asked for is the
+// last. Like ExportAudit it does not check the chain.
+func (s *Service) ListAudit(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {
+	switch {
+	case after < 0:
+		return nil, UserError(CodeInvalidArgument, "after must be a record number, 0 or more", nil)
+	case limit < 0 || limit > MaxPageSize:
+		return nil, UserError(CodeInvalidArgument, fmt.Sprintf("limit must be between 1 and %d", MaxPageSize), nil)
+	}
+	recs, err := s.store.ListAudit(ctx, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return recs, nil
 }
 
 // walkAudit calls fn with every record after record after, in order.

@@ -420,8 +420,28 @@ func TestAdminActionsFailWithoutAudit(t *testing.T) {
 	if !errors.Is(err, errAuditDown) {
 		t.Errorf("RevokeCredential: got error %v, want the audit's", err)
 	}
-	if c := h.credential(t, reg.Credential.ID); c.Status != authenticator.CredentialActive {
-		t.Errorf("credential after an unaudited revoke: got status %s, want active", c.Status)
+	user := authenticator.UserActionRequest{ExternalID: "cust-1", Operator: "op"}
+	cred := authenticator.CredentialActionRequest{CredentialID: reg.Credential.ID, Operator: "op"}
+	for name, call := range map[string]func() error{
+		"SuspendUser":       func() error { _, err := svc.SuspendUser(t.Context(), user); return err },
+		"SuspendCredential": func() error { _, err := svc.SuspendCredential(t.Context(), cred); return err },
+		"RenameCredential": func() error {
+			_, err := svc.RenameCredential(t.Context(), authenticator.RenameCredentialRequest{CredentialID: reg.Credential.ID, Name: "phone", Operator: "op"})
+			return err
+		},
+	} {
+		if err := call(); !errors.Is(err, errAuditDown) {
+			t.Errorf("%s: got error %v, want the audit's", name, err)
+		}
+	}
+	if c := h.credential(t, reg.Credential.ID); c.Status != authenticator.CredentialActive || c.Name != "" {
+		t.Errorf("credential after unaudited actions: got status %s, name %q, want active and unnamed", c.Status, c.Name)
+	}
+	if u, err := h.store.GetUser(t.Context(), "cust-1"); err != nil || u.Status != authenticator.UserBiometricPending {
+		t.Errorf("user after an unaudited suspend: got %s, %v, want biometric_pending", u.Status, err)
+	}
+	if evs, err := h.store.ListEvents(t.Context(), "cust-1", 1); err != nil || len(evs) == 0 || evs[0].Type != authenticator.EventCredentialRegistered {
+		t.Errorf("newest event after unaudited actions: got %+v, %v, want credential.registered", evs, err)
 	}
 }
 

@@ -293,6 +293,11 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 		return AuthenticationResult{}, Errorf(CodeCredentialRevoked, "credential of %s is revoked", user.ExternalID)
 	case stored.Status == CredentialFlagged:
 		return AuthenticationResult{}, Errorf(CodeCredentialFlagged, "credential of %s is flagged: %s", user.ExternalID, stored.StatusReason)
+	case stored.Status == CredentialSuspended:
+		// An operator's lock tells the user what a flag does: contact support.
+		return AuthenticationResult{}, Errorf(CodeCredentialFlagged, "credential of %s is suspended: %s", user.ExternalID, stored.StatusReason)
+	case stored.Status != CredentialActive:
+		return AuthenticationResult{}, Errorf(CodeCredentialRevoked, "credential of %s is %s", user.ExternalID, stored.Status)
 	}
 	if len(rec.Details) > 0 && !commitsToDetails(rec) {
 		return AuthenticationResult{}, Errorf(CodeVerification, "ceremony challenge does not commit to its authorization details")

@@ -15,7 +15,8 @@
 //	idv.go           StartIdentityCheck → ApplyIDVWebhook | RefreshIdentityCheck,
 //	                 IdentityCheckStatus: outcomes only for their run, user and ceremony
 //	approval.go      VerifyApproval: a stored transaction approval verified again
-//	admin.go         ListUsers, GetUser, ReadUser, RevokeCredential (audited)
+//	admin.go         ListUsers, GetUser, ReadUser, RevokeCredential, Suspend/UnsuspendUser,
+//	                 RequireReverification, Rename/Suspend/UnsuspendCredential (audited)
 //	audit.go         the hash-chained audit log: VerifyAudit, ExportAudit (ADR 0008)
 //	seal.go          AES-256-GCM sealing of provider references (Config.ReferenceKey),
 //	                 bound to the reference's ID and user (DESIGN.md §7.6)

@@ -33,11 +33,16 @@ type User struct {
 // CredentialStatus is the lifecycle state of a passkey.
 type CredentialStatus string
 
-// Credential statuses. Only Active credentials may sign in.
+// Credential statuses. Only Active credentials may sign in. Revoked is
+// final; Flagged and Suspended are left only by an operator, to Active
+// (UnsuspendCredential, after review) or to Revoked (RevokeCredential).
 const (
 	CredentialActive  CredentialStatus = "active"
 	CredentialFlagged CredentialStatus = "flagged" // sign-count regression or BE change: possible clone
-	CredentialRevoked CredentialStatus = "revoked"
+	CredentialRevoked CredentialStatus = "revoked" // final
+	// CredentialSuspended is an operator's reversible lock: it fails closed
+	// like revoked until UnsuspendCredential makes it active again.
+	CredentialSuspended CredentialStatus = "suspended"
 )
 
 // Credential is a registered passkey. Everything go-webauthn returns is kept,
@@ -55,6 +60,7 @@ type Credential struct {
 	Transports        []string
 	Status            CredentialStatus
 	StatusReason      string
+	Name              string // user-visible, set by RenameCredential; empty until then
 	CreatedAt         time.Time
 	LastUsedAt        time.Time // zero until first sign-in
 }
@@ -83,6 +89,12 @@ const (
 	EventRecoveryCompleted     EventType = "recovery.completed"
 	EventRecoveryFailed        EventType = "recovery.failed"
 	EventApprovalRecorded      EventType = "approval.recorded"
+	EventUserSuspended         EventType = "user.suspended"
+	EventUserUnsuspended       EventType = "user.unsuspended"
+	EventReverifyRequired      EventType = "user.reverification_required"
+	EventCredentialRenamed     EventType = "credential.renamed"
+	EventCredentialSuspended   EventType = "credential.suspended"
+	EventCredentialUnsuspended EventType = "credential.unsuspended"
 )
 
 // Event is one entry of a user's lifecycle history.

@@ -113,3 +113,40 @@ func (c *client) GetUser(ctx context.Context, externalID string) (authenticator.
 func (c *client) RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
 	return invoke(ctx, req, convert.ToProtoRevokeCredentialRequest, c.admin.RevokeCredential, convert.FromProtoCredential)
 }
+
+func (c *client) ReadUser(ctx context.Context, req authenticator.ReadUserRequest) (authenticator.UserDetail, error) {
+	return invoke(ctx, req, convert.ToProtoReadUserRequest, c.admin.ReadUser, convert.FromProtoUserDetail)
+}
+
+func (c *client) SuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return invoke(ctx, req, convert.ToProtoCredentialActionRequest, c.admin.SuspendCredential, convert.FromProtoCredential)
+}
+
+func (c *client) UnsuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return invoke(ctx, req, convert.ToProtoCredentialActionRequest, c.admin.UnsuspendCredential, convert.FromProtoCredential)
+}
+
+func (c *client) RenameCredential(ctx context.Context, req authenticator.RenameCredentialRequest) (authenticator.Credential, error) {
+	return invoke(ctx, req, convert.ToProtoRenameCredentialRequest, c.admin.RenameCredential, convert.FromProtoCredential)
+}
+
+func (c *client) SuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return invoke(ctx, req, convert.ToProtoUserActionRequest, c.admin.SuspendUser, convert.FromProtoUser)
+}
+
+func (c *client) UnsuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return invoke(ctx, req, convert.ToProtoUserActionRequest, c.admin.UnsuspendUser, convert.FromProtoUser)
+}
+
+func (c *client) RequireReverification(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return invoke(ctx, req, convert.ToProtoUserActionRequest, c.admin.RequireReverification, convert.FromProtoUser)
+}
+
+func (c *client) VerifyAudit(ctx context.Context, anchors ...authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+	return invoke(ctx, anchors, convert.ToProtoVerifyAuditRequest, c.admin.VerifyAudit, convert.FromProtoAuditVerification)
+}
+
+func (c *client) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	return invoke(ctx, convert.AuditPage{After: after, Limit: limit}, convert.ToProtoListAuditRequest,
+		c.admin.ListAudit, convert.FromProtoListAuditResponse)
+}

@@ -62,10 +62,37 @@ type Authenticator interface {
 type Admin interface {
 	// ListUsers pages through users.
 	ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error)
-	// GetUser returns a user with credentials and recent events.
+	// GetUser returns a user with credentials and recent events, auditing
+	// the read without an operator (authenticator.AuditActorUnattributed).
+	// It is kept for hosts built before ReadUser; use ReadUser.
 	GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error)
+	// ReadUser is GetUser with the operator's sub, recorded as the audit
+	// record's actor (DESIGN.md §7.7). This is the read a dashboard or the
+	// CLI makes.
+	ReadUser(ctx context.Context, req authenticator.ReadUserRequest) (authenticator.UserDetail, error)
 	// RevokeCredential revokes a passkey; later sign-ins with it fail closed.
 	RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
+	// SuspendCredential locks an active passkey, reversibly; it fails
+	// closed like a revoked one until UnsuspendCredential.
+	SuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error)
+	// UnsuspendCredential makes a suspended, or after review a flagged,
+	// passkey active again.
+	UnsuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error)
+	// RenameCredential sets a passkey's user-visible name.
+	RenameCredential(ctx context.Context, req authenticator.RenameCredentialRequest) (authenticator.Credential, error)
+	// SuspendUser suspends a user: every journey fails closed.
+	SuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error)
+	// UnsuspendUser returns a suspended user to the status they had before.
+	UnsuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error)
+	// RequireReverification revokes an enrolled user's biometric
+	// references and returns the user to biometric_pending, so that a new
+	// enrollment link's identity check must pass before the next step-up.
+	RequireReverification(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error)
+	// VerifyAudit checks the audit chain against any anchors given.
+	VerifyAudit(ctx context.Context, anchors ...authenticator.AuditAnchor) (authenticator.AuditVerification, error)
+	// ListAudit returns the audit records after record after, at most
+	// limit: an export, a page at a time.
+	ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error)
 }
 
 // Services is what one plugin process serves.

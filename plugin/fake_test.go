@@ -30,6 +30,15 @@ type fakeServices struct {
 	ListUsersFunc             func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)
 	GetUserFunc               func(context.Context, string) (authenticator.UserDetail, error)
 	RevokeCredentialFunc      func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
+	ReadUserFunc              func(context.Context, authenticator.ReadUserRequest) (authenticator.UserDetail, error)
+	SuspendCredentialFunc     func(context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error)
+	UnsuspendCredentialFunc   func(context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error)
+	RenameCredentialFunc      func(context.Context, authenticator.RenameCredentialRequest) (authenticator.Credential, error)
+	SuspendUserFunc           func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)
+	UnsuspendUserFunc         func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)
+	RequireReverificationFunc func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)
+	VerifyAuditFunc           func(context.Context, []authenticator.AuditAnchor) (authenticator.AuditVerification, error)
+	ListAuditFunc             func(context.Context, int64, int) ([]authenticator.AuditRecord, error)
 }
 
 var _ plugin.Services = (*fakeServices)(nil)
@@ -104,4 +113,42 @@ func (f *fakeServices) BeginRecovery(ctx context.Context, req authenticator.Begi
 
 func (f *fakeServices) VerifyApproval(ctx context.Context, id string) (authenticator.ApprovalVerification, error) {
 	return f.VerifyApprovalFunc(ctx, id)
+}
+
+func (f *fakeServices) ReadUser(ctx context.Context, req authenticator.ReadUserRequest) (authenticator.UserDetail, error) {
+	return f.ReadUserFunc(ctx, req)
+}
+
+func (f *fakeServices) SuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return f.SuspendCredentialFunc(ctx, req)
+}
+
+func (f *fakeServices) UnsuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return f.UnsuspendCredentialFunc(ctx, req)
+}
+
+func (f *fakeServices) RenameCredential(ctx context.Context, req authenticator.RenameCredentialRequest) (authenticator.Credential, error) {
+	return f.RenameCredentialFunc(ctx, req)
+}
+
+func (f *fakeServices) SuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return f.SuspendUserFunc(ctx, req)
+}
+
+func (f *fakeServices) UnsuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return f.UnsuspendUserFunc(ctx, req)
+}
+
+func (f *fakeServices) RequireReverification(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return f.RequireReverificationFunc(ctx, req)
+}
+
+// VerifyAudit passes the anchors to VerifyAuditFunc as a slice, so that
+// roundTrip can compare them.
+func (f *fakeServices) VerifyAudit(ctx context.Context, anchors ...authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+	return f.VerifyAuditFunc(ctx, anchors)
+}
+
+func (f *fakeServices) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	return f.ListAuditFunc(ctx, after, limit)
 }

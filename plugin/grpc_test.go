@@ -79,6 +79,7 @@ var (
 		ID: []byte("cred"), UserExternalID: "u-1", PublicKey: []byte{0xa5, 0x01}, AttestationType: "self",
 		AttestationFormat: "packed", AAGUID: make([]byte, 16), SignCount: 7, BackupEligible: true,
 		Transports: []string{"internal"}, Status: authenticator.CredentialActive, CreatedAt: at, LastUsedAt: at,
+		Name: "Ada's phone",
 	}
 	login = authenticator.LoginRequest{
 		Challenge: "lc", SessionID: "sid", ClientID: "bank", ACRValues: []string{acr.StepUpACR},
@@ -146,6 +147,30 @@ func roundTrip[Req, Resp any](req Req, resp Resp,
 		})
 	}
 }
+
+// auditPage carries ListAudit's arguments through roundTrip.
+type auditPage struct {
+	After int64
+	Limit int
+}
+
+var (
+	suspendedCredential = func() authenticator.Credential {
+		c := credential
+		c.Status, c.StatusReason = authenticator.CredentialSuspended, "stolen"
+		return c
+	}()
+	// auditRecords are two chained records, as a store returns them.
+	auditRecords = func() []authenticator.AuditRecord {
+		r1 := authenticator.AuditRecord{Seq: 11, At: at, Actor: "op-sub", Action: authenticator.AuditUserSuspend, Target: "u-1",
+			Detail: map[string]string{"reason": "fraud", "previous_status": "enrolled"}, PrevHash: bytes.Repeat([]byte{1}, 32)}
+		r1.Hash = authenticator.AuditHash(r1)
+		r2 := authenticator.AuditRecord{Seq: 12, At: at.Add(time.Microsecond), Actor: "op-sub", Action: authenticator.AuditUserRead,
+			Target: "u-1", PrevHash: r1.Hash}
+		r2.Hash = authenticator.AuditHash(r2)
+		return []authenticator.AuditRecord{r1, r2}
+	}()
+)
 
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -328,6 +353,70 @@ func TestRoundTrip(t *testing.T) {
 				f.RevokeCredentialFunc = fn
 			},
 			plugin.Services.RevokeCredential),
+		"ReadUser": roundTrip(authenticator.ReadUserRequest{ExternalID: "u-1", Operator: "op-sub"},
+			authenticator.UserDetail{User: user, Credentials: []authenticator.Credential{credential}},
+			func(f *fakeServices, fn func(context.Context, authenticator.ReadUserRequest) (authenticator.UserDetail, error)) {
+				f.ReadUserFunc = fn
+			},
+			plugin.Services.ReadUser),
+		"SuspendCredential": roundTrip(authenticator.CredentialActionRequest{CredentialID: credential.ID, Reason: "stolen", Operator: "op-sub"},
+			suspendedCredential,
+			func(f *fakeServices, fn func(context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error)) {
+				f.SuspendCredentialFunc = fn
+			},
+			plugin.Services.SuspendCredential),
+		"UnsuspendCredential": roundTrip(authenticator.CredentialActionRequest{CredentialID: credential.ID, Operator: "op-sub"}, credential,
+			func(f *fakeServices, fn func(context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error)) {
+				f.UnsuspendCredentialFunc = fn
+			},
+			plugin.Services.UnsuspendCredential),
+		"RenameCredential": roundTrip(authenticator.RenameCredentialRequest{CredentialID: credential.ID, Name: "Ada's phone", Operator: "op-sub"}, credential,
+			func(f *fakeServices, fn func(context.Context, authenticator.RenameCredentialRequest) (authenticator.Credential, error)) {
+				f.RenameCredentialFunc = fn
+			},
+			plugin.Services.RenameCredential),
+		"SuspendUser": roundTrip(authenticator.UserActionRequest{ExternalID: "u-1", Reason: "fraud", Operator: "op-sub"},
+			authenticator.User{ExternalID: "u-1", Handle: []byte{1}, Status: authenticator.UserSuspended, CreatedAt: at, UpdatedAt: at},
+			func(f *fakeServices, fn func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)) {
+				f.SuspendUserFunc = fn
+			},
+			plugin.Services.SuspendUser),
+		"UnsuspendUser": roundTrip(authenticator.UserActionRequest{ExternalID: "u-1", Operator: "op-sub"}, user,
+			func(f *fakeServices, fn func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)) {
+				f.UnsuspendUserFunc = fn
+			},
+			plugin.Services.UnsuspendUser),
+		"RequireReverification": roundTrip(authenticator.UserActionRequest{ExternalID: "u-1", Reason: "expired document", Operator: "op-sub"},
+			authenticator.User{ExternalID: "u-1", Status: authenticator.UserBiometricPending, CreatedAt: at},
+			func(f *fakeServices, fn func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)) {
+				f.RequireReverificationFunc = fn
+			},
+			plugin.Services.RequireReverification),
+		"VerifyAudit": roundTrip([]authenticator.AuditAnchor{{Seq: 3, Hash: bytes.Repeat([]byte{7}, 32)}},
+			authenticator.AuditVerification{Records: 5, FirstBad: 4, Problem: "record 4 does not match its hash", Head: bytes.Repeat([]byte{9}, 32)},
+			func(f *fakeServices, fn func(context.Context, []authenticator.AuditAnchor) (authenticator.AuditVerification, error)) {
+				f.VerifyAuditFunc = fn
+			},
+			func(s plugin.Services, ctx context.Context, anchors []authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+				return s.VerifyAudit(ctx, anchors...)
+			}),
+		"VerifyAudit intact without anchors": roundTrip([]authenticator.AuditAnchor(nil),
+			authenticator.AuditVerification{Records: 0, Head: authenticator.AuditGenesis()},
+			func(f *fakeServices, fn func(context.Context, []authenticator.AuditAnchor) (authenticator.AuditVerification, error)) {
+				f.VerifyAuditFunc = fn
+			},
+			func(s plugin.Services, ctx context.Context, anchors []authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+				return s.VerifyAudit(ctx, anchors...)
+			}),
+		"ListAudit": roundTrip(auditPage{After: 10, Limit: 2}, auditRecords,
+			func(f *fakeServices, fn func(context.Context, auditPage) ([]authenticator.AuditRecord, error)) {
+				f.ListAuditFunc = func(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+					return fn(ctx, auditPage{after, limit})
+				}
+			},
+			func(s plugin.Services, ctx context.Context, q auditPage) ([]authenticator.AuditRecord, error) {
+				return s.ListAudit(ctx, q.After, q.Limit)
+			}),
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -404,3 +404,48 @@ func (h *Host) GetUser(ctx context.Context, externalID string) (authenticator.Us
 func (h *Host) RevokeCredential(ctx context.Context, req authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
 	return call(ctx, h, func(s Services) (authenticator.Credential, error) { return s.RevokeCredential(ctx, req) })
 }
+
+// ReadUser implements Admin.
+func (h *Host) ReadUser(ctx context.Context, req authenticator.ReadUserRequest) (authenticator.UserDetail, error) {
+	return call(ctx, h, func(s Services) (authenticator.UserDetail, error) { return s.ReadUser(ctx, req) })
+}
+
+// SuspendCredential implements Admin.
+func (h *Host) SuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return call(ctx, h, func(s Services) (authenticator.Credential, error) { return s.SuspendCredential(ctx, req) })
+}
+
+// UnsuspendCredential implements Admin.
+func (h *Host) UnsuspendCredential(ctx context.Context, req authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return call(ctx, h, func(s Services) (authenticator.Credential, error) { return s.UnsuspendCredential(ctx, req) })
+}
+
+// RenameCredential implements Admin.
+func (h *Host) RenameCredential(ctx context.Context, req authenticator.RenameCredentialRequest) (authenticator.Credential, error) {
+	return call(ctx, h, func(s Services) (authenticator.Credential, error) { return s.RenameCredential(ctx, req) })
+}
+
+// SuspendUser implements Admin.
+func (h *Host) SuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return call(ctx, h, func(s Services) (authenticator.User, error) { return s.SuspendUser(ctx, req) })
+}
+
+// UnsuspendUser implements Admin.
+func (h *Host) UnsuspendUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return call(ctx, h, func(s Services) (authenticator.User, error) { return s.UnsuspendUser(ctx, req) })
+}
+
+// RequireReverification implements Admin.
+func (h *Host) RequireReverification(ctx context.Context, req authenticator.UserActionRequest) (authenticator.User, error) {
+	return call(ctx, h, func(s Services) (authenticator.User, error) { return s.RequireReverification(ctx, req) })
+}
+
+// VerifyAudit implements Admin.
+func (h *Host) VerifyAudit(ctx context.Context, anchors ...authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+	return call(ctx, h, func(s Services) (authenticator.AuditVerification, error) { return s.VerifyAudit(ctx, anchors...) })
+}
+
+// ListAudit implements Admin.
+func (h *Host) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
+	return call(ctx, h, func(s Services) ([]authenticator.AuditRecord, error) { return s.ListAudit(ctx, after, limit) })
+}

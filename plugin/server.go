@@ -192,3 +192,47 @@ func (s *adminServer) GetUser(ctx context.Context, req *pb.GetUserRequest) (*pb.
 func (s *adminServer) RevokeCredential(ctx context.Context, req *pb.RevokeCredentialRequest) (*pb.Credential, error) {
 	return handle(ctx, s.log, req, convert.FromProtoRevokeCredentialRequest, s.impl.RevokeCredential, convert.ToProtoCredential)
 }
+
+func (s *adminServer) ReadUser(ctx context.Context, req *pb.ReadUserRequest) (*pb.UserDetail, error) {
+	return handle(ctx, s.log, req, convert.FromProtoReadUserRequest, s.impl.ReadUser, convert.ToProtoUserDetail)
+}
+
+func (s *adminServer) SuspendCredential(ctx context.Context, req *pb.CredentialActionRequest) (*pb.Credential, error) {
+	return handle(ctx, s.log, req, convert.FromProtoCredentialActionRequest, s.impl.SuspendCredential, convert.ToProtoCredential)
+}
+
+func (s *adminServer) UnsuspendCredential(ctx context.Context, req *pb.CredentialActionRequest) (*pb.Credential, error) {
+	return handle(ctx, s.log, req, convert.FromProtoCredentialActionRequest, s.impl.UnsuspendCredential, convert.ToProtoCredential)
+}
+
+func (s *adminServer) RenameCredential(ctx context.Context, req *pb.RenameCredentialRequest) (*pb.Credential, error) {
+	return handle(ctx, s.log, req, convert.FromProtoRenameCredentialRequest, s.impl.RenameCredential, convert.ToProtoCredential)
+}
+
+func (s *adminServer) SuspendUser(ctx context.Context, req *pb.UserActionRequest) (*pb.User, error) {
+	return handle(ctx, s.log, req, convert.FromProtoUserActionRequest, s.impl.SuspendUser, convert.ToProtoUser)
+}
+
+func (s *adminServer) UnsuspendUser(ctx context.Context, req *pb.UserActionRequest) (*pb.User, error) {
+	return handle(ctx, s.log, req, convert.FromProtoUserActionRequest, s.impl.UnsuspendUser, convert.ToProtoUser)
+}
+
+func (s *adminServer) RequireReverification(ctx context.Context, req *pb.UserActionRequest) (*pb.User, error) {
+	return handle(ctx, s.log, req, convert.FromProtoUserActionRequest, s.impl.RequireReverification, convert.ToProtoUser)
+}
+
+func (s *adminServer) VerifyAudit(ctx context.Context, req *pb.VerifyAuditRequest) (*pb.AuditVerification, error) {
+	return handle(ctx, s.log, req, convert.FromProtoVerifyAuditRequest,
+		func(ctx context.Context, anchors []authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+			return s.impl.VerifyAudit(ctx, anchors...)
+		},
+		convert.ToProtoAuditVerification)
+}
+
+func (s *adminServer) ListAudit(ctx context.Context, req *pb.ListAuditRequest) (*pb.ListAuditResponse, error) {
+	return handle(ctx, s.log, req, convert.FromProtoListAuditRequest,
+		func(ctx context.Context, q convert.AuditPage) ([]authenticator.AuditRecord, error) {
+			return s.impl.ListAudit(ctx, q.After, q.Limit)
+		},
+		convert.ToProtoListAuditResponse)
+}

@@ -11,7 +11,7 @@ import (
 )
 
 const credentialColumns = `id, user_external_id, public_key, attestation_type, attestation_format, aaguid,
-	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at`
+	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at, name`
 
 // CreateCredential stores a new credential; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
@@ -24,10 +24,10 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO credentials (`+credentialColumns+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		c.ID, c.UserExternalID, c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		int64(c.SignCount), c.BackupEligible, c.BackupState, transports(c.Transports), string(c.Status), c.StatusReason,
-		ts(c.CreatedAt), ts(c.LastUsedAt))
+		ts(c.CreatedAt), ts(c.LastUsedAt), c.Name)
 	if err != nil {
 		return dbError(fmt.Sprintf("create credential of user %q", c.UserExternalID), err)
 	}
@@ -87,11 +87,11 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	_, err = t.q.Exec(ctx,
 		`UPDATE credentials SET public_key = $1, attestation_type = $2, attestation_format = $3, aaguid = $4,
 			sign_count = $5, backup_eligible = $6, backup_state = $7, transports = $8, status = $9,
-			status_reason = $10, created_at = $11, last_used_at = $12
-		 WHERE id = $13`,
+			status_reason = $10, created_at = $11, last_used_at = $12, name = $13
+		 WHERE id = $14`,
 		c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		int64(c.SignCount), c.BackupEligible, c.BackupState, transports(c.Transports), string(c.Status),
-		c.StatusReason, ts(c.CreatedAt), ts(c.LastUsedAt),
+		c.StatusReason, ts(c.CreatedAt), ts(c.LastUsedAt), c.Name,
 		id)
 	if err != nil {
 		return authenticator.Credential{}, dbError(fmt.Sprintf("update credential of user %q", user), err)
@@ -110,7 +110,7 @@ func scanCredential(row scanner) (authenticator.Credential, error) {
 		created, lastUsed pgtype.Timestamptz
 	)
 	err := row.Scan(&c.ID, &c.UserExternalID, &c.PublicKey, &c.AttestationType, &c.AttestationFormat, &c.AAGUID,
-		&signCount, &c.BackupEligible, &c.BackupState, &c.Transports, &status, &c.StatusReason, &created, &lastUsed)
+		&signCount, &c.BackupEligible, &c.BackupState, &c.Transports, &status, &c.StatusReason, &created, &lastUsed, &c.Name)
 	if err != nil {
 		return authenticator.Credential{}, err
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 const credentialColumns = `id, user_external_id, public_key, attestation_type, attestation_format, aaguid,
-	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at`
+	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at, name`
 
 // CreateCredential stores a new credential; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
@@ -27,10 +27,10 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 		return err
 	}
 	_, err = t.exec(ctx,
-		`INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.UserExternalID, c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		c.SignCount, c.BackupEligible, c.BackupState, transports, string(c.Status), c.StatusReason,
-		micros(c.CreatedAt), micros(c.LastUsedAt))
+		micros(c.CreatedAt), micros(c.LastUsedAt), c.Name)
 	if err != nil {
 		return dbError(fmt.Sprintf("create credential of user %q", c.UserExternalID), err)
 	}
@@ -86,11 +86,11 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	_, err = t.exec(ctx,
 		`UPDATE credentials SET public_key = ?, attestation_type = ?, attestation_format = ?, aaguid = ?,
 			sign_count = ?, backup_eligible = ?, backup_state = ?, transports = ?, status = ?,
-			status_reason = ?, created_at = ?, last_used_at = ?
+			status_reason = ?, created_at = ?, last_used_at = ?, name = ?
 		 WHERE id = ?`,
 		c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		c.SignCount, c.BackupEligible, c.BackupState, transports, string(c.Status),
-		c.StatusReason, micros(c.CreatedAt), micros(c.LastUsedAt),
+		c.StatusReason, micros(c.CreatedAt), micros(c.LastUsedAt), c.Name,
 		id)
 	if err != nil {
 		return authenticator.Credential{}, dbError(fmt.Sprintf("update credential of user %q", user), err)
@@ -108,7 +108,7 @@ func scanCredential(row scanner) (authenticator.Credential, error) {
 		created, lastUsed sql.NullInt64
 	)
 	err := row.Scan(&c.ID, &c.UserExternalID, &c.PublicKey, &c.AttestationType, &c.AttestationFormat, &c.AAGUID,
-		&c.SignCount, &c.BackupEligible, &c.BackupState, &transports, &c.Status, &c.StatusReason, &created, &lastUsed)
+		&c.SignCount, &c.BackupEligible, &c.BackupState, &transports, &c.Status, &c.StatusReason, &created, &lastUsed, &c.Name)
 	if err != nil {
 		return authenticator.Credential{}, err
 	}

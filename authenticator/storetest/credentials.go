@@ -153,8 +153,9 @@ func testUpdateCredential(t *testing.T, s authenticator.Store) {
 		c.BackupEligible = false
 		c.BackupState = false
 		c.Transports = []string{"usb"}
-		c.Status = authenticator.CredentialFlagged
-		c.StatusReason = "sign count regression"
+		c.Status = authenticator.CredentialSuspended
+		c.StatusReason = "suspended by an operator"
+		c.Name = "work laptop"
 		c.CreatedAt = at(7)
 		c.LastUsedAt = at(8)
 		return c

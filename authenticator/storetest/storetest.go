@@ -114,6 +114,7 @@ func newCredential(id, userID string) authenticator.Credential {
 		Transports:        []string{"internal", "hybrid"},
 		Status:            authenticator.CredentialActive,
 		StatusReason:      "registered during enrollment",
+		Name:              "Ada's phone ✓",
 		CreatedAt:         at(3),
 		LastUsedAt:        at(4),
 	}

@@ -1,8 +1,9 @@
 // Command biometric-passkey-plugin is the authenticator plugin. The
 // provider launches it over hashicorp/go-plugin; run by hand it migrates the
 // store, verifies a stored approval again, verifies or exports the
-// tamper-evident audit log (docs/adr/0008-tamper-evident-audit.md), or
-// prints its version.
+// tamper-evident audit log (docs/adr/0008-tamper-evident-audit.md), reads
+// or acts on a user or passkey for an operator (every such command
+// audited with --operator), or prints its version.
 //
 //	biometric-passkey-plugin --config config.yaml                        (launched by the provider)
 //	biometric-passkey-plugin --config config.yaml migrate                (run migrations and exit)
@@ -11,6 +12,11 @@
 //	                                       (exit 0 only if the audit chain is intact; print its head)
 //	biometric-passkey-plugin --config config.yaml audit export [--since N]
 //	                                       (the audit records after record N as JSON lines)
+//	biometric-passkey-plugin --config config.yaml user show|suspend|unsuspend|reverify <user-id> --operator SUB [--reason TEXT]
+//	                                       (an operator's read or action on a user, audited; JSON)
+//	biometric-passkey-plugin --config config.yaml credential rename <credential-id> <name> --operator SUB
+//	biometric-passkey-plugin --config config.yaml credential suspend|unsuspend|revoke <credential-id> --operator SUB [--reason TEXT]
+//	                                       (an operator's action on a passkey, audited; JSON)
 //	biometric-passkey-plugin --version
 //
 // With the sandbox identity-verification provider, the launched plugin also
@@ -61,7 +67,11 @@ func command(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return app.VerifyApproval(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
 	case cmd.Args[0] == "audit":
 		return app.Audit(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
+	case cmd.Args[0] == "user":
+		return app.UserCommand(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
+	case cmd.Args[0] == "credential":
+		return app.CredentialCommand(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
 	default:
-		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, audit verify|export, or nothing)", cmd.Args[0])
+		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, audit verify|export, user, credential, or nothing)", cmd.Args[0])
 	}
 }

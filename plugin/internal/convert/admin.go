@@ -51,6 +51,7 @@ func ToProtoCredential(c authenticator.Credential) *pb.Credential {
 		StatusReason:      c.StatusReason,
 		CreatedAt:         toTimestamp(c.CreatedAt),
 		LastUsedAt:        toTimestamp(c.LastUsedAt),
+		Name:              c.Name,
 	}
 }
 
@@ -74,6 +75,7 @@ func FromProtoCredential(p *pb.Credential) authenticator.Credential {
 		StatusReason:      p.StatusReason,
 		CreatedAt:         fromTimestamp(p.CreatedAt),
 		LastUsedAt:        fromTimestamp(p.LastUsedAt),
+		Name:              p.Name,
 	}
 }
 
@@ -173,4 +175,118 @@ func FromProtoRevokeCredentialRequest(p *pb.RevokeCredentialRequest) authenticat
 		return authenticator.RevokeCredentialRequest{}
 	}
 	return authenticator.RevokeCredentialRequest{CredentialID: p.CredentialId, Reason: p.Reason, Operator: p.Operator}
+}
+
+// ToProtoReadUserRequest converts authenticator.ReadUserRequest.
+func ToProtoReadUserRequest(r authenticator.ReadUserRequest) *pb.ReadUserRequest {
+	return &pb.ReadUserRequest{ExternalId: r.ExternalID, Operator: r.Operator}
+}
+
+// FromProtoReadUserRequest converts a ReadUserRequest message.
+func FromProtoReadUserRequest(p *pb.ReadUserRequest) authenticator.ReadUserRequest {
+	return authenticator.ReadUserRequest{ExternalID: p.GetExternalId(), Operator: p.GetOperator()}
+}
+
+// ToProtoUserActionRequest converts authenticator.UserActionRequest.
+func ToProtoUserActionRequest(r authenticator.UserActionRequest) *pb.UserActionRequest {
+	return &pb.UserActionRequest{ExternalId: r.ExternalID, Reason: r.Reason, Operator: r.Operator}
+}
+
+// FromProtoUserActionRequest converts a UserActionRequest message.
+func FromProtoUserActionRequest(p *pb.UserActionRequest) authenticator.UserActionRequest {
+	return authenticator.UserActionRequest{ExternalID: p.GetExternalId(), Reason: p.GetReason(), Operator: p.GetOperator()}
+}
+
+// ToProtoCredentialActionRequest converts authenticator.CredentialActionRequest.
+func ToProtoCredentialActionRequest(r authenticator.CredentialActionRequest) *pb.CredentialActionRequest {
+	return &pb.CredentialActionRequest{CredentialId: r.CredentialID, Reason: r.Reason, Operator: r.Operator}
+}
+
+// FromProtoCredentialActionRequest converts a CredentialActionRequest message.
+func FromProtoCredentialActionRequest(p *pb.CredentialActionRequest) authenticator.CredentialActionRequest {
+	return authenticator.CredentialActionRequest{CredentialID: p.GetCredentialId(), Reason: p.GetReason(), Operator: p.GetOperator()}
+}
+
+// ToProtoRenameCredentialRequest converts authenticator.RenameCredentialRequest.
+func ToProtoRenameCredentialRequest(r authenticator.RenameCredentialRequest) *pb.RenameCredentialRequest {
+	return &pb.RenameCredentialRequest{CredentialId: r.CredentialID, Name: r.Name, Operator: r.Operator}
+}
+
+// FromProtoRenameCredentialRequest converts a RenameCredentialRequest message.
+func FromProtoRenameCredentialRequest(p *pb.RenameCredentialRequest) authenticator.RenameCredentialRequest {
+	return authenticator.RenameCredentialRequest{CredentialID: p.GetCredentialId(), Name: p.GetName(), Operator: p.GetOperator()}
+}
+
+// ToProtoVerifyAuditRequest wraps VerifyAudit's anchors.
+func ToProtoVerifyAuditRequest(anchors []authenticator.AuditAnchor) *pb.VerifyAuditRequest {
+	return &pb.VerifyAuditRequest{Anchors: mapSlice(anchors, func(a authenticator.AuditAnchor) *pb.AuditAnchor {
+		return &pb.AuditAnchor{Seq: a.Seq, Hash: a.Hash}
+	})}
+}
+
+// FromProtoVerifyAuditRequest unwraps VerifyAudit's anchors.
+func FromProtoVerifyAuditRequest(p *pb.VerifyAuditRequest) []authenticator.AuditAnchor {
+	return mapSlice(p.GetAnchors(), func(a *pb.AuditAnchor) authenticator.AuditAnchor {
+		return authenticator.AuditAnchor{Seq: a.GetSeq(), Hash: a.GetHash()}
+	})
+}
+
+// ToProtoAuditVerification converts authenticator.AuditVerification.
+func ToProtoAuditVerification(v authenticator.AuditVerification) *pb.AuditVerification {
+	return &pb.AuditVerification{Records: int64(v.Records), FirstBad: v.FirstBad, Problem: v.Problem, Head: v.Head}
+}
+
+// FromProtoAuditVerification converts an AuditVerification message.
+func FromProtoAuditVerification(p *pb.AuditVerification) authenticator.AuditVerification {
+	if p == nil {
+		return authenticator.AuditVerification{}
+	}
+	return authenticator.AuditVerification{Records: int(p.Records), FirstBad: p.FirstBad, Problem: p.Problem, Head: p.Head}
+}
+
+// AuditPage is ListAudit's arguments.
+type AuditPage struct {
+	After int64
+	Limit int
+}
+
+// ToProtoListAuditRequest converts ListAudit's arguments. The limit
+// travels as 64 bits, as UserQuery's does.
+func ToProtoListAuditRequest(q AuditPage) *pb.ListAuditRequest {
+	return &pb.ListAuditRequest{After: q.After, Limit: int64(q.Limit)}
+}
+
+// FromProtoListAuditRequest converts a ListAuditRequest message. A limit
+// beyond int's range becomes -1, which the service refuses.
+func FromProtoListAuditRequest(p *pb.ListAuditRequest) AuditPage {
+	limit := p.GetLimit()
+	if int64(int(limit)) != limit {
+		limit = -1
+	}
+	return AuditPage{After: p.GetAfter(), Limit: int(limit)}
+}
+
+// ToProtoAuditRecord converts authenticator.AuditRecord.
+func ToProtoAuditRecord(r authenticator.AuditRecord) *pb.AuditRecord {
+	return &pb.AuditRecord{Seq: r.Seq, At: toTimestamp(r.At), Actor: r.Actor, Action: r.Action, Target: r.Target,
+		Detail: r.Detail, PrevHash: r.PrevHash, Hash: r.Hash}
+}
+
+// FromProtoAuditRecord converts an AuditRecord message.
+func FromProtoAuditRecord(p *pb.AuditRecord) authenticator.AuditRecord {
+	if p == nil {
+		return authenticator.AuditRecord{}
+	}
+	return authenticator.AuditRecord{Seq: p.Seq, At: fromTimestamp(p.At), Actor: p.Actor, Action: p.Action, Target: p.Target,
+		Detail: p.Detail, PrevHash: p.PrevHash, Hash: p.Hash}
+}
+
+// ToProtoListAuditResponse wraps a page of ListAudit.
+func ToProtoListAuditResponse(recs []authenticator.AuditRecord) *pb.ListAuditResponse {
+	return &pb.ListAuditResponse{Records: mapSlice(recs, ToProtoAuditRecord)}
+}
+
+// FromProtoListAuditResponse unwraps a page of ListAudit.
+func FromProtoListAuditResponse(p *pb.ListAuditResponse) []authenticator.AuditRecord {
+	return mapSlice(p.GetRecords(), FromProtoAuditRecord)
 }

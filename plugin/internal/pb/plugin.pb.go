@@ -623,6 +623,7 @@ type Credential struct {
 	StatusReason      string                 `protobuf:"bytes,12,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
 	CreatedAt         *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	LastUsedAt        *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	Name              string                 `protobuf:"bytes,15,opt,name=name,proto3" json:"name,omitempty"` // user-visible, set by RenameCredential
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -753,6 +754,13 @@ func (x *Credential) GetLastUsedAt() *timestamppb.Timestamp {
 		return x.LastUsedAt
 	}
 	return nil
+}
+
+func (x *Credential) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
 }
 
 // Registration is authenticator.Registration.
@@ -1634,6 +1642,608 @@ func (x *RevokeCredentialRequest) GetOperator() string {
 	return ""
 }
 
+// ReadUserRequest is authenticator.ReadUserRequest.
+type ReadUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExternalId    string                 `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	Operator      string                 `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadUserRequest) Reset() {
+	*x = ReadUserRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadUserRequest) ProtoMessage() {}
+
+func (x *ReadUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadUserRequest.ProtoReflect.Descriptor instead.
+func (*ReadUserRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ReadUserRequest) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *ReadUserRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+// UserActionRequest is authenticator.UserActionRequest.
+type UserActionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExternalId    string                 `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Operator      string                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserActionRequest) Reset() {
+	*x = UserActionRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserActionRequest) ProtoMessage() {}
+
+func (x *UserActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserActionRequest.ProtoReflect.Descriptor instead.
+func (*UserActionRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UserActionRequest) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *UserActionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *UserActionRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+// CredentialActionRequest is authenticator.CredentialActionRequest.
+type CredentialActionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CredentialId  []byte                 `protobuf:"bytes,1,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Operator      string                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CredentialActionRequest) Reset() {
+	*x = CredentialActionRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CredentialActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CredentialActionRequest) ProtoMessage() {}
+
+func (x *CredentialActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CredentialActionRequest.ProtoReflect.Descriptor instead.
+func (*CredentialActionRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CredentialActionRequest) GetCredentialId() []byte {
+	if x != nil {
+		return x.CredentialId
+	}
+	return nil
+}
+
+func (x *CredentialActionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CredentialActionRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+// RenameCredentialRequest is authenticator.RenameCredentialRequest.
+type RenameCredentialRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CredentialId  []byte                 `protobuf:"bytes,1,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Operator      string                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameCredentialRequest) Reset() {
+	*x = RenameCredentialRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameCredentialRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameCredentialRequest) ProtoMessage() {}
+
+func (x *RenameCredentialRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameCredentialRequest.ProtoReflect.Descriptor instead.
+func (*RenameCredentialRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RenameCredentialRequest) GetCredentialId() []byte {
+	if x != nil {
+		return x.CredentialId
+	}
+	return nil
+}
+
+func (x *RenameCredentialRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RenameCredentialRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+// AuditAnchor is authenticator.AuditAnchor.
+type AuditAnchor struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Hash          []byte                 `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditAnchor) Reset() {
+	*x = AuditAnchor{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditAnchor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditAnchor) ProtoMessage() {}
+
+func (x *AuditAnchor) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditAnchor.ProtoReflect.Descriptor instead.
+func (*AuditAnchor) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *AuditAnchor) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *AuditAnchor) GetHash() []byte {
+	if x != nil {
+		return x.Hash
+	}
+	return nil
+}
+
+// VerifyAuditRequest carries VerifyAudit's anchors.
+type VerifyAuditRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Anchors       []*AuditAnchor         `protobuf:"bytes,1,rep,name=anchors,proto3" json:"anchors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyAuditRequest) Reset() {
+	*x = VerifyAuditRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyAuditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyAuditRequest) ProtoMessage() {}
+
+func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyAuditRequest.ProtoReflect.Descriptor instead.
+func (*VerifyAuditRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *VerifyAuditRequest) GetAnchors() []*AuditAnchor {
+	if x != nil {
+		return x.Anchors
+	}
+	return nil
+}
+
+// AuditVerification is authenticator.AuditVerification.
+type AuditVerification struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       int64                  `protobuf:"varint,1,opt,name=records,proto3" json:"records,omitempty"`
+	FirstBad      int64                  `protobuf:"varint,2,opt,name=first_bad,json=firstBad,proto3" json:"first_bad,omitempty"`
+	Problem       string                 `protobuf:"bytes,3,opt,name=problem,proto3" json:"problem,omitempty"`
+	Head          []byte                 `protobuf:"bytes,4,opt,name=head,proto3" json:"head,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditVerification) Reset() {
+	*x = AuditVerification{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditVerification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditVerification) ProtoMessage() {}
+
+func (x *AuditVerification) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditVerification.ProtoReflect.Descriptor instead.
+func (*AuditVerification) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AuditVerification) GetRecords() int64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *AuditVerification) GetFirstBad() int64 {
+	if x != nil {
+		return x.FirstBad
+	}
+	return 0
+}
+
+func (x *AuditVerification) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *AuditVerification) GetHead() []byte {
+	if x != nil {
+		return x.Head
+	}
+	return nil
+}
+
+// ListAuditRequest is ListAudit's arguments.
+type ListAuditRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	After         int64                  `protobuf:"varint,1,opt,name=after,proto3" json:"after,omitempty"` // records whose seq is greater
+	Limit         int64                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"` // 1..500; 0 means 50
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditRequest) Reset() {
+	*x = ListAuditRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditRequest) ProtoMessage() {}
+
+func (x *ListAuditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListAuditRequest) GetAfter() int64 {
+	if x != nil {
+		return x.After
+	}
+	return 0
+}
+
+func (x *ListAuditRequest) GetLimit() int64 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// AuditRecord is authenticator.AuditRecord.
+type AuditRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	Actor         string                 `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	Target        string                 `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
+	Detail        map[string]string      `protobuf:"bytes,6,rep,name=detail,proto3" json:"detail,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	PrevHash      []byte                 `protobuf:"bytes,7,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
+	Hash          []byte                 `protobuf:"bytes,8,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditRecord) Reset() {
+	*x = AuditRecord{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditRecord) ProtoMessage() {}
+
+func (x *AuditRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditRecord.ProtoReflect.Descriptor instead.
+func (*AuditRecord) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AuditRecord) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *AuditRecord) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *AuditRecord) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetDetail() map[string]string {
+	if x != nil {
+		return x.Detail
+	}
+	return nil
+}
+
+func (x *AuditRecord) GetPrevHash() []byte {
+	if x != nil {
+		return x.PrevHash
+	}
+	return nil
+}
+
+func (x *AuditRecord) GetHash() []byte {
+	if x != nil {
+		return x.Hash
+	}
+	return nil
+}
+
+// ListAuditResponse is a page of ListAudit.
+type ListAuditResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       []*AuditRecord         `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditResponse) Reset() {
+	*x = ListAuditResponse{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditResponse) ProtoMessage() {}
+
+func (x *ListAuditResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditResponse) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListAuditResponse) GetRecords() []*AuditRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
 // StartIdentityCheckRequest is authenticator.StartIdentityCheckRequest.
 type StartIdentityCheckRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1647,7 +2257,7 @@ type StartIdentityCheckRequest struct {
 
 func (x *StartIdentityCheckRequest) Reset() {
 	*x = StartIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +2269,7 @@ func (x *StartIdentityCheckRequest) String() string {
 func (*StartIdentityCheckRequest) ProtoMessage() {}
 
 func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +2282,7 @@ func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *StartIdentityCheckRequest) GetJourney() string {
@@ -1721,7 +2331,7 @@ type IdentityCheck struct {
 
 func (x *IdentityCheck) Reset() {
 	*x = IdentityCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +2343,7 @@ func (x *IdentityCheck) String() string {
 func (*IdentityCheck) ProtoMessage() {}
 
 func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +2356,7 @@ func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
 func (*IdentityCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *IdentityCheck) GetProvider() string {
@@ -1815,7 +2425,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +2437,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +2450,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -1862,7 +2472,7 @@ type ApplyIDVWebhookRequest struct {
 
 func (x *ApplyIDVWebhookRequest) Reset() {
 	*x = ApplyIDVWebhookRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +2484,7 @@ func (x *ApplyIDVWebhookRequest) String() string {
 func (*ApplyIDVWebhookRequest) ProtoMessage() {}
 
 func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +2497,7 @@ func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
@@ -1915,7 +2525,7 @@ type RefreshIdentityCheckRequest struct {
 
 func (x *RefreshIdentityCheckRequest) Reset() {
 	*x = RefreshIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1927,7 +2537,7 @@ func (x *RefreshIdentityCheckRequest) String() string {
 func (*RefreshIdentityCheckRequest) ProtoMessage() {}
 
 func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1940,7 +2550,7 @@ func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RefreshIdentityCheckRequest) GetProvider() string {
@@ -1969,7 +2579,7 @@ type IdentityCheckStatusRequest struct {
 
 func (x *IdentityCheckStatusRequest) Reset() {
 	*x = IdentityCheckStatusRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1981,7 +2591,7 @@ func (x *IdentityCheckStatusRequest) String() string {
 func (*IdentityCheckStatusRequest) ProtoMessage() {}
 
 func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1994,7 +2604,7 @@ func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
 func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *IdentityCheckStatusRequest) GetProvider() string {
@@ -2037,7 +2647,7 @@ type IDVCheck struct {
 
 func (x *IDVCheck) Reset() {
 	*x = IDVCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2049,7 +2659,7 @@ func (x *IDVCheck) String() string {
 func (*IDVCheck) ProtoMessage() {}
 
 func (x *IDVCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2062,7 +2672,7 @@ func (x *IDVCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
 func (*IDVCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *IDVCheck) GetProvider() string {
@@ -2151,7 +2761,7 @@ type PendingCheck struct {
 
 func (x *PendingCheck) Reset() {
 	*x = PendingCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +2773,7 @@ func (x *PendingCheck) String() string {
 func (*PendingCheck) ProtoMessage() {}
 
 func (x *PendingCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +2786,7 @@ func (x *PendingCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
 func (*PendingCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PendingCheck) GetToken() string {
@@ -2239,7 +2849,7 @@ type ContinueRequest struct {
 
 func (x *ContinueRequest) Reset() {
 	*x = ContinueRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2251,7 +2861,7 @@ func (x *ContinueRequest) String() string {
 func (*ContinueRequest) ProtoMessage() {}
 
 func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2264,7 +2874,7 @@ func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
 func (*ContinueRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ContinueRequest) GetToken() string {
@@ -2298,7 +2908,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2920,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2933,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Progress) GetJourney() string {
@@ -2393,7 +3003,7 @@ type ResumeEnrollmentRequest struct {
 
 func (x *ResumeEnrollmentRequest) Reset() {
 	*x = ResumeEnrollmentRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2405,7 +3015,7 @@ func (x *ResumeEnrollmentRequest) String() string {
 func (*ResumeEnrollmentRequest) ProtoMessage() {}
 
 func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2418,7 +3028,7 @@ func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
@@ -2447,7 +3057,7 @@ type BeginRecoveryRequest struct {
 
 func (x *BeginRecoveryRequest) Reset() {
 	*x = BeginRecoveryRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2459,7 +3069,7 @@ func (x *BeginRecoveryRequest) String() string {
 func (*BeginRecoveryRequest) ProtoMessage() {}
 
 func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2472,7 +3082,7 @@ func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
 func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
@@ -2506,7 +3116,7 @@ type VerifyApprovalRequest struct {
 
 func (x *VerifyApprovalRequest) Reset() {
 	*x = VerifyApprovalRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2518,7 +3128,7 @@ func (x *VerifyApprovalRequest) String() string {
 func (*VerifyApprovalRequest) ProtoMessage() {}
 
 func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2531,7 +3141,7 @@ func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *VerifyApprovalRequest) GetId() string {
@@ -2561,7 +3171,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +3183,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +3196,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Approval) GetId() string {
@@ -2678,7 +3288,7 @@ type ApprovalVerification struct {
 
 func (x *ApprovalVerification) Reset() {
 	*x = ApprovalVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2690,7 +3300,7 @@ func (x *ApprovalVerification) String() string {
 func (*ApprovalVerification) ProtoMessage() {}
 
 func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2703,7 +3313,7 @@ func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
 func (*ApprovalVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ApprovalVerification) GetApproval() *Approval {
@@ -2778,7 +3388,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"ceremonyId\x12\x1a\n" +
 	"\bresponse\x18\x02 \x01(\fR\bresponse\x12\x1d\n" +
 	"\n" +
-	"return_url\x18\x03 \x01(\tR\treturnUrl\"\x98\x04\n" +
+	"return_url\x18\x03 \x01(\tR\treturnUrl\"\xac\x04\n" +
 	"\n" +
 	"Credential\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12(\n" +
@@ -2801,7 +3411,8 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
 	"\flast_used_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastUsedAt\"\xb7\x02\n" +
+	"lastUsedAt\x12\x12\n" +
+	"\x04name\x18\x0f \x01(\tR\x04name\"\xb7\x02\n" +
 	"\fRegistration\x12-\n" +
 	"\x04user\x18\x01 \x01(\v2\x19.biometricpasskey.v1.UserR\x04user\x12?\n" +
 	"\n" +
@@ -2881,7 +3492,51 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x17RevokeCredentialRequest\x12#\n" +
 	"\rcredential_id\x18\x01 \x01(\fR\fcredentialId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
-	"\boperator\x18\x03 \x01(\tR\boperator\"\x9f\x01\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"N\n" +
+	"\x0fReadUserRequest\x12\x1f\n" +
+	"\vexternal_id\x18\x01 \x01(\tR\n" +
+	"externalId\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\"h\n" +
+	"\x11UserActionRequest\x12\x1f\n" +
+	"\vexternal_id\x18\x01 \x01(\tR\n" +
+	"externalId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"r\n" +
+	"\x17CredentialActionRequest\x12#\n" +
+	"\rcredential_id\x18\x01 \x01(\fR\fcredentialId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"n\n" +
+	"\x17RenameCredentialRequest\x12#\n" +
+	"\rcredential_id\x18\x01 \x01(\fR\fcredentialId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"3\n" +
+	"\vAuditAnchor\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
+	"\x04hash\x18\x02 \x01(\fR\x04hash\"P\n" +
+	"\x12VerifyAuditRequest\x12:\n" +
+	"\aanchors\x18\x01 \x03(\v2 .biometricpasskey.v1.AuditAnchorR\aanchors\"x\n" +
+	"\x11AuditVerification\x12\x18\n" +
+	"\arecords\x18\x01 \x01(\x03R\arecords\x12\x1b\n" +
+	"\tfirst_bad\x18\x02 \x01(\x03R\bfirstBad\x12\x18\n" +
+	"\aproblem\x18\x03 \x01(\tR\aproblem\x12\x12\n" +
+	"\x04head\x18\x04 \x01(\fR\x04head\">\n" +
+	"\x10ListAuditRequest\x12\x14\n" +
+	"\x05after\x18\x01 \x01(\x03R\x05after\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x03R\x05limit\"\xc3\x02\n" +
+	"\vAuditRecord\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x12\x16\n" +
+	"\x06target\x18\x05 \x01(\tR\x06target\x12D\n" +
+	"\x06detail\x18\x06 \x03(\v2,.biometricpasskey.v1.AuditRecord.DetailEntryR\x06detail\x12\x1b\n" +
+	"\tprev_hash\x18\a \x01(\fR\bprevHash\x12\x12\n" +
+	"\x04hash\x18\b \x01(\fR\x04hash\x1a9\n" +
+	"\vDetailEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"O\n" +
+	"\x11ListAuditResponse\x12:\n" +
+	"\arecords\x18\x01 \x03(\v2 .biometricpasskey.v1.AuditRecordR\arecords\"\x9f\x01\n" +
 	"\x19StartIdentityCheckRequest\x12\x18\n" +
 	"\ajourney\x18\x01 \x01(\tR\ajourney\x12(\n" +
 	"\x10external_user_id\x18\x02 \x01(\tR\x0eexternalUserId\x12\x1f\n" +
@@ -2997,11 +3652,20 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
 	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
 	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
-	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\x90\x02\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xce\b\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
-	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12a\n" +
-	"\x10RevokeCredential\x12,.biometricpasskey.v1.RevokeCredentialRequest\x1a\x1f.biometricpasskey.v1.CredentialBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
+	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12Q\n" +
+	"\bReadUser\x12$.biometricpasskey.v1.ReadUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12a\n" +
+	"\x10RevokeCredential\x12,.biometricpasskey.v1.RevokeCredentialRequest\x1a\x1f.biometricpasskey.v1.Credential\x12b\n" +
+	"\x11SuspendCredential\x12,.biometricpasskey.v1.CredentialActionRequest\x1a\x1f.biometricpasskey.v1.Credential\x12d\n" +
+	"\x13UnsuspendCredential\x12,.biometricpasskey.v1.CredentialActionRequest\x1a\x1f.biometricpasskey.v1.Credential\x12a\n" +
+	"\x10RenameCredential\x12,.biometricpasskey.v1.RenameCredentialRequest\x1a\x1f.biometricpasskey.v1.Credential\x12P\n" +
+	"\vSuspendUser\x12&.biometricpasskey.v1.UserActionRequest\x1a\x19.biometricpasskey.v1.User\x12R\n" +
+	"\rUnsuspendUser\x12&.biometricpasskey.v1.UserActionRequest\x1a\x19.biometricpasskey.v1.User\x12Z\n" +
+	"\x15RequireReverification\x12&.biometricpasskey.v1.UserActionRequest\x1a\x19.biometricpasskey.v1.User\x12^\n" +
+	"\vVerifyAudit\x12'.biometricpasskey.v1.VerifyAuditRequest\x1a&.biometricpasskey.v1.AuditVerification\x12Z\n" +
+	"\tListAudit\x12%.biometricpasskey.v1.ListAuditRequest\x1a&.biometricpasskey.v1.ListAuditResponseBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
 
 var (
 	file_biometricpasskey_v1_plugin_proto_rawDescOnce sync.Once
@@ -3015,7 +3679,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -3039,105 +3703,138 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*Event)(nil),                       // 19: biometricpasskey.v1.Event
 	(*UserDetail)(nil),                  // 20: biometricpasskey.v1.UserDetail
 	(*RevokeCredentialRequest)(nil),     // 21: biometricpasskey.v1.RevokeCredentialRequest
-	(*StartIdentityCheckRequest)(nil),   // 22: biometricpasskey.v1.StartIdentityCheckRequest
-	(*IdentityCheck)(nil),               // 23: biometricpasskey.v1.IdentityCheck
-	(*HeaderValues)(nil),                // 24: biometricpasskey.v1.HeaderValues
-	(*ApplyIDVWebhookRequest)(nil),      // 25: biometricpasskey.v1.ApplyIDVWebhookRequest
-	(*RefreshIdentityCheckRequest)(nil), // 26: biometricpasskey.v1.RefreshIdentityCheckRequest
-	(*IdentityCheckStatusRequest)(nil),  // 27: biometricpasskey.v1.IdentityCheckStatusRequest
-	(*IDVCheck)(nil),                    // 28: biometricpasskey.v1.IDVCheck
-	(*PendingCheck)(nil),                // 29: biometricpasskey.v1.PendingCheck
-	(*ContinueRequest)(nil),             // 30: biometricpasskey.v1.ContinueRequest
-	(*Progress)(nil),                    // 31: biometricpasskey.v1.Progress
-	(*ResumeEnrollmentRequest)(nil),     // 32: biometricpasskey.v1.ResumeEnrollmentRequest
-	(*BeginRecoveryRequest)(nil),        // 33: biometricpasskey.v1.BeginRecoveryRequest
-	(*VerifyApprovalRequest)(nil),       // 34: biometricpasskey.v1.VerifyApprovalRequest
-	(*Approval)(nil),                    // 35: biometricpasskey.v1.Approval
-	(*ApprovalVerification)(nil),        // 36: biometricpasskey.v1.ApprovalVerification
-	nil,                                 // 37: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 38: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 40: google.protobuf.Duration
+	(*ReadUserRequest)(nil),             // 22: biometricpasskey.v1.ReadUserRequest
+	(*UserActionRequest)(nil),           // 23: biometricpasskey.v1.UserActionRequest
+	(*CredentialActionRequest)(nil),     // 24: biometricpasskey.v1.CredentialActionRequest
+	(*RenameCredentialRequest)(nil),     // 25: biometricpasskey.v1.RenameCredentialRequest
+	(*AuditAnchor)(nil),                 // 26: biometricpasskey.v1.AuditAnchor
+	(*VerifyAuditRequest)(nil),          // 27: biometricpasskey.v1.VerifyAuditRequest
+	(*AuditVerification)(nil),           // 28: biometricpasskey.v1.AuditVerification
+	(*ListAuditRequest)(nil),            // 29: biometricpasskey.v1.ListAuditRequest
+	(*AuditRecord)(nil),                 // 30: biometricpasskey.v1.AuditRecord
+	(*ListAuditResponse)(nil),           // 31: biometricpasskey.v1.ListAuditResponse
+	(*StartIdentityCheckRequest)(nil),   // 32: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 33: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 34: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 35: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 36: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 37: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 38: biometricpasskey.v1.IDVCheck
+	(*PendingCheck)(nil),                // 39: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 40: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 41: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 42: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 43: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 44: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 45: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 46: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 47: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 48: biometricpasskey.v1.AuditRecord.DetailEntry
+	nil,                                 // 49: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 51: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	39, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	39, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	39, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	50, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	50, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	50, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	39, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	39, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	39, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	50, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	50, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	50, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	29, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	39, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
 	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
 	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	39, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	50, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	39, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	40, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	29, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	50, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	51, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	39, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
 	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	37, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	39, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	47, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	50, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
 	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
 	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
 	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
-	39, // 25: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	38, // 26: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	39, // 27: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	39, // 28: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	39, // 29: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
-	29, // 30: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
-	15, // 31: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
-	7,  // 32: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
-	11, // 33: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	39, // 34: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
-	35, // 35: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
-	24, // 36: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 37: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 38: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 39: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 40: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 41: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 42: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 43: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	22, // 44: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	25, // 45: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	26, // 46: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	27, // 47: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	30, // 48: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
-	32, // 49: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
-	33, // 50: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
-	34, // 51: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
-	16, // 52: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 53: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	21, // 54: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	2,  // 55: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 56: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 57: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 58: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 59: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 60: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 61: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	23, // 62: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	28, // 63: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	28, // 64: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	28, // 65: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	31, // 66: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
-	29, // 67: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
-	29, // 68: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
-	36, // 69: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
-	17, // 70: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 71: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 72: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	55, // [55:73] is the sub-list for method output_type
-	37, // [37:55] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	26, // 25: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
+	50, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
+	48, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
+	30, // 28: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
+	50, // 29: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 30: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	50, // 31: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	50, // 32: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	50, // 33: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	39, // 34: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 35: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 36: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 37: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	50, // 38: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	45, // 39: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	34, // 40: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 41: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 42: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 43: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 44: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 45: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 46: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 47: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	32, // 48: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	35, // 49: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	36, // 50: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	37, // 51: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	40, // 52: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	42, // 53: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	43, // 54: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	44, // 55: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 56: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 57: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	22, // 58: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
+	21, // 59: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	24, // 60: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	24, // 61: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	25, // 62: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
+	23, // 63: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 64: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 65: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
+	27, // 66: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
+	29, // 67: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
+	2,  // 68: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 69: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 70: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 71: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 72: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 73: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 74: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	33, // 75: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	38, // 76: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	38, // 77: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	38, // 78: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	41, // 79: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	39, // 80: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	39, // 81: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	46, // 82: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 83: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 84: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	20, // 85: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 86: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 87: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 88: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 89: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
+	4,  // 90: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 91: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 92: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
+	28, // 93: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
+	31, // 94: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
+	68, // [68:95] is the sub-list for method output_type
+	41, // [41:68] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -3151,7 +3848,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -713,9 +713,18 @@ var Authenticator_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Admin_ListUsers_FullMethodName        = "/biometricpasskey.v1.Admin/ListUsers"
-	Admin_GetUser_FullMethodName          = "/biometricpasskey.v1.Admin/GetUser"
-	Admin_RevokeCredential_FullMethodName = "/biometricpasskey.v1.Admin/RevokeCredential"
+	Admin_ListUsers_FullMethodName             = "/biometricpasskey.v1.Admin/ListUsers"
+	Admin_GetUser_FullMethodName               = "/biometricpasskey.v1.Admin/GetUser"
+	Admin_ReadUser_FullMethodName              = "/biometricpasskey.v1.Admin/ReadUser"
+	Admin_RevokeCredential_FullMethodName      = "/biometricpasskey.v1.Admin/RevokeCredential"
+	Admin_SuspendCredential_FullMethodName     = "/biometricpasskey.v1.Admin/SuspendCredential"
+	Admin_UnsuspendCredential_FullMethodName   = "/biometricpasskey.v1.Admin/UnsuspendCredential"
+	Admin_RenameCredential_FullMethodName      = "/biometricpasskey.v1.Admin/RenameCredential"
+	Admin_SuspendUser_FullMethodName           = "/biometricpasskey.v1.Admin/SuspendUser"
+	Admin_UnsuspendUser_FullMethodName         = "/biometricpasskey.v1.Admin/UnsuspendUser"
+	Admin_RequireReverification_FullMethodName = "/biometricpasskey.v1.Admin/RequireReverification"
+	Admin_VerifyAudit_FullMethodName           = "/biometricpasskey.v1.Admin/VerifyAudit"
+	Admin_ListAudit_FullMethodName             = "/biometricpasskey.v1.Admin/ListAudit"
 )
 
 // AdminClient is the client API for Admin service.
@@ -726,10 +735,30 @@ const (
 type AdminClient interface {
 	// ListUsers pages through users.
 	ListUsers(ctx context.Context, in *UserQuery, opts ...grpc.CallOption) (*ListUsersResponse, error)
-	// GetUser returns a user with credentials and recent events.
+	// GetUser returns a user with credentials and recent events; its read
+	// is audited without an operator. Kept for older hosts: use ReadUser.
 	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*UserDetail, error)
+	// ReadUser is GetUser with the operator's sub, recorded in the audit log.
+	ReadUser(ctx context.Context, in *ReadUserRequest, opts ...grpc.CallOption) (*UserDetail, error)
 	// RevokeCredential revokes a passkey; later sign-ins with it fail closed.
 	RevokeCredential(ctx context.Context, in *RevokeCredentialRequest, opts ...grpc.CallOption) (*Credential, error)
+	// SuspendCredential locks a passkey until UnsuspendCredential.
+	SuspendCredential(ctx context.Context, in *CredentialActionRequest, opts ...grpc.CallOption) (*Credential, error)
+	// UnsuspendCredential makes a suspended or flagged passkey active again.
+	UnsuspendCredential(ctx context.Context, in *CredentialActionRequest, opts ...grpc.CallOption) (*Credential, error)
+	// RenameCredential sets a passkey's user-visible name.
+	RenameCredential(ctx context.Context, in *RenameCredentialRequest, opts ...grpc.CallOption) (*Credential, error)
+	// SuspendUser suspends a user: everything fails closed.
+	SuspendUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*User, error)
+	// UnsuspendUser returns a suspended user to their earlier status.
+	UnsuspendUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*User, error)
+	// RequireReverification revokes an enrolled user's biometric references
+	// and returns the user to biometric_pending.
+	RequireReverification(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*User, error)
+	// VerifyAudit walks the audit chain and reports the first bad record.
+	VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*AuditVerification, error)
+	// ListAudit returns a page of audit records, for an export.
+	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 }
 
 type adminClient struct {
@@ -760,10 +789,100 @@ func (c *adminClient) GetUser(ctx context.Context, in *GetUserRequest, opts ...g
 	return out, nil
 }
 
+func (c *adminClient) ReadUser(ctx context.Context, in *ReadUserRequest, opts ...grpc.CallOption) (*UserDetail, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UserDetail)
+	err := c.cc.Invoke(ctx, Admin_ReadUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) RevokeCredential(ctx context.Context, in *RevokeCredentialRequest, opts ...grpc.CallOption) (*Credential, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Credential)
 	err := c.cc.Invoke(ctx, Admin_RevokeCredential_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SuspendCredential(ctx context.Context, in *CredentialActionRequest, opts ...grpc.CallOption) (*Credential, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Credential)
+	err := c.cc.Invoke(ctx, Admin_SuspendCredential_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) UnsuspendCredential(ctx context.Context, in *CredentialActionRequest, opts ...grpc.CallOption) (*Credential, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Credential)
+	err := c.cc.Invoke(ctx, Admin_UnsuspendCredential_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RenameCredential(ctx context.Context, in *RenameCredentialRequest, opts ...grpc.CallOption) (*Credential, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Credential)
+	err := c.cc.Invoke(ctx, Admin_RenameCredential_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SuspendUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*User, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(User)
+	err := c.cc.Invoke(ctx, Admin_SuspendUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) UnsuspendUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*User, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(User)
+	err := c.cc.Invoke(ctx, Admin_UnsuspendUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RequireReverification(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*User, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(User)
+	err := c.cc.Invoke(ctx, Admin_RequireReverification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*AuditVerification, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuditVerification)
+	err := c.cc.Invoke(ctx, Admin_VerifyAudit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuditResponse)
+	err := c.cc.Invoke(ctx, Admin_ListAudit_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -778,10 +897,30 @@ func (c *adminClient) RevokeCredential(ctx context.Context, in *RevokeCredential
 type AdminServer interface {
 	// ListUsers pages through users.
 	ListUsers(context.Context, *UserQuery) (*ListUsersResponse, error)
-	// GetUser returns a user with credentials and recent events.
+	// GetUser returns a user with credentials and recent events; its read
+	// is audited without an operator. Kept for older hosts: use ReadUser.
 	GetUser(context.Context, *GetUserRequest) (*UserDetail, error)
+	// ReadUser is GetUser with the operator's sub, recorded in the audit log.
+	ReadUser(context.Context, *ReadUserRequest) (*UserDetail, error)
 	// RevokeCredential revokes a passkey; later sign-ins with it fail closed.
 	RevokeCredential(context.Context, *RevokeCredentialRequest) (*Credential, error)
+	// SuspendCredential locks a passkey until UnsuspendCredential.
+	SuspendCredential(context.Context, *CredentialActionRequest) (*Credential, error)
+	// UnsuspendCredential makes a suspended or flagged passkey active again.
+	UnsuspendCredential(context.Context, *CredentialActionRequest) (*Credential, error)
+	// RenameCredential sets a passkey's user-visible name.
+	RenameCredential(context.Context, *RenameCredentialRequest) (*Credential, error)
+	// SuspendUser suspends a user: everything fails closed.
+	SuspendUser(context.Context, *UserActionRequest) (*User, error)
+	// UnsuspendUser returns a suspended user to their earlier status.
+	UnsuspendUser(context.Context, *UserActionRequest) (*User, error)
+	// RequireReverification revokes an enrolled user's biometric references
+	// and returns the user to biometric_pending.
+	RequireReverification(context.Context, *UserActionRequest) (*User, error)
+	// VerifyAudit walks the audit chain and reports the first bad record.
+	VerifyAudit(context.Context, *VerifyAuditRequest) (*AuditVerification, error)
+	// ListAudit returns a page of audit records, for an export.
+	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -798,8 +937,35 @@ func (UnimplementedAdminServer) ListUsers(context.Context, *UserQuery) (*ListUse
 func (UnimplementedAdminServer) GetUser(context.Context, *GetUserRequest) (*UserDetail, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUser not implemented")
 }
+func (UnimplementedAdminServer) ReadUser(context.Context, *ReadUserRequest) (*UserDetail, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReadUser not implemented")
+}
 func (UnimplementedAdminServer) RevokeCredential(context.Context, *RevokeCredentialRequest) (*Credential, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeCredential not implemented")
+}
+func (UnimplementedAdminServer) SuspendCredential(context.Context, *CredentialActionRequest) (*Credential, error) {
+	return nil, status.Error(codes.Unimplemented, "method SuspendCredential not implemented")
+}
+func (UnimplementedAdminServer) UnsuspendCredential(context.Context, *CredentialActionRequest) (*Credential, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnsuspendCredential not implemented")
+}
+func (UnimplementedAdminServer) RenameCredential(context.Context, *RenameCredentialRequest) (*Credential, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenameCredential not implemented")
+}
+func (UnimplementedAdminServer) SuspendUser(context.Context, *UserActionRequest) (*User, error) {
+	return nil, status.Error(codes.Unimplemented, "method SuspendUser not implemented")
+}
+func (UnimplementedAdminServer) UnsuspendUser(context.Context, *UserActionRequest) (*User, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnsuspendUser not implemented")
+}
+func (UnimplementedAdminServer) RequireReverification(context.Context, *UserActionRequest) (*User, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequireReverification not implemented")
+}
+func (UnimplementedAdminServer) VerifyAudit(context.Context, *VerifyAuditRequest) (*AuditVerification, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyAudit not implemented")
+}
+func (UnimplementedAdminServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -858,6 +1024,24 @@ func _Admin_GetUser_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_ReadUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReadUserRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ReadUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ReadUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ReadUser(ctx, req.(*ReadUserRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_RevokeCredential_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RevokeCredentialRequest)
 	if err := dec(in); err != nil {
@@ -872,6 +1056,150 @@ func _Admin_RevokeCredential_Handler(srv interface{}, ctx context.Context, dec f
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServer).RevokeCredential(ctx, req.(*RevokeCredentialRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SuspendCredential_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CredentialActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SuspendCredential(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SuspendCredential_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SuspendCredential(ctx, req.(*CredentialActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_UnsuspendCredential_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CredentialActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).UnsuspendCredential(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_UnsuspendCredential_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).UnsuspendCredential(ctx, req.(*CredentialActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RenameCredential_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenameCredentialRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RenameCredential(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RenameCredential_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RenameCredential(ctx, req.(*RenameCredentialRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SuspendUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UserActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SuspendUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SuspendUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SuspendUser(ctx, req.(*UserActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_UnsuspendUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UserActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).UnsuspendUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_UnsuspendUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).UnsuspendUser(ctx, req.(*UserActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RequireReverification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UserActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RequireReverification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RequireReverification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RequireReverification(ctx, req.(*UserActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_VerifyAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyAuditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).VerifyAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_VerifyAudit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).VerifyAudit(ctx, req.(*VerifyAuditRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListAudit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListAudit(ctx, req.(*ListAuditRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -892,8 +1220,44 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Admin_GetUser_Handler,
 		},
 		{
+			MethodName: "ReadUser",
+			Handler:    _Admin_ReadUser_Handler,
+		},
+		{
 			MethodName: "RevokeCredential",
 			Handler:    _Admin_RevokeCredential_Handler,
+		},
+		{
+			MethodName: "SuspendCredential",
+			Handler:    _Admin_SuspendCredential_Handler,
+		},
+		{
+			MethodName: "UnsuspendCredential",
+			Handler:    _Admin_UnsuspendCredential_Handler,
+		},
+		{
+			MethodName: "RenameCredential",
+			Handler:    _Admin_RenameCredential_Handler,
+		},
+		{
+			MethodName: "SuspendUser",
+			Handler:    _Admin_SuspendUser_Handler,
+		},
+		{
+			MethodName: "UnsuspendUser",
+			Handler:    _Admin_UnsuspendUser_Handler,
+		},
+		{
+			MethodName: "RequireReverification",
+			Handler:    _Admin_RequireReverification_Handler,
+		},
+		{
+			MethodName: "VerifyAudit",
+			Handler:    _Admin_VerifyAudit_Handler,
+		},
+		{
+			MethodName: "ListAudit",
+			Handler:    _Admin_ListAudit_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -108,3 +108,39 @@ func (fixed) GetUser(context.Context, string) (authenticator.UserDetail, error) 
 func (fixed) RevokeCredential(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
 	return cred, nil
 }
+
+func (fixed) ReadUser(context.Context, authenticator.ReadUserRequest) (authenticator.UserDetail, error) {
+	return authenticator.UserDetail{User: user, Credentials: []authenticator.Credential{cred}}, nil
+}
+
+func (fixed) SuspendCredential(context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return cred, nil
+}
+
+func (fixed) UnsuspendCredential(context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return cred, nil
+}
+
+func (fixed) RenameCredential(context.Context, authenticator.RenameCredentialRequest) (authenticator.Credential, error) {
+	return cred, nil
+}
+
+func (fixed) SuspendUser(context.Context, authenticator.UserActionRequest) (authenticator.User, error) {
+	return user, nil
+}
+
+func (fixed) UnsuspendUser(context.Context, authenticator.UserActionRequest) (authenticator.User, error) {
+	return user, nil
+}
+
+func (fixed) RequireReverification(context.Context, authenticator.UserActionRequest) (authenticator.User, error) {
+	return user, nil
+}
+
+func (fixed) VerifyAudit(context.Context, ...authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+	return authenticator.AuditVerification{Head: authenticator.AuditGenesis()}, nil
+}
+
+func (fixed) ListAudit(context.Context, int64, int) ([]authenticator.AuditRecord, error) {
+	return nil, nil
+}
