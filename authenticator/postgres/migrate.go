@@ -3,14 +3,11 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/schema"
 )
 
 // migrationFiles holds the schema migrations, migrations/NNNN_name.sql,
@@ -22,46 +19,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema version.
-type migration struct {
-	version int
-	name    string // the file name
-	sql     string
-}
-
 // migrations are the embedded migrations in version order; migrationsErr
 // says why they could not be loaded (a build defect that Migrate reports).
-var migrations, migrationsErr = loadMigrations(migrationFiles)
-
-// loadMigrations reads migrations/*.sql from fsys and checks that their
-// versions run 1, 2, 3, … without gaps.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	if len(names) == 0 {
-		return nil, errors.New("no migrations found")
-	}
-	out := make([]migration, 0, len(names))
-	for i, name := range names { // fs.Glob sorts; versions are zero-padded
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(prefix)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name is not NNNN_description.sql", base)
-		}
-		if version != i+1 {
-			return nil, fmt.Errorf("migration %s: got version %d, want %d", base, version, i+1)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: %w", base, err)
-		}
-		out = append(out, migration{version: version, name: base, sql: string(b)})
-	}
-	return out, nil
-}
+var migrations, migrationsErr = schema.Load(migrationFiles)
 
 // LatestSchemaVersion is the schema version this build's migrations reach.
 func LatestSchemaVersion() int { return len(migrations) }
@@ -131,25 +91,25 @@ func prepare(ctx context.Context, tx pgx.Tx) error {
 // apply runs m in tx, under the migration lock, unless schema_migrations
 // says it already ran, which another process may have done since Migrate
 // began.
-func apply(ctx context.Context, tx pgx.Tx, m migration) error {
+func apply(ctx context.Context, tx pgx.Tx, m schema.Migration) error {
 	if err := lock(ctx, tx); err != nil {
 		return err
 	}
 	var done bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done)
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done)
 	if err != nil {
-		return dbError(fmt.Sprintf("migrate: check %s", m.name), err)
+		return dbError(fmt.Sprintf("migrate: check %s", m.Name), err)
 	}
 	if done {
 		return nil
 	}
 	// No arguments: pgx sends it as a simple query, which may hold several
 	// statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return dbError(fmt.Sprintf("migrate: apply %s", m.name), err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return dbError(fmt.Sprintf("migrate: apply %s", m.Name), err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-		return dbError(fmt.Sprintf("migrate: record %s", m.name), err)
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+		return dbError(fmt.Sprintf("migrate: record %s", m.Name), err)
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
@@ -223,47 +222,6 @@ func TestWriteWaitsInTurnThenUnavailable(t *testing.T) {
 	}
 }
 
-func TestLoadMigrations(t *testing.T) {
-	t.Parallel()
-	file := func(sql string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(sql)} }
-	tests := map[string]struct {
-		fsys    fstest.MapFS
-		want    []int
-		wantErr bool
-	}{
-		"in order": {
-			fsys: fstest.MapFS{
-				"migrations/0002_more.sql": file("SELECT 2"),
-				"migrations/0001_init.sql": file("SELECT 1"),
-				"migrations/README":        file("not a migration"),
-			},
-			want: []int{1, 2},
-		},
-		"none":          {fsys: fstest.MapFS{}, wantErr: true},
-		"gap":           {fsys: fstest.MapFS{"migrations/0001_a.sql": file(""), "migrations/0003_c.sql": file("")}, wantErr: true},
-		"not from 1":    {fsys: fstest.MapFS{"migrations/0002_b.sql": file("")}, wantErr: true},
-		"duplicate":     {fsys: fstest.MapFS{"migrations/0001_a.sql": file(""), "migrations/0001_b.sql": file("")}, wantErr: true},
-		"no underscore": {fsys: fstest.MapFS{"migrations/0001.sql": file("")}, wantErr: true},
-		"not a number":  {fsys: fstest.MapFS{"migrations/init_0001.sql": file("")}, wantErr: true},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got, err := loadMigrations(tt.fsys)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("loadMigrations: got error %v, want error %t", err, tt.wantErr)
-			}
-			var versions []int
-			for _, m := range got {
-				versions = append(versions, m.version)
-			}
-			if !slices.Equal(versions, tt.want) {
-				t.Errorf("loadMigrations: got versions %v, want %v", versions, tt.want)
-			}
-		})
-	}
-}
-
 func TestEmbeddedMigrationsLoad(t *testing.T) {
 	t.Parallel()
 	if migrationsErr != nil {
@@ -271,7 +229,7 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 	}
 	var names []string
 	for _, m := range migrations {
-		names = append(names, m.name)
+		names = append(names, m.Name)
 	}
 	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql", "0004_audit.sql", "0005_credential_name.sql"}; !slices.Equal(names, want) {
 		t.Errorf("embedded migrations: got %q, want %q", names, want)
@@ -300,7 +258,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		return apply(ctx, tx, migrations[0])
 	})
 	if err != nil {
-		t.Fatalf("apply %s: got error %v, want nil", migrations[0].name, err)
+		t.Fatalf("apply %s: got error %v, want nil", migrations[0].Name, err)
 	}
 	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
 		t.Fatalf("SchemaVersion before Migrate: got %d, %v, want 1, nil", v, err)

@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/schema"
 )
 
 // migrationFiles holds the schema migrations, migrations/NNNN_name.sql,
@@ -18,46 +16,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema version.
-type migration struct {
-	version int
-	name    string // the file name
-	sql     string
-}
-
 // migrations are the embedded migrations in version order; migrationsErr
 // says why they could not be loaded (a build defect that Migrate reports).
-var migrations, migrationsErr = loadMigrations(migrationFiles)
-
-// loadMigrations reads migrations/*.sql from fsys and checks that their
-// versions run 1, 2, 3, … without gaps.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("no migrations found")
-	}
-	out := make([]migration, 0, len(names))
-	for i, name := range names { // fs.Glob sorts; versions are zero-padded
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(prefix)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name is not NNNN_description.sql", base)
-		}
-		if version != i+1 {
-			return nil, fmt.Errorf("migration %s: got version %d, want %d", base, version, i+1)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: %w", base, err)
-		}
-		out = append(out, migration{version: version, name: base, sql: string(b)})
-	}
-	return out, nil
-}
+var migrations, migrationsErr = schema.Load(migrationFiles)
 
 // LatestSchemaVersion is the schema version this build's migrations reach.
 func LatestSchemaVersion() int { return len(migrations) }
@@ -106,21 +67,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // apply runs m in tx unless schema_migrations says it already ran, which
 // another process may have done since Migrate looked.
-func apply(ctx context.Context, tx *sql.Tx, m migration) error {
+func apply(ctx context.Context, tx *sql.Tx, m schema.Migration) error {
 	var done bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).
 		Scan(&done)
 	if err != nil {
-		return dbError(fmt.Sprintf("migrate: check %s", m.name), err)
+		return dbError(fmt.Sprintf("migrate: check %s", m.Name), err)
 	}
 	if done {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return dbError(fmt.Sprintf("migrate: apply %s", m.name), err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return dbError(fmt.Sprintf("migrate: apply %s", m.Name), err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
-		return dbError(fmt.Sprintf("migrate: record %s", m.name), err)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.Version, m.Name); err != nil {
+		return dbError(fmt.Sprintf("migrate: record %s", m.Name), err)
 	}
 	return nil
 }
