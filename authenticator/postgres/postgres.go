@@ -10,11 +10,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
 // Store is an authenticator.Store on a PostgreSQL database, over a pgx
 // connection pool. It is safe for concurrent use.
 type Store struct {
+	// Facade gives the Tx methods outside a transaction: reads and
+	// single-statement writes on the pool, updaters and audit appends in a
+	// transaction of their own.
+	txstore.Facade
 	pool *pgxpool.Pool
 }
 
@@ -71,7 +76,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, dbError("open", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	read := func() authenticator.Tx { return s.reader() }
+	s.Facade = txstore.New(read, func(_ context.Context, fn func(authenticator.Tx) error) error { return fn(read()) }, s.Atomic)
+	return s, nil
 }
 
 // Option adjusts how [Open] connects.
@@ -133,136 +141,3 @@ func (s *Store) Atomic(ctx context.Context, fn func(tx authenticator.Tx) error) 
 
 // reader is the Tx for reads outside a transaction.
 func (s *Store) reader() txn { return txn{q: s.pool} }
-
-// CreateUser stores a new user; see authenticator.Tx.
-func (s *Store) CreateUser(ctx context.Context, u authenticator.User) error {
-	return s.reader().CreateUser(ctx, u) // one statement: atomic on its own
-}
-
-// GetUser returns the user with externalID; see authenticator.Tx.
-func (s *Store) GetUser(ctx context.Context, externalID string) (authenticator.User, error) {
-	return s.reader().GetUser(ctx, externalID)
-}
-
-// GetUserByHandle returns the user with the WebAuthn user handle; see
-// authenticator.Tx.
-func (s *Store) GetUserByHandle(ctx context.Context, handle []byte) (authenticator.User, error) {
-	return s.reader().GetUserByHandle(ctx, handle)
-}
-
-// GetUserByUsername returns the user with username; see authenticator.Tx.
-func (s *Store) GetUserByUsername(ctx context.Context, username string) (authenticator.User, error) {
-	return s.reader().GetUserByUsername(ctx, username)
-}
-
-// UpdateUser applies fn to the stored user in a transaction of its own; see
-// authenticator.Tx.
-func (s *Store) UpdateUser(ctx context.Context, externalID string, fn func(authenticator.User) (authenticator.User, error)) (authenticator.User, error) {
-	var u authenticator.User
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		u, err = tx.UpdateUser(ctx, externalID, fn)
-		return err
-	})
-	return u, err
-}
-
-// ListUsers returns a page of users; see authenticator.Tx.
-func (s *Store) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
-	return s.reader().ListUsers(ctx, q)
-}
-
-// CreateCredential stores a new credential; see authenticator.Tx.
-func (s *Store) CreateCredential(ctx context.Context, c authenticator.Credential) error {
-	return s.reader().CreateCredential(ctx, c)
-}
-
-// GetCredential returns the credential with id; see authenticator.Tx.
-func (s *Store) GetCredential(ctx context.Context, id []byte) (authenticator.Credential, error) {
-	return s.reader().GetCredential(ctx, id)
-}
-
-// ListCredentials returns the user's credentials, oldest first; see
-// authenticator.Tx.
-func (s *Store) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
-	return s.reader().ListCredentials(ctx, externalID)
-}
-
-// UpdateCredential applies fn to the stored credential in a transaction of
-// its own; see authenticator.Tx.
-func (s *Store) UpdateCredential(ctx context.Context, id []byte, fn func(authenticator.Credential) (authenticator.Credential, error)) (authenticator.Credential, error) {
-	var c authenticator.Credential
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		c, err = tx.UpdateCredential(ctx, id, fn)
-		return err
-	})
-	return c, err
-}
-
-// CreateReference stores a new biometric reference; see authenticator.Tx.
-func (s *Store) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
-	return s.reader().CreateReference(ctx, r)
-}
-
-// ListReferences returns the user's references, oldest first; see
-// authenticator.Tx.
-func (s *Store) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
-	return s.reader().ListReferences(ctx, externalID)
-}
-
-// UpdateReference applies fn to the stored reference in a transaction of
-// its own; see authenticator.Tx.
-func (s *Store) UpdateReference(ctx context.Context, id string, fn func(authenticator.BiometricReference) (authenticator.BiometricReference, error)) (authenticator.BiometricReference, error) {
-	var r authenticator.BiometricReference
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		r, err = tx.UpdateReference(ctx, id, fn)
-		return err
-	})
-	return r, err
-}
-
-// CreateCheck stores a new identity-verification check; see
-// authenticator.Tx.
-func (s *Store) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
-	return s.reader().CreateCheck(ctx, c)
-}
-
-// GetCheck returns the check provider ran as runID; see authenticator.Tx.
-func (s *Store) GetCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
-	return s.reader().GetCheck(ctx, provider, runID)
-}
-
-// UpdateCheck applies fn to the stored check in a transaction of its own;
-// see authenticator.Tx.
-func (s *Store) UpdateCheck(ctx context.Context, provider, runID string, fn func(authenticator.IDVCheck) (authenticator.IDVCheck, error)) (authenticator.IDVCheck, error) {
-	var c authenticator.IDVCheck
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		c, err = tx.UpdateCheck(ctx, provider, runID, fn)
-		return err
-	})
-	return c, err
-}
-
-// CreateApproval stores a transaction approval; see authenticator.Tx.
-func (s *Store) CreateApproval(ctx context.Context, a authenticator.Approval) error {
-	return s.reader().CreateApproval(ctx, a)
-}
-
-// GetApproval returns the approval with id or ErrNotFound; see authenticator.Tx.
-func (s *Store) GetApproval(ctx context.Context, id string) (authenticator.Approval, error) {
-	return s.reader().GetApproval(ctx, id)
-}
-
-// AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
-func (s *Store) AppendEvent(ctx context.Context, e authenticator.Event) (authenticator.Event, error) {
-	return s.reader().AppendEvent(ctx, e)
-}
-
-// ListEvents returns the user's most recent events, newest first; see
-// authenticator.Tx.
-func (s *Store) ListEvents(ctx context.Context, externalID string, limit int) ([]authenticator.Event, error) {
-	return s.reader().ListEvents(ctx, externalID, limit)
-}

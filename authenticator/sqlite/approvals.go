@@ -51,13 +51,3 @@ func nonNil[T ~[]byte](b T) []byte {
 	}
 	return b
 }
-
-// CreateApproval stores a transaction approval; see authenticator.Tx.
-func (s *Store) CreateApproval(ctx context.Context, a authenticator.Approval) error {
-	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateApproval(ctx, a) })
-}
-
-// GetApproval returns the approval with id or ErrNotFound; see authenticator.Tx.
-func (s *Store) GetApproval(ctx context.Context, id string) (authenticator.Approval, error) {
-	return s.reader().GetApproval(ctx, id)
-}

@@ -93,21 +93,3 @@ func scanAudit(row scanner) (authenticator.AuditRecord, error) {
 	r.At = fromMicros(sql.NullInt64{Int64: at, Valid: true})
 	return r, nil
 }
-
-// AppendAudit appends r to the audit chain in a transaction of its own; see
-// authenticator.Tx.
-func (s *Store) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (authenticator.AuditRecord, error) {
-	var out authenticator.AuditRecord
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		out, err = tx.AppendAudit(ctx, r)
-		return err
-	})
-	return out, err
-}
-
-// ListAudit returns the audit records after record after, in ascending
-// order; see authenticator.Tx.
-func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
-	return s.reader().ListAudit(ctx, after, limit)
-}

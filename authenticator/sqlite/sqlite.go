@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
 // Store is an authenticator.Store on a SQLite database. It is safe for
@@ -30,6 +31,9 @@ import (
 // connection would have a database of its own: read and write are the same
 // pool, and its reads queue with the writes.
 type Store struct {
+	// Facade gives the Tx methods outside a transaction: reads on the read
+	// pool, every write in a transaction of its own (one writer).
+	txstore.Facade
 	write  *sql.DB       // one connection: every write transaction
 	read   *sql.DB       // reads outside transactions; write itself in memory
 	wstmts *stmtCache    // statements prepared on write
@@ -110,6 +114,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.rstmts = newStmtCache(read)
 	}
 	s.turn <- struct{}{}
+	s.Facade = txstore.New(func() authenticator.Tx { return s.reader() }, s.Atomic, s.Atomic)
 	return s, nil
 }
 
@@ -257,132 +262,3 @@ func (s *Store) takeTurn(ctx context.Context) error {
 
 // reader is the Tx for reads outside a transaction.
 func (s *Store) reader() txn { return txn{c: s.rstmts} }
-
-// CreateUser stores a new user; see authenticator.Tx.
-func (s *Store) CreateUser(ctx context.Context, u authenticator.User) error {
-	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateUser(ctx, u) })
-}
-
-// GetUser returns the user with externalID; see authenticator.Tx.
-func (s *Store) GetUser(ctx context.Context, externalID string) (authenticator.User, error) {
-	return s.reader().GetUser(ctx, externalID)
-}
-
-// GetUserByHandle returns the user with the WebAuthn user handle; see
-// authenticator.Tx.
-func (s *Store) GetUserByHandle(ctx context.Context, handle []byte) (authenticator.User, error) {
-	return s.reader().GetUserByHandle(ctx, handle)
-}
-
-// GetUserByUsername returns the user with username; see authenticator.Tx.
-func (s *Store) GetUserByUsername(ctx context.Context, username string) (authenticator.User, error) {
-	return s.reader().GetUserByUsername(ctx, username)
-}
-
-// UpdateUser applies fn to the stored user in a transaction of its own; see
-// authenticator.Tx.
-func (s *Store) UpdateUser(ctx context.Context, externalID string, fn func(authenticator.User) (authenticator.User, error)) (authenticator.User, error) {
-	var u authenticator.User
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		u, err = tx.UpdateUser(ctx, externalID, fn)
-		return err
-	})
-	return u, err
-}
-
-// ListUsers returns a page of users; see authenticator.Tx.
-func (s *Store) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
-	return s.reader().ListUsers(ctx, q)
-}
-
-// CreateCredential stores a new credential; see authenticator.Tx.
-func (s *Store) CreateCredential(ctx context.Context, c authenticator.Credential) error {
-	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateCredential(ctx, c) })
-}
-
-// GetCredential returns the credential with id; see authenticator.Tx.
-func (s *Store) GetCredential(ctx context.Context, id []byte) (authenticator.Credential, error) {
-	return s.reader().GetCredential(ctx, id)
-}
-
-// ListCredentials returns the user's credentials, oldest first; see
-// authenticator.Tx.
-func (s *Store) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
-	return s.reader().ListCredentials(ctx, externalID)
-}
-
-// UpdateCredential applies fn to the stored credential in a transaction of
-// its own; see authenticator.Tx.
-func (s *Store) UpdateCredential(ctx context.Context, id []byte, fn func(authenticator.Credential) (authenticator.Credential, error)) (authenticator.Credential, error) {
-	var c authenticator.Credential
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		c, err = tx.UpdateCredential(ctx, id, fn)
-		return err
-	})
-	return c, err
-}
-
-// CreateReference stores a new biometric reference; see authenticator.Tx.
-func (s *Store) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
-	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateReference(ctx, r) })
-}
-
-// ListReferences returns the user's references, oldest first; see
-// authenticator.Tx.
-func (s *Store) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
-	return s.reader().ListReferences(ctx, externalID)
-}
-
-// UpdateReference applies fn to the stored reference in a transaction of
-// its own; see authenticator.Tx.
-func (s *Store) UpdateReference(ctx context.Context, id string, fn func(authenticator.BiometricReference) (authenticator.BiometricReference, error)) (authenticator.BiometricReference, error) {
-	var r authenticator.BiometricReference
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		r, err = tx.UpdateReference(ctx, id, fn)
-		return err
-	})
-	return r, err
-}
-
-// CreateCheck stores a new identity-verification check; see
-// authenticator.Tx.
-func (s *Store) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
-	return s.Atomic(ctx, func(tx authenticator.Tx) error { return tx.CreateCheck(ctx, c) })
-}
-
-// GetCheck returns the check provider ran as runID; see authenticator.Tx.
-func (s *Store) GetCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
-	return s.reader().GetCheck(ctx, provider, runID)
-}
-
-// UpdateCheck applies fn to the stored check in a transaction of its own;
-// see authenticator.Tx.
-func (s *Store) UpdateCheck(ctx context.Context, provider, runID string, fn func(authenticator.IDVCheck) (authenticator.IDVCheck, error)) (authenticator.IDVCheck, error) {
-	var c authenticator.IDVCheck
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		c, err = tx.UpdateCheck(ctx, provider, runID, fn)
-		return err
-	})
-	return c, err
-}
-
-// AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
-func (s *Store) AppendEvent(ctx context.Context, e authenticator.Event) (authenticator.Event, error) {
-	var out authenticator.Event
-	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
-		var err error
-		out, err = tx.AppendEvent(ctx, e)
-		return err
-	})
-	return out, err
-}
-
-// ListEvents returns the user's most recent events, newest first; see
-// authenticator.Tx.
-func (s *Store) ListEvents(ctx context.Context, externalID string, limit int) ([]authenticator.Event, error) {
-	return s.reader().ListEvents(ctx, externalID, limit)
-}
