@@ -20,11 +20,13 @@
 //	audit.go         the hash-chained audit log: VerifyAudit, ExportAudit (ADR 0008)
 //	seal.go          AES-256-GCM sealing of provider references (Config.ReferenceKey),
 //	                 bound to the reference's ID and user (DESIGN.md §7.6)
+//	delivery.go      the webhook outbox: events queued for RP endpoints in their own
+//	                 transaction; dead letters (ADR 0009; sender: subpackage webhook)
 //
 // State lives in two places. The durable Store (SQLite by default,
 // subpackage sqlite; PostgreSQL, subpackage postgres) keeps users,
-// credentials, biometric references, IDV checks, approvals, events and the
-// audit log. The EphemeralStore (subpackages redis and memory) keeps
+// credentials, biometric references, IDV checks, approvals, events, their
+// webhook deliveries and the audit log. The EphemeralStore (subpackages redis and memory) keeps
 // everything with a time to live:
 //
 //	ceremony:reg:<id>       registration ceremony (go-webauthn SessionData, user)   ChallengeTTL

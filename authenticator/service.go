@@ -108,6 +108,13 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // (default: crypto/rand).
 func WithRandom(r io.Reader) Option { return func(s *Service) { s.rand = r } }
 
+// WithEventEndpoints sets the webhook endpoints (their URLs) every event is
+// queued for, in the transaction that appends it (ADR 0009); a deliverer
+// such as authenticator/webhook sends them. Default: none.
+func WithEventEndpoints(urls ...string) Option {
+	return func(s *Service) { s.endpoints = slices.Clone(urls) }
+}
+
 // Service runs the journeys. It is safe for concurrent use and holds no
 // state of its own beyond its stores, so any number of instances may share
 // them.
@@ -126,6 +133,8 @@ type Service struct {
 	sealer cipher.AEAD
 	// fakeKey derives stand-in credential ids for unknown usernames.
 	fakeKey []byte
+	// endpoints are the webhook endpoints every event is queued for.
+	endpoints []string
 }
 
 // ErrInvalidConfig is wrapped by every New validation error.
@@ -339,8 +348,16 @@ func ceremonyOptions(v any) (json.RawMessage, error) {
 // the state change it describes has already happened.
 func (s *Service) event(ctx context.Context, tx Tx, e Event) error {
 	e.At = s.now().UTC()
-	if _, err := tx.AppendEvent(ctx, e); err != nil {
+	stored, err := tx.AppendEvent(ctx, e)
+	if err != nil {
 		return fmt.Errorf("append %s event: %w", e.Type, err)
+	}
+	// The outbox rows go in the same transaction as the event and the state
+	// change it records: an event that happened is always queued (ADR 0009).
+	if len(s.endpoints) > 0 {
+		if err := tx.EnqueueDeliveries(ctx, stored.ID, s.endpoints, e.At); err != nil {
+			return fmt.Errorf("queue %s event for delivery: %w", e.Type, err)
+		}
 	}
 	return nil
 }

@@ -255,6 +255,9 @@ type Tx interface {
 	// in ascending Seq order, at most limit (1..MaxPageSize; 0 means
 	// DefaultPageSize), as stored: the store does not check the chain.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
+
+	// DeliveryTx is the webhook outbox (docs/adr/0009-event-webhooks.md).
+	DeliveryTx
 }
 
 // Store is the durable store: SQLite in the embedded default, PostgreSQL in

@@ -231,7 +231,7 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 	for _, m := range migrations {
 		names = append(names, m.Name)
 	}
-	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql", "0004_audit.sql", "0005_credential_name.sql"}; !slices.Equal(names, want) {
+	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql", "0004_audit.sql", "0005_credential_name.sql", "0006_event_deliveries.sql"}; !slices.Equal(names, want) {
 		t.Errorf("embedded migrations: got %q, want %q", names, want)
 	}
 }

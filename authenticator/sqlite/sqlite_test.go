@@ -72,9 +72,9 @@ func TestMigrate(t *testing.T) {
 	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
 		t.Fatalf("SchemaVersion before Migrate: got %d, %v, want 0, nil", v, err)
 	}
-	// 0001_init.sql, 0002_idv.sql, 0003_approvals.sql, 0004_audit.sql and
-	// 0005_credential_name.sql.
-	const latest = 5
+	// 0001_init.sql, 0002_idv.sql, 0003_approvals.sql, 0004_audit.sql,
+	// 0005_credential_name.sql and 0006_event_deliveries.sql.
+	const latest = 6
 	if got := sqlite.LatestSchemaVersion(); got != latest {
 		t.Fatalf("LatestSchemaVersion: got %d, want %d", got, latest)
 	}

@@ -26,6 +26,12 @@
 //     not an error.
 //   - ListCredentials and ListReferences order by CreatedAt, oldest first;
 //     ListEvents by ID, newest first, and event IDs only ever increase.
+//   - Deliveries: ClaimDeliveries takes only pending rows due at now, adds
+//     one to Attempts and leases them until now+lease, so a claimed row is
+//     not claimed again (by anyone, concurrently or not) before the lease
+//     ends, and is after it; SettleDelivery and RedeliverDelivery act only
+//     on a pending, respectively dead, row (else ErrNotFound); deliveries
+//     enqueued in a rolled-back Atomic are gone with their event.
 //   - Updater closures see the current value; an error from a closure is
 //     returned as it is and nothing changes; an attempt to change a key or
 //     another field the interface calls immutable (a reference's Provider; a

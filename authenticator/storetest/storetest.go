@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) authenticator.Store) {
 		{"Checks", checkTests},
 		{"Approvals", approvalTests},
 		{"Events", eventTests},
+		{"Deliveries", deliveryTests},
 		{"Audit", auditTests},
 		{"NotFound", notFoundTests},
 		{"Aliasing", aliasingTests},

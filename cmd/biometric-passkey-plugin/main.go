@@ -3,7 +3,8 @@
 // store, verifies a stored approval again, verifies or exports the
 // tamper-evident audit log (docs/adr/0008-tamper-evident-audit.md), reads
 // or acts on a user or passkey for an operator (every such command
-// audited with --operator), or prints its version.
+// audited with --operator), lists or redelivers dead-lettered event
+// webhooks (docs/adr/0009-event-webhooks.md), or prints its version.
 //
 //	biometric-passkey-plugin --config config.yaml                        (launched by the provider)
 //	biometric-passkey-plugin --config config.yaml migrate                (run migrations and exit)
@@ -17,10 +18,15 @@
 //	biometric-passkey-plugin --config config.yaml credential rename <credential-id> <name> --operator SUB
 //	biometric-passkey-plugin --config config.yaml credential suspend|unsuspend|revoke <credential-id> --operator SUB [--reason TEXT]
 //	                                       (an operator's action on a passkey, audited; JSON)
+//	biometric-passkey-plugin --config config.yaml events dead-letters [--after ID]
+//	                                       (the dead-lettered webhook deliveries as JSON lines)
+//	biometric-passkey-plugin --config config.yaml events redeliver <delivery-id>
+//	                                       (move a dead letter back to pending)
 //	biometric-passkey-plugin --version
 //
 // With the sandbox identity-verification provider, the launched plugin also
-// serves the sandbox's capture pages on authenticator.idv.sandbox.listen.
+// serves the sandbox's capture pages on authenticator.idv.sandbox.listen;
+// with authenticator.events.endpoints, it delivers lifecycle events to them.
 package main
 
 import (
@@ -71,7 +77,9 @@ func command(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return app.UserCommand(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
 	case cmd.Args[0] == "credential":
 		return app.CredentialCommand(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
+	case cmd.Args[0] == "events":
+		return app.Events(ctx, cmd.Config, cmd.Args[1:], stdout, app.NewLogger(cmd.Config.Log, stderr))
 	default:
-		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, audit verify|export, user, credential, or nothing)", cmd.Args[0])
+		return fmt.Errorf("unknown command %q (want migrate, verify-approval <id>, audit verify|export, user, credential, events dead-letters|redeliver, or nothing)", cmd.Args[0])
 	}
 }

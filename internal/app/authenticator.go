@@ -17,6 +17,7 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator/postgres"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/redis"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/sqlite"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/webhook"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
 )
@@ -33,7 +34,8 @@ func OpenAuthenticator(ctx context.Context, cfg AuthenticatorConfig, log *slog.L
 	if err != nil {
 		return nil, nil, err
 	}
-	return openService(ctx, cfg, idv, referenceKey, log)
+	svc, _, closeStores, err := openService(ctx, cfg, idv, referenceKey, log)
+	return svc, closeStores, err
 }
 
 // Authenticator is the authenticator as a process runs it: the service over
@@ -43,7 +45,8 @@ type Authenticator struct {
 	// Service is the authenticator service; the plugin serves it to the host.
 	Service *authenticator.Service
 
-	sandbox     *sandboxServer // nil unless the provider is the sandbox
+	sandbox     *sandboxServer     // nil unless the provider is the sandbox
+	deliverer   *webhook.Deliverer // nil without authenticator.events.endpoints
 	closeStores func() error
 }
 
@@ -54,19 +57,44 @@ type Authenticator struct {
 // authenticator.idv.sandbox.listen. One process per deployment calls it —
 // the plugin (RunPlugin), or the provider when the authenticator runs
 // in-process (StartProvider) — so the sandbox has one listener, in the
-// process that holds its state. Close stops both.
+// process that holds its state. With authenticator.events.endpoints it
+// also runs the webhook deliverer (ADR 0009), which sends the events every
+// process queues. Close stops them all.
 func StartAuthenticator(ctx context.Context, cfg Config, log *slog.Logger) (*Authenticator, error) {
-	svc, sb, closeStores, err := openAuthenticator(ctx, cfg, log)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	svc, store, sb, closeStores, err := openAuthenticator(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	a := &Authenticator{Service: svc, closeStores: closeStores}
+	if ev := cfg.Authenticator.Events; len(ev.Endpoints) > 0 {
+		eps := make([]webhook.Endpoint, len(ev.Endpoints))
+		for i, ep := range ev.Endpoints {
+			eps[i] = webhook.Endpoint{URL: ep.URL, Secret: []byte(ep.Secret.Reveal())}
+		}
+		a.deliverer, err = webhook.New(webhook.Config{Endpoints: eps, MaxAttempts: ev.MaxAttempts, MaxAge: ev.MaxAge}, store,
+			webhook.WithLogger(log.With("component", "webhook")))
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("authenticator.events: %w", err), closeStores())
+		}
+		a.deliverer.Start(ctx)
+	}
 	if sb != nil {
 		if a.sandbox, err = serveSandbox(sb, cfg.Authenticator.IDV.Sandbox, log); err != nil {
-			return nil, errors.Join(err, closeStores())
+			return nil, errors.Join(err, a.closeDeliverer(), closeStores())
 		}
 	}
 	return a, nil
+}
+
+// closeDeliverer stops the webhook deliverer, if any.
+func (a *Authenticator) closeDeliverer() error {
+	if a.deliverer == nil {
+		return nil
+	}
+	return a.deliverer.Close()
 }
 
 // SandboxAddr is the address the sandbox's capture pages are served on, or
@@ -78,33 +106,36 @@ func (a *Authenticator) SandboxAddr() net.Addr {
 	return a.sandbox.ln.Addr()
 }
 
-// Close stops serving the sandbox (letting requests in flight finish for a
-// few seconds) and releases the stores.
+// Close stops the webhook deliverer (a delivery in flight is settled, or
+// sent again after its lease), stops serving the sandbox (letting requests
+// in flight finish for a few seconds) and releases the stores.
 func (a *Authenticator) Close() error {
-	var errs []error
+	errs := []error{a.closeDeliverer()}
 	if a.sandbox != nil {
 		errs = append(errs, a.sandbox.close())
 	}
 	return errors.Join(append(errs, a.closeStores())...)
 }
 
-// openAuthenticator builds the service and, with provider sandbox, the
-// sandbox provider (not yet served), whose notifications go to the
-// service's webhook intake.
-func openAuthenticator(ctx context.Context, cfg Config, log *slog.Logger) (*authenticator.Service, *sandbox.Provider, func() error, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+// openAuthenticator builds the service over its durable store (returned
+// too, for the webhook deliverer) and, with provider sandbox, the sandbox
+// provider (not yet served), whose notifications go to the service's
+// webhook intake.
+func openAuthenticator(ctx context.Context, cfg Config, log *slog.Logger) (*authenticator.Service, authenticator.Store, *sandbox.Provider, func() error, error) {
 	if cfg.Authenticator.IDV.Provider != IDVProviderSandbox {
-		svc, closeStores, err := OpenAuthenticator(ctx, cfg.Authenticator, log)
-		return svc, nil, closeStores, err
+		idv, referenceKey, err := openIDV(cfg.Authenticator.IDV, log)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		svc, store, closeStores, err := openService(ctx, cfg.Authenticator, idv, referenceKey, log)
+		return svc, store, nil, closeStores, err
 	}
 	key, err := cfg.Authenticator.IDV.referenceKey()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("authenticator.idv.reference_key: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("authenticator.idv.reference_key: %w", err)
 	}
 	if key == nil {
-		return nil, nil, nil, fmt.Errorf("authenticator.idv.reference_key: required with provider %q", IDVProviderSandbox)
+		return nil, nil, nil, nil, fmt.Errorf("authenticator.idv.reference_key: required with provider %q", IDVProviderSandbox)
 	}
 	// The service is built after the provider it is given, so Notify finds
 	// it through this pointer, set once the service exists.
@@ -126,18 +157,21 @@ func openAuthenticator(ctx context.Context, cfg Config, log *slog.Logger) (*auth
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	svc, closeStores, err := openService(ctx, cfg.Authenticator, sb, key, log)
+	svc, store, closeStores, err := openService(ctx, cfg.Authenticator, sb, key, log)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	intake.Store(svc)
-	return svc, sb, closeStores, nil
+	return svc, store, sb, closeStores, nil
 }
 
 // openService builds the service over its stores with the given provider.
-func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Provider, referenceKey []byte, log *slog.Logger) (*authenticator.Service, func() error, error) {
+// Every process's service queues its events for the configured webhook
+// endpoints (an operator's CLI action included); only StartAuthenticator's
+// process sends them.
+func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Provider, referenceKey []byte, log *slog.Logger) (*authenticator.Service, authenticator.Store, func() error, error) {
 	levels := make([]acr.Level, 0, len(cfg.Levels))
 	for _, lc := range cfg.Levels {
 		lv := acr.Level{Name: lc.Name, ACR: lc.ACR}
@@ -151,15 +185,19 @@ func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Pro
 		UserVerified: cfg.AMR.UserVerified, BiometricMatch: cfg.AMR.BiometricMatch,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("authenticator.levels / authenticator.amr: %w", err)
+		return nil, nil, nil, fmt.Errorf("authenticator.levels / authenticator.amr: %w", err)
 	}
 	store, err := openStore(ctx, cfg.Store, cfg.Store.AutoMigrate)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	eph, closeEph, err := openEphemeral(ctx, cfg.Ephemeral)
 	if err != nil {
-		return nil, nil, errors.Join(err, store.Close())
+		return nil, nil, nil, errors.Join(err, store.Close())
+	}
+	endpoints := make([]string, len(cfg.Events.Endpoints))
+	for i, ep := range cfg.Events.Endpoints {
+		endpoints[i] = ep.URL
 	}
 	closeAll := func() error { return errors.Join(closeEph(), store.Close()) }
 	svc, err := authenticator.New(authenticator.Config{
@@ -170,11 +208,11 @@ func openService(ctx context.Context, cfg AuthenticatorConfig, idv idvbridge.Pro
 		IDV: idv, ReferenceKey: referenceKey,
 		IDVTimeout: cfg.IDV.Timeout, IDVAttemptsPerHour: cfg.IDV.AttemptsPerHour,
 		KeepCredentialsOnRecovery: cfg.Recovery.KeepCredentials,
-	}, store, eph, authenticator.WithLogger(log))
+	}, store, eph, authenticator.WithLogger(log), authenticator.WithEventEndpoints(endpoints...))
 	if err != nil {
-		return nil, nil, errors.Join(err, closeAll())
+		return nil, nil, nil, errors.Join(err, closeAll())
 	}
-	return svc, closeAll, nil
+	return svc, store, closeAll, nil
 }
 
 // DurableStore is the durable store as the app opens it: an

@@ -17,6 +17,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/webhook"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
 )
 
@@ -78,6 +79,89 @@ type AuthenticatorConfig struct {
 	Ephemeral     EphemeralConfig `yaml:"ephemeral"`
 	IDV           IDVConfig       `yaml:"idv"`
 	Recovery      RecoveryConfig  `yaml:"recovery"`
+	Events        EventsConfig    `yaml:"events"`
+}
+
+// EventsConfig configures the delivery of lifecycle events to relying-party
+// webhook endpoints (docs/adr/0009-event-webhooks.md).
+type EventsConfig struct {
+	// Endpoints each receive every event, signed with their own secret.
+	// None (the default) queues and sends nothing.
+	Endpoints []EndpointConfig `yaml:"endpoints"`
+	// MaxAttempts bounds the attempts at one delivery before it becomes a
+	// dead letter, 1 to 100.
+	MaxAttempts int `yaml:"max_attempts"`
+	// MaxAge bounds how long a delivery is retried, 1m to 720h.
+	MaxAge time.Duration `yaml:"max_age"`
+}
+
+// EndpointConfig is one webhook receiver.
+type EndpointConfig struct {
+	URL string `yaml:"url"` // https in production
+	// Secret is the HMAC-SHA256 key of X-BP-Signature, at least 32 bytes,
+	// shared with the receiver. It comes from the environment as
+	// BP_AUTHENTICATOR_EVENTS_ENDPOINTS_<index>_SECRET (index from 0).
+	Secret Secret `yaml:"secret"`
+}
+
+// MinEndpointSecret is the shortest webhook secret accepted, in bytes.
+const MinEndpointSecret = 32
+
+// endpointSecretEnv is the environment variable of endpoint i's secret.
+func endpointSecretEnv(i int) string {
+	return fmt.Sprintf("%sAUTHENTICATOR_EVENTS_ENDPOINTS_%d_SECRET", EnvPrefix, i)
+}
+
+// applyEndpointSecrets sets endpoint secrets from the environment, which
+// applyEnv cannot reach inside a list; a variable for an endpoint that is
+// not configured is an error, not a silent no-op.
+func applyEndpointSecrets(c *EventsConfig, env map[string]string) error {
+	var errs []error
+	prefix := EnvPrefix + "AUTHENTICATOR_EVENTS_ENDPOINTS_"
+	for name, v := range env {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			continue
+		}
+		idx, ok := strings.CutSuffix(rest, "_SECRET")
+		i, err := strconv.Atoi(idx)
+		if !ok || err != nil || i < 0 || i >= len(c.Endpoints) || endpointSecretEnv(i) != name {
+			errs = append(errs, fmt.Errorf("environment %s: want %s with i an index of authenticator.events.endpoints (0..%d)",
+				name, prefix+"<i>_SECRET", len(c.Endpoints)-1))
+			continue
+		}
+		c.Endpoints[i].Secret = Secret(v)
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks the events keys.
+func (e EventsConfig) validate(mode string, bad func(key, format string, args ...any)) {
+	seen := map[string]bool{}
+	for i, ep := range e.Endpoints {
+		key := fmt.Sprintf("authenticator.events.endpoints[%d]", i)
+		u, err := url.Parse(ep.URL)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+			bad(key+".url", "must be an absolute http(s) URL")
+		case mode == ModeProduction && u.Scheme != "https":
+			bad(key+".url", "production requires https")
+		case u.User != nil:
+			bad(key+".url", "must not carry credentials; the signature authenticates the sender")
+		case seen[ep.URL]:
+			bad(key+".url", "is listed twice")
+		}
+		seen[ep.URL] = true
+		if len(ep.Secret) < MinEndpointSecret {
+			bad(key+".secret", "must be at least %d bytes (set %s)", MinEndpointSecret, endpointSecretEnv(i))
+		}
+	}
+	if e.MaxAttempts < 1 || e.MaxAttempts > 100 {
+		bad("authenticator.events.max_attempts", "must be 1 to 100, got %d", e.MaxAttempts)
+	}
+	if e.MaxAge < time.Minute || e.MaxAge > 720*time.Hour {
+		bad("authenticator.events.max_age", "must be 1m to 720h, got %v", e.MaxAge)
+	}
 }
 
 // RecoveryConfig configures account recovery.
@@ -181,6 +265,7 @@ func Defaults() Config {
 				Provider: IDVProviderNone, Timeout: authenticator.DefaultIDVTimeout, AttemptsPerHour: authenticator.DefaultIDVAttemptsPerHour,
 				Sandbox: SandboxConfig{Listen: DefaultSandboxListen, PublicURL: DefaultSandboxPublicURL, TTL: sandbox.DefaultTTL},
 			},
+			Events: EventsConfig{MaxAttempts: webhook.DefaultMaxAttempts, MaxAge: webhook.DefaultMaxAge},
 		},
 	}
 }
@@ -205,7 +290,9 @@ func Load(path string, env []string) (Config, error) {
 			return Config{}, fmt.Errorf("parse %s: %w", path, err)
 		}
 	}
-	if err := applyEnv(reflect.ValueOf(&cfg).Elem(), EnvPrefix, envMap(env)); err != nil {
+	envs := envMap(env)
+	if err := errors.Join(applyEnv(reflect.ValueOf(&cfg).Elem(), EnvPrefix, envs),
+		applyEndpointSecrets(&cfg.Authenticator.Events, envs)); err != nil {
 		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -341,6 +428,7 @@ func (c Config) Validate() error {
 		bad("authenticator.ephemeral.driver", "must be memory or redis, got %q", a.Ephemeral.Driver)
 	}
 	c.validateIDV(bad)
+	a.Events.validate(c.Mode, bad)
 	if c.Mode == ModeProduction {
 		if pub != nil && pub.Scheme != "https" {
 			bad("host.public_url", "production requires https")

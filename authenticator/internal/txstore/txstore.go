@@ -8,6 +8,7 @@ package txstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
@@ -151,4 +152,31 @@ func (f Facade) AppendEvent(ctx context.Context, e authenticator.Event) (authent
 // ListEvents returns the user's most recent events, newest first; see authenticator.Tx.
 func (f Facade) ListEvents(ctx context.Context, externalID string, limit int) ([]authenticator.Event, error) {
 	return f.read().ListEvents(ctx, externalID, limit)
+}
+
+// EnqueueDeliveries queues an event for endpoints in a transaction of its own; see authenticator.Tx.
+func (f Facade) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
+	return f.atomic(ctx, func(tx authenticator.Tx) error { return tx.EnqueueDeliveries(ctx, eventID, endpoints, at) })
+}
+
+// ClaimDeliveries leases due deliveries in a transaction of its own; see authenticator.Tx.
+func (f Facade) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]authenticator.Delivery, error) {
+	return result(ctx, f.atomic, func(tx authenticator.Tx) ([]authenticator.Delivery, error) {
+		return tx.ClaimDeliveries(ctx, now, lease, limit)
+	})
+}
+
+// SettleDelivery ends an attempt on a pending delivery; see authenticator.Tx.
+func (f Facade) SettleDelivery(ctx context.Context, id int64, status authenticator.DeliveryStatus, next time.Time, lastError string, at time.Time) error {
+	return f.write(ctx, func(tx authenticator.Tx) error { return tx.SettleDelivery(ctx, id, status, next, lastError, at) })
+}
+
+// ListDeadDeliveries returns the dead letters after ID after; see authenticator.Tx.
+func (f Facade) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	return f.read().ListDeadDeliveries(ctx, after, limit)
+}
+
+// RedeliverDelivery moves a dead letter back to pending; see authenticator.Tx.
+func (f Facade) RedeliverDelivery(ctx context.Context, id int64, at time.Time) error {
+	return f.write(ctx, func(tx authenticator.Tx) error { return tx.RedeliverDelivery(ctx, id, at) })
 }

@@ -1,0 +1,142 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// deliveryColumns are a delivery's columns and then its event's
+// (eventColumns), read from event_deliveries d JOIN events e.
+const deliveryColumns = `d.id, d.event_id, d.endpoint, d.attempts, d.next_attempt_at, d.status, d.last_error, d.created_at, d.updated_at,
+	e.id, e.type, e.user_external_id, e.credential_id, e.actor, e.detail, e.at`
+
+// EnqueueDeliveries queues event eventID for each endpoint; see
+// authenticator.Tx.
+func (t txn) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
+	for _, ep := range endpoints {
+		if ep == "" {
+			return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: empty delivery endpoint")
+		}
+		_, err := t.q.Exec(ctx,
+			`INSERT INTO event_deliveries (event_id, endpoint, attempts, next_attempt_at, status, created_at, updated_at)
+			 VALUES ($1, $2, 0, $3, 'pending', $3, $3)`,
+			eventID, ep, ts(at))
+		if err != nil {
+			return dbError(fmt.Sprintf("queue event %d for delivery", eventID), err)
+		}
+	}
+	return nil
+}
+
+// ClaimDeliveries leases due deliveries; see authenticator.Tx. The due rows
+// are picked FOR UPDATE SKIP LOCKED, so replicas claiming at once each take
+// different rows instead of waiting for one another.
+func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]authenticator.Delivery, error) {
+	if err := authenticator.ValidateClaim(lease, limit); err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx,
+		`UPDATE event_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $1, updated_at = $2
+		 FROM events e
+		 WHERE e.id = d.event_id AND d.id IN (
+		     SELECT id FROM event_deliveries WHERE status = 'pending' AND next_attempt_at <= $2
+		     ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		 RETURNING `+deliveryColumns,
+		ts(now.Add(lease)), ts(now), limit)
+	if err != nil {
+		return nil, dbError("claim deliveries", err)
+	}
+	out, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, dbError("claim deliveries", err)
+	}
+	slices.SortFunc(out, func(a, b authenticator.Delivery) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// SettleDelivery ends an attempt on a pending delivery; see authenticator.Tx.
+func (t txn) SettleDelivery(ctx context.Context, id int64, status authenticator.DeliveryStatus, next time.Time, lastError string, at time.Time) error {
+	if err := authenticator.ValidateSettle(status); err != nil {
+		return err
+	}
+	tag, err := t.q.Exec(ctx,
+		`UPDATE event_deliveries SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3, updated_at = $4
+		 WHERE id = $5 AND status = 'pending'`,
+		string(status), ts(next), lastError, ts(at), id)
+	return oneRow(tag, err, id, authenticator.DeliveryPending, "settle")
+}
+
+// RedeliverDelivery moves a dead letter back to pending; see authenticator.Tx.
+func (t txn) RedeliverDelivery(ctx context.Context, id int64, at time.Time) error {
+	tag, err := t.q.Exec(ctx,
+		`UPDATE event_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1
+		 WHERE id = $2 AND status = 'dead'`,
+		ts(at), id)
+	return oneRow(tag, err, id, authenticator.DeliveryDead, "redeliver")
+}
+
+// oneRow checks that an update of delivery id in state want changed a row.
+func oneRow(tag pgconn.CommandTag, err error, id int64, want authenticator.DeliveryStatus, op string) error {
+	if err != nil {
+		return dbError(fmt.Sprintf("%s delivery %d", op, id), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return authenticator.ErrDeliveryState(id, want)
+	}
+	return nil
+}
+
+// ListDeadDeliveries returns the dead letters after ID after; see authenticator.Tx.
+func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	n, err := pageSize(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx,
+		`SELECT `+deliveryColumns+` FROM event_deliveries d JOIN events e ON e.id = d.event_id
+		 WHERE d.status = 'dead' AND d.id > $1 ORDER BY d.id LIMIT $2`, after, n)
+	if err != nil {
+		return nil, dbError("list dead deliveries", err)
+	}
+	out, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, dbError("list dead deliveries", err)
+	}
+	return out, nil
+}
+
+// prefixScanner scans the columns before an event's into pre, and the
+// rest into what Scan is given.
+type prefixScanner struct {
+	row scanner
+	pre []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
+
+// scanDelivery reads a row of deliveryColumns.
+func scanDelivery(row scanner) (authenticator.Delivery, error) {
+	var (
+		d                      authenticator.Delivery
+		next, created, updated pgtype.Timestamptz
+		attempts               int32
+		status                 string
+	)
+	ev, err := scanEvent(prefixScanner{row, []any{&d.ID, &d.EventID, &d.Endpoint, &attempts, &next, &status, &d.LastError, &created, &updated}})
+	if err != nil {
+		return authenticator.Delivery{}, err
+	}
+	d.Attempts = int(attempts)
+	d.Status = authenticator.DeliveryStatus(status)
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = fromTS(next), fromTS(created), fromTS(updated)
+	d.Event = ev
+	return d, nil
+}

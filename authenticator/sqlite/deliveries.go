@@ -1,0 +1,160 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// deliveryColumns are a delivery's columns and then its event's
+// (eventColumns), read from event_deliveries d JOIN events e.
+const deliveryColumns = `d.id, d.event_id, d.endpoint, d.attempts, d.next_attempt_at, d.status, d.last_error, d.created_at, d.updated_at,
+	e.id, e.type, e.user_external_id, e.credential_id, e.actor, e.detail, e.at`
+
+const deliveryFrom = ` FROM event_deliveries d JOIN events e ON e.id = d.event_id`
+
+// EnqueueDeliveries queues event eventID for each endpoint; see
+// authenticator.Tx.
+func (t txn) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
+	for _, ep := range endpoints {
+		if ep == "" {
+			return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: empty delivery endpoint")
+		}
+		_, err := t.exec(ctx,
+			`INSERT INTO event_deliveries (event_id, endpoint, attempts, next_attempt_at, status, created_at, updated_at)
+			 VALUES (?, ?, 0, ?, 'pending', ?, ?)`,
+			eventID, ep, micros(at), micros(at), micros(at))
+		if err != nil {
+			return dbError(fmt.Sprintf("queue event %d for delivery", eventID), err)
+		}
+	}
+	return nil
+}
+
+// ClaimDeliveries leases due deliveries; see authenticator.Tx. SQLite has
+// one writer, so the transaction it runs in is the only claimer.
+func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]authenticator.Delivery, error) {
+	if err := authenticator.ValidateClaim(lease, limit); err != nil {
+		return nil, err
+	}
+	rows, err := t.query(ctx,
+		`UPDATE event_deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+		 WHERE id IN (SELECT id FROM event_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+		              ORDER BY next_attempt_at, id LIMIT ?)
+		 RETURNING id`,
+		micros(now.Add(lease)), micros(now), micros(now), limit)
+	if err != nil {
+		return nil, dbError("claim deliveries", err)
+	}
+	ids, err := collect(rows, func(row scanner) (int64, error) {
+		var id int64
+		return id, row.Scan(&id)
+	})
+	if err != nil {
+		return nil, dbError("claim deliveries", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode claimed ids: %w", err)
+	}
+	rows, err = t.query(ctx,
+		`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, dbError("read claimed deliveries", err)
+	}
+	out, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, dbError("read claimed deliveries", err)
+	}
+	slices.SortFunc(out, func(a, b authenticator.Delivery) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// SettleDelivery ends an attempt on a pending delivery; see authenticator.Tx.
+func (t txn) SettleDelivery(ctx context.Context, id int64, status authenticator.DeliveryStatus, next time.Time, lastError string, at time.Time) error {
+	if err := authenticator.ValidateSettle(status); err != nil {
+		return err
+	}
+	res, err := t.exec(ctx,
+		`UPDATE event_deliveries SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = ?, updated_at = ?
+		 WHERE id = ? AND status = 'pending'`,
+		string(status), micros(next), lastError, micros(at), id)
+	return oneRow(res, err, id, authenticator.DeliveryPending, "settle")
+}
+
+// RedeliverDelivery moves a dead letter back to pending; see authenticator.Tx.
+func (t txn) RedeliverDelivery(ctx context.Context, id int64, at time.Time) error {
+	res, err := t.exec(ctx,
+		`UPDATE event_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+		 WHERE id = ? AND status = 'dead'`,
+		micros(at), micros(at), id)
+	return oneRow(res, err, id, authenticator.DeliveryDead, "redeliver")
+}
+
+// oneRow checks that an update of delivery id in state want changed a row.
+func oneRow(res sql.Result, err error, id int64, want authenticator.DeliveryStatus, op string) error {
+	if err != nil {
+		return dbError(fmt.Sprintf("%s delivery %d", op, id), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError(fmt.Sprintf("%s delivery %d", op, id), err)
+	}
+	if n == 0 {
+		return authenticator.ErrDeliveryState(id, want)
+	}
+	return nil
+}
+
+// ListDeadDeliveries returns the dead letters after ID after; see authenticator.Tx.
+func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	n, err := pageSize(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.query(ctx,
+		`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.status = 'dead' AND d.id > ? ORDER BY d.id LIMIT ?`, after, n)
+	if err != nil {
+		return nil, dbError("list dead deliveries", err)
+	}
+	out, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, dbError("list dead deliveries", err)
+	}
+	return out, nil
+}
+
+// prefixScanner scans the columns before an event's into pre, and the
+// rest into what Scan is given.
+type prefixScanner struct {
+	row scanner
+	pre []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
+
+// scanDelivery reads a row of deliveryColumns.
+func scanDelivery(row scanner) (authenticator.Delivery, error) {
+	var (
+		d                      authenticator.Delivery
+		next, created, updated sql.NullInt64
+		status                 string
+	)
+	ev, err := scanEvent(prefixScanner{row, []any{&d.ID, &d.EventID, &d.Endpoint, &d.Attempts, &next, &status, &d.LastError, &created, &updated}})
+	if err != nil {
+		return authenticator.Delivery{}, err
+	}
+	d.Status = authenticator.DeliveryStatus(status)
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = fromMicros(next), fromMicros(created), fromMicros(updated)
+	d.Event = ev
+	return d, nil
+}

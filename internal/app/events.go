@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/webhook"
+)
+
+// eventsUsage is the events command's synopsis.
+const eventsUsage = "usage: biometric-passkey-plugin --config config.yaml events dead-letters [--after ID] | events redeliver <id>"
+
+// DeadLetter is one line of `events dead-letters`.
+type DeadLetter struct {
+	ID        int64           `json:"id"`
+	Endpoint  string          `json:"endpoint"`
+	Attempts  int             `json:"attempts"`
+	LastError string          `json:"last_error"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Event     webhook.Payload `json:"event"` // as it is delivered
+}
+
+// Events runs the events command on the configured store (ADR 0009):
+//
+//	events dead-letters [--after ID]  the dead-lettered webhook deliveries after
+//	                                  delivery ID (default 0: all) as JSON lines
+//	events redeliver <id>             move dead letter <id> back to pending; the
+//	                                  running plugin's deliverer sends it
+//
+// Like audit, it needs no identity-verification provider, so a sandbox in
+// cfg is left out.
+func Events(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 {
+		return fmt.Errorf("events: want a subcommand, dead-letters or redeliver (%s)", eventsUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("events "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var run func(*authenticator.Service) error
+	switch sub {
+	case "dead-letters":
+		after := fs.Int64("after", 0, "list only the dead letters after this delivery id")
+		run = func(svc *authenticator.Service) error { return listDeadLetters(ctx, svc, *after, stdout) }
+	case "redeliver":
+		run = func(svc *authenticator.Service) error {
+			id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("events redeliver: want a delivery id, got %q (%s)", fs.Arg(0), eventsUsage)
+			}
+			if err := svc.Redeliver(ctx, id); err != nil {
+				return fmt.Errorf("events redeliver: %w", err)
+			}
+			_, err = fmt.Fprintf(stdout, "delivery %d is pending again\n", id)
+			return err
+		}
+	default:
+		return fmt.Errorf("events: unknown subcommand %q (%s)", sub, eventsUsage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("events %s: %w (%s)", sub, err, eventsUsage)
+	}
+	if want := map[string]int{"dead-letters": 0, "redeliver": 1}[sub]; fs.NArg() != want {
+		return fmt.Errorf("events %s: want %d argument(s), got %d (%s)", sub, want, fs.NArg(), eventsUsage)
+	}
+	ac := cfg.Authenticator
+	if ac.IDV.Provider == IDVProviderSandbox {
+		ac.IDV.Provider = IDVProviderNone
+	}
+	svc, closeStores, err := OpenAuthenticator(ctx, ac, log)
+	if err != nil {
+		return fmt.Errorf("events %s: %w", sub, err)
+	}
+	defer func() {
+		if err := closeStores(); err != nil {
+			log.Error("close stores", "err", err)
+		}
+	}()
+	return run(svc)
+}
+
+// listDeadLetters writes every dead letter after delivery after as JSON
+// lines, a page at a time.
+func listDeadLetters(ctx context.Context, svc *authenticator.Service, after int64, stdout io.Writer) error {
+	if after < 0 {
+		return fmt.Errorf("events dead-letters: --after must be 0 or more, got %d", after)
+	}
+	enc := json.NewEncoder(stdout)
+	for {
+		page, err := svc.DeadLetters(ctx, after, authenticator.MaxPageSize)
+		if err != nil {
+			return fmt.Errorf("events dead-letters: %w", err)
+		}
+		for _, d := range page {
+			if err := enc.Encode(DeadLetter{ID: d.ID, Endpoint: d.Endpoint, Attempts: d.Attempts, LastError: d.LastError,
+				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Event: webhook.NewPayload(d.Event)}); err != nil {
+				return err
+			}
+			after = d.ID
+		}
+		if len(page) < authenticator.MaxPageSize {
+			return nil
+		}
+	}
+}
