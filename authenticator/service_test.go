@@ -17,6 +17,7 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator/memory"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/sqlite"
 	"github.com/biometric-passkey/biometric-passkey/internal/softauthn"
+	"github.com/biometric-passkey/biometric-passkey/internal/testclock"
 )
 
 const (
@@ -24,18 +25,8 @@ const (
 	origin = "http://localhost:8081"
 )
 
-// clock is a settable clock shared by the service and the memory store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 type harness struct {
 	svc   *authenticator.Service
@@ -55,7 +46,7 @@ func newHarness(t testing.TB, mutate ...func(*authenticator.Config)) *harness {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	cfg := authenticator.Config{RPID: rpID, RPDisplayName: "Example Bank", RPOrigins: []string{origin}}
 	for _, m := range mutate {
 		m(&cfg)

@@ -2,38 +2,23 @@ package memory_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/ephemeraltest"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/memory"
+	"github.com/biometric-passkey/biometric-passkey/internal/testclock"
 )
 
 func TestConformance(t *testing.T) {
 	ephemeraltest.Run(t, func(*testing.T) authenticator.EphemeralStore { return memory.New() })
 }
 
-// clock is a settable time source for WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 func mustPut(t *testing.T, s *memory.Store, key string, ttl time.Duration) {
 	t.Helper()

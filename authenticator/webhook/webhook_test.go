@@ -15,6 +15,7 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/sqlite"
 	"github.com/biometric-passkey/biometric-passkey/authenticator/webhook"
+	"github.com/biometric-passkey/biometric-passkey/internal/testclock"
 )
 
 var (
@@ -22,18 +23,8 @@ var (
 	t0     = time.Date(2026, time.November, 25, 12, 0, 0, 0, time.UTC)
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 // receiver records what reaches it and answers with status(n) for the
 // n-th request (1, 2, …).
@@ -156,7 +147,7 @@ func TestDeliveredOnceAfterReceiverRecovers(t *testing.T) {
 	}
 	url := "http://" + addr + "/hook"
 	st, ev := newStore(t, url)
-	clk := &clock{now: t0}
+	clk := testclock.New(t0)
 	d := newDeliverer(t, webhook.Config{Endpoints: []webhook.Endpoint{{URL: url, Secret: secret}}, MaxAttempts: 5,
 		BaseDelay: time.Second, MaxDelay: time.Minute}, st, clk)
 
@@ -204,7 +195,7 @@ func TestDeadLetterAfterMaxAttempts(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	t.Cleanup(srv.Close)
 	st, ev := newStore(t, srv.URL)
-	clk := &clock{now: t0}
+	clk := testclock.New(t0)
 	d := newDeliverer(t, webhook.Config{Endpoints: []webhook.Endpoint{{URL: srv.URL, Secret: secret}}, MaxAttempts: 3,
 		BaseDelay: time.Second, MaxDelay: 10 * time.Second}, st, clk)
 	for range 3 {
@@ -239,7 +230,7 @@ func TestDeadLetterAfterMaxAge(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	t.Cleanup(srv.Close)
 	st, _ := newStore(t, srv.URL)
-	clk := &clock{now: t0}
+	clk := testclock.New(t0)
 	d := newDeliverer(t, webhook.Config{Endpoints: []webhook.Endpoint{{URL: srv.URL, Secret: secret}}, MaxAttempts: 100,
 		MaxAge: time.Minute, BaseDelay: time.Second, MaxDelay: 40 * time.Second}, st, clk)
 	runOnce(t, d, 1)
@@ -262,7 +253,7 @@ func TestRedeliveredAfterCrash(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	t.Cleanup(srv.Close)
 	st, ev := newStore(t, srv.URL)
-	clk := &clock{now: t0}
+	clk := testclock.New(t0)
 	const lease = 45 * time.Second
 	if crashed, err := st.ClaimDeliveries(t.Context(), clk.Now(), lease, 10); err != nil || len(crashed) != 1 {
 		t.Fatalf("claim by the crashing deliverer: %d, %v", len(crashed), err)
@@ -286,7 +277,7 @@ func TestRedeliveredAfterCrash(t *testing.T) {
 func TestUnconfiguredEndpointIsDeadLettered(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t, "https://gone.example/hook")
-	clk := &clock{now: t0}
+	clk := testclock.New(t0)
 	d := newDeliverer(t, webhook.Config{Endpoints: []webhook.Endpoint{{URL: "https://other.example/hook", Secret: secret}}}, st, clk)
 	runOnce(t, d, 1)
 	dead, err := st.ListDeadDeliveries(t.Context(), 0, 0)

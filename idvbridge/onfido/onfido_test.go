@@ -15,6 +15,7 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/idvtest"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/onfido"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/onfido/onfidofake"
+	"github.com/biometric-passkey/biometric-passkey/internal/testclock"
 )
 
 const (
@@ -26,27 +27,10 @@ const (
 	linkTTL      = 20 * time.Minute
 )
 
-// clock is a settable clock shared by the fake and the provider.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
-func newClock() *clock {
-	return &clock{now: time.Date(2026, time.March, 4, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return testclock.New(time.Date(2026, time.March, 4, 10, 0, 0, 0, time.UTC)) }
 
 // sleeper records the waits the provider asks for and returns at once.
 type sleeper struct {

@@ -324,7 +324,7 @@ func TestUnknownAndExpiredRuns(t *testing.T) {
 	}
 	checkSandboxPage(t, res, body)
 
-	clk.Add(10 * time.Minute)
+	clk.Advance(10 * time.Minute)
 	res, body = get(t, p, capturePath+c.RunID)
 	if res.StatusCode != http.StatusGone || !strings.Contains(body, "This check has expired") || strings.Contains(body, "<form") {
 		t.Errorf("GET expired run: status %d, want 410 with a clear message and no form:\n%s", res.StatusCode, body)

@@ -20,6 +20,7 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/idvbridge"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/idvtest"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge/sandbox"
+	"github.com/biometric-passkey/biometric-passkey/internal/testclock"
 )
 
 const (
@@ -30,29 +31,14 @@ const (
 
 var epoch = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 // newProvider returns a provider with a seeded Random, a settable clock at
 // epoch and a 10-minute TTL; edit adjusts the config first.
 func newProvider(t *testing.T, edit func(*sandbox.Config)) (*sandbox.Provider, *clock) {
 	t.Helper()
-	clk := &clock{t: epoch}
+	clk := testclock.New(epoch)
 	cfg := sandbox.Config{
 		Mode:          sandbox.ModeDevelopment,
 		BaseURL:       testBaseURL,
@@ -360,7 +346,7 @@ func TestDeterministic(t *testing.T) {
 		var got []any
 		enr := start(t, p, enrollReq("alice"))
 		got = append(got, enr)
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 		got = append(got, complete(t, p, enr.RunID, sandbox.ChoicePass))
 		ref := fetch(t, p, enr.RunID).Reference
 		su := start(t, p, stepUpReq(idvbridge.JourneyStepUp, "alice", *ref))
@@ -397,7 +383,7 @@ func TestOutcomes(t *testing.T) {
 					req = stepUpReq(j, "bob", ref)
 				}
 				c := start(t, p, req)
-				clk.Add(2 * time.Minute)
+				clk.Advance(2 * time.Minute)
 				got := complete(t, p, c.RunID, choice)
 				status, reason, _ := choice.Want()
 				want := idvbridge.Outcome{
@@ -528,14 +514,14 @@ func TestExpiry(t *testing.T) {
 	t.Parallel()
 	p, clk := newProvider(t, nil)
 	c := start(t, p, enrollReq("frank"))
-	clk.Add(10*time.Minute - time.Nanosecond)
+	clk.Advance(10*time.Minute - time.Nanosecond)
 	if got := fetch(t, p, c.RunID); got.Status != idvbridge.StatusPending {
 		t.Fatalf("status just before the TTL = %q, want %q", got.Status, idvbridge.StatusPending)
 	}
 	if _, _, err := p.Webhook(c.RunID); !errors.Is(err, idvbridge.ErrInvalid) {
 		t.Errorf("Webhook(pending) error = %v, want ErrInvalid", err)
 	}
-	clk.Add(time.Nanosecond)
+	clk.Advance(time.Nanosecond)
 	got := fetch(t, p, c.RunID)
 	if got.Status != idvbridge.StatusFailed || got.Reason != idvbridge.ReasonExpired {
 		t.Errorf("status, reason at the TTL = %q, %q, want %q, %q", got.Status, got.Reason, idvbridge.StatusFailed, idvbridge.ReasonExpired)
@@ -577,7 +563,7 @@ func TestBoundedRuns(t *testing.T) {
 		}
 	}
 	// Expired runs make room too, oldest first.
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	for range 3 {
 		start(t, p, enrollReq("ue"))
 	}
