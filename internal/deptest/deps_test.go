@@ -46,6 +46,8 @@ func TestDependenciesPointInward(t *testing.T) {
 		{module + "/plugin/...", []string{module + "/integration", module + "/adminui", module + "/cmd", module + "/internal/app"}},
 		{module + "/idvbridge/...", []string{module + "/acr", module + "/authenticator", module + "/plugin", module + "/integration", module + "/adminui", module + "/internal", module + "/cmd"}},
 		{module + "/integration/hydra", []string{module + "/authenticator/sqlite", module + "/authenticator/redis", module + "/authenticator/memory"}},
+		{module + "/adminui/...", []string{module + "/integration", module + "/internal", module + "/cmd", module + "/examples",
+			module + "/authenticator/sqlite", module + "/authenticator/redis", module + "/authenticator/memory", module + "/authenticator/postgres"}},
 	}
 	for _, tc := range tests {
 		for pkg, ds := range deps(t, tc.pattern) {

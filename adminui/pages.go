@@ -1,0 +1,319 @@
+package adminui
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
+)
+
+// Paging limits of the read-only views.
+const (
+	overviewMaxPages = 20  // of MaxPageSize users: the overview counts at most 10,000
+	searchMaxPages   = 20  // pages a search scans for its prefix
+	searchResults    = 50  // users a search page shows
+	auditPageSize    = 100 // audit records a page shows
+)
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05Z")
+	},
+}
+
+// hiddenDetailKey reports whether an event or audit detail is withheld from
+// every page: reference ids and anything sealed or secret. Such values are
+// not biometric data, but an operator has no use for them and they would
+// link a user to a provider's record.
+func hiddenDetailKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, bad := range []string{"reference", "ref_id", "sealed", "secret", "token", "biometric"} {
+		if strings.Contains(k, bad) {
+			return true
+		}
+	}
+	return false
+}
+
+// detailPair is one shown detail.
+type detailPair struct{ Key, Value string }
+
+func details(m map[string]string) []detailPair {
+	var out []detailPair
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !hiddenDetailKey(k) {
+			out = append(out, detailPair{k, m[k]})
+		}
+	}
+	return out
+}
+
+// Overview.
+
+type overviewView struct {
+	Total     int
+	ByStatus  []statusCount
+	Truncated bool
+}
+
+type statusCount struct {
+	Status authenticator.UserStatus
+	Count  int
+}
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session) error {
+	counts := map[authenticator.UserStatus]int{}
+	v := overviewView{}
+	after := ""
+	for page := 0; ; page++ {
+		if page == overviewMaxPages {
+			v.Truncated = true
+			break
+		}
+		users, err := s.admin.ListUsers(r.Context(), authenticator.UserQuery{After: after, Limit: authenticator.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			counts[u.Status]++
+			v.Total++
+		}
+		if len(users) < authenticator.MaxPageSize {
+			break
+		}
+		after = users[len(users)-1].ExternalID
+	}
+	for _, st := range []authenticator.UserStatus{authenticator.UserInvited, authenticator.UserBiometricPending, authenticator.UserEnrolled, authenticator.UserSuspended} {
+		v.ByStatus = append(v.ByStatus, statusCount{st, counts[st]})
+		delete(counts, st)
+	}
+	for _, st := range slices.Sorted(maps.Keys(counts)) { // a status a newer plugin adds
+		v.ByStatus = append(v.ByStatus, statusCount{st, counts[st]})
+	}
+	s.render(w, r, http.StatusOK, pageOverview, sess, "Overview", v)
+	return nil
+}
+
+// User search.
+
+type usersView struct {
+	Query   string
+	Invalid bool // the query cannot be an external id prefix
+	Users   []authenticator.User
+	Next    string // link to the next page of matches, if any
+	Partial bool   // the scan stopped before the end of the prefix's range
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request, sess *session) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	v := usersView{Query: q}
+	after := r.URL.Query().Get("after")
+	if q != "" && authenticator.ValidateExternalUserID(q) != nil {
+		v.Invalid = true
+		s.render(w, r, http.StatusOK, pageUsers, sess, "Users", v)
+		return nil
+	}
+	if after == "" && q != "" {
+		after = q[:len(q)-1] // sorts before every id with prefix q
+	} else if after != "" && authenticator.ValidateExternalUserID(after) != nil {
+		return &pageError{status: http.StatusBadRequest, message: "The page link is not valid."}
+	}
+	for page := 0; ; page++ {
+		if page == searchMaxPages {
+			v.Partial = true
+			break
+		}
+		users, err := s.admin.ListUsers(r.Context(), authenticator.UserQuery{After: after, Limit: authenticator.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		done := len(users) < authenticator.MaxPageSize
+		for _, u := range users {
+			if strings.HasPrefix(u.ExternalID, q) {
+				if len(v.Users) == searchResults {
+					v.Next = queryURL("/users", "q", q, "after", v.Users[len(v.Users)-1].ExternalID)
+					done = true
+					break
+				}
+				v.Users = append(v.Users, u)
+			} else if u.ExternalID > q {
+				done = true // sorted: past the prefix's range
+				break
+			}
+		}
+		if done {
+			break
+		}
+		after = users[len(users)-1].ExternalID
+	}
+	s.render(w, r, http.StatusOK, pageUsers, sess, "Users", v)
+	return nil
+}
+
+// User detail.
+
+type userView struct {
+	User        authenticator.User
+	Reference   string // the biometric reference's status, in words
+	Credentials []credentialView
+	Events      []eventView
+}
+
+type credentialView struct {
+	ID          string // base64url
+	Name        string
+	AAGUID      string
+	DeviceBound bool
+	BackedUp    bool
+	Status      authenticator.CredentialStatus
+	Reason      string
+	CreatedAt   time.Time
+	LastUsedAt  time.Time
+}
+
+type eventView struct {
+	At         time.Time
+	Type       authenticator.EventType
+	Actor      string
+	Credential string
+	Details    []detailPair
+}
+
+func (s *Server) user(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id := r.PathValue("id")
+	if authenticator.ValidateExternalUserID(id) != nil {
+		return &pageError{status: http.StatusNotFound, message: "There is no user with this id."}
+	}
+	d, err := s.admin.ReadUser(r.Context(), authenticator.ReadUserRequest{ExternalID: id, Operator: sess.Sub})
+	if err != nil {
+		return err
+	}
+	v := userView{User: d.User, Reference: referenceStatus(d.User.Status)}
+	for _, c := range d.Credentials {
+		v.Credentials = append(v.Credentials, credentialView{
+			ID: base64.RawURLEncoding.EncodeToString(c.ID), Name: c.Name, AAGUID: formatAAGUID(c.AAGUID),
+			DeviceBound: c.DeviceBound(), BackedUp: c.BackupState, Status: c.Status, Reason: c.StatusReason,
+			CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt,
+		})
+	}
+	for _, e := range d.Events {
+		ev := eventView{At: e.At, Type: e.Type, Actor: e.Actor, Details: details(e.Detail)}
+		if len(e.CredentialID) > 0 {
+			ev.Credential = base64.RawURLEncoding.EncodeToString(e.CredentialID)
+		}
+		v.Events = append(v.Events, ev)
+	}
+	s.render(w, r, http.StatusOK, pageUser, sess, "User "+d.User.ExternalID, v)
+	return nil
+}
+
+// referenceStatus says what the user's status implies about their biometric
+// reference: the Admin contract returns no reference, and the dashboard
+// shows no biometric data.
+func referenceStatus(st authenticator.UserStatus) string {
+	switch st {
+	case authenticator.UserInvited:
+		return "none yet (enrollment not started)"
+	case authenticator.UserBiometricPending:
+		return "pending: the identity check has not passed yet"
+	case authenticator.UserEnrolled:
+		return "on file with the identity-verification provider"
+	case authenticator.UserSuspended:
+		return "unchanged by the suspension; see the timeline"
+	}
+	return "unknown (status " + string(st) + ")"
+}
+
+// formatAAGUID writes a 16-byte AAGUID as a UUID; all zeros (no
+// attestation) as "none".
+func formatAAGUID(b []byte) string {
+	if len(b) != 16 {
+		return hex.EncodeToString(b)
+	}
+	if strings.Trim(string(b), "\x00") == "" {
+		return "none (not attested)"
+	}
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// Audit log.
+
+type auditView struct {
+	Verification authenticator.AuditVerification
+	VerifyError  string
+	Head         string
+	Actor        string
+	Action       string
+	Target       string
+	After        int64
+	Records      []auditRecordView
+	Scanned      int
+	Next         string
+}
+
+type auditRecordView struct {
+	Seq     int64
+	At      time.Time
+	Actor   string
+	Action  string
+	Target  string
+	Details []detailPair
+	Hash    string
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request, sess *session) error {
+	q := r.URL.Query()
+	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target")}
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			return &pageError{status: http.StatusBadRequest, message: "The page link is not valid."}
+		}
+		v.After = n
+	}
+	ver, err := s.admin.VerifyAudit(r.Context())
+	if err != nil {
+		v.VerifyError = authenticator.PublicMessage(err)
+	} else {
+		v.Verification = ver
+		v.Head = hex.EncodeToString(ver.Head)
+	}
+	recs, err := s.admin.ListAudit(r.Context(), v.After, auditPageSize)
+	if err != nil {
+		return err
+	}
+	v.Scanned = len(recs)
+	for _, rec := range recs {
+		if !strings.HasPrefix(rec.Actor, v.Actor) || !strings.HasPrefix(rec.Action, v.Action) || !strings.HasPrefix(rec.Target, v.Target) {
+			continue
+		}
+		v.Records = append(v.Records, auditRecordView{Seq: rec.Seq, At: rec.At, Actor: rec.Actor, Action: rec.Action,
+			Target: rec.Target, Details: details(rec.Detail), Hash: shortHex(rec.Hash)})
+	}
+	if len(recs) == auditPageSize {
+		v.Next = queryURL("/audit", "actor", v.Actor, "action", v.Action, "target", v.Target,
+			"after", fmt.Sprint(recs[len(recs)-1].Seq))
+	}
+	s.render(w, r, http.StatusOK, pageAudit, sess, "Audit log", v)
+	return nil
+}
+
+func shortHex(b []byte) string {
+	h := hex.EncodeToString(b)
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
