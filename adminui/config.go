@@ -17,8 +17,8 @@ type Role string
 // Roles, each including the one before it.
 const (
 	RoleSupport Role = "support" // read
-	RoleFraud   Role = "fraud"   // read + act on users and credentials (next)
-	RoleAdmin   Role = "admin"   // + audit export and the configuration view (next)
+	RoleFraud   Role = "fraud"   // read + act on users and passkeys (actions.go)
+	RoleAdmin   Role = "admin"   // + audit export (the configuration view: next)
 )
 
 // rank orders roles; an unknown role ranks 0 and is no role at all.

@@ -136,6 +136,69 @@ type fakeAdmin struct {
 	detail authenticator.UserDetail
 	audit  []authenticator.AuditRecord
 	verify authenticator.AuditVerification
+
+	calls     []actionCall // every action method called
+	actionErr error        // returned by every action method when set
+}
+
+// actionCall is one call of an action method of Admin.
+type actionCall struct {
+	Method     string
+	User       string // user actions
+	Credential []byte // credential actions
+	Reason     string
+	Operator   string
+}
+
+func (f *fakeAdmin) record(c actionCall) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+	return f.actionErr
+}
+
+func (f *fakeAdmin) userAction(method string, r authenticator.UserActionRequest, st authenticator.UserStatus) (authenticator.User, error) {
+	if err := f.record(actionCall{Method: method, User: r.ExternalID, Reason: r.Reason, Operator: r.Operator}); err != nil {
+		return authenticator.User{}, err
+	}
+	return authenticator.User{ExternalID: r.ExternalID, Status: st}, nil
+}
+
+func (f *fakeAdmin) credAction(method string, r authenticator.CredentialActionRequest, st authenticator.CredentialStatus) (authenticator.Credential, error) {
+	if err := f.record(actionCall{Method: method, Credential: r.CredentialID, Reason: r.Reason, Operator: r.Operator}); err != nil {
+		return authenticator.Credential{}, err
+	}
+	return authenticator.Credential{ID: r.CredentialID, UserExternalID: "alice", Status: st}, nil
+}
+
+func (f *fakeAdmin) SuspendUser(_ context.Context, r authenticator.UserActionRequest) (authenticator.User, error) {
+	return f.userAction("SuspendUser", r, authenticator.UserSuspended)
+}
+
+func (f *fakeAdmin) UnsuspendUser(_ context.Context, r authenticator.UserActionRequest) (authenticator.User, error) {
+	return f.userAction("UnsuspendUser", r, authenticator.UserEnrolled)
+}
+
+func (f *fakeAdmin) RequireReverification(_ context.Context, r authenticator.UserActionRequest) (authenticator.User, error) {
+	return f.userAction("RequireReverification", r, authenticator.UserBiometricPending)
+}
+
+func (f *fakeAdmin) RevokeCredential(_ context.Context, r authenticator.RevokeCredentialRequest) (authenticator.Credential, error) {
+	return f.credAction("RevokeCredential", authenticator.CredentialActionRequest(r), authenticator.CredentialRevoked)
+}
+
+func (f *fakeAdmin) SuspendCredential(_ context.Context, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return f.credAction("SuspendCredential", r, authenticator.CredentialSuspended)
+}
+
+func (f *fakeAdmin) UnsuspendCredential(_ context.Context, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	return f.credAction("UnsuspendCredential", r, authenticator.CredentialActive)
+}
+
+func (f *fakeAdmin) actionCalls() []actionCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]actionCall(nil), f.calls...)
 }
 
 func (f *fakeAdmin) ListUsers(_ context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {

@@ -164,6 +164,10 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, sess *session) er
 // User detail.
 
 type userView struct {
+	Flash       string // the result of the action just taken, if any
+	CSRF        string // the action forms' token
+	CanAct      bool   // the operator's role may take actions
+	Forms       []formView
 	User        authenticator.User
 	Reference   string // the biometric reference's status, in words
 	Credentials []credentialView
@@ -180,6 +184,7 @@ type credentialView struct {
 	Reason      string
 	CreatedAt   time.Time
 	LastUsedAt  time.Time
+	Forms       []formView // the actions the operator's role may take
 }
 
 type eventView struct {
@@ -199,12 +204,14 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, sess *session) err
 	if err != nil {
 		return err
 	}
-	v := userView{User: d.User, Reference: referenceStatus(d.User.Status)}
+	v := userView{Flash: s.takeFlash(w, r), CSRF: sess.CSRF, CanAct: sess.Role.can(RoleFraud), Forms: userForms(sess.Role, d.User.Status),
+		User: d.User, Reference: referenceStatus(d.User.Status)}
 	for _, c := range d.Credentials {
+		cid := base64.RawURLEncoding.EncodeToString(c.ID)
 		v.Credentials = append(v.Credentials, credentialView{
-			ID: base64.RawURLEncoding.EncodeToString(c.ID), Name: c.Name, AAGUID: formatAAGUID(c.AAGUID),
+			ID: cid, Name: c.Name, AAGUID: formatAAGUID(c.AAGUID),
 			DeviceBound: c.DeviceBound(), BackedUp: c.BackupState, Status: c.Status, Reason: c.StatusReason,
-			CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt,
+			CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt, Forms: credentialForms(sess.Role, cid, c.Status),
 		})
 	}
 	for _, e := range d.Events {
@@ -251,6 +258,7 @@ func formatAAGUID(b []byte) string {
 // Audit log.
 
 type auditView struct {
+	CanExport    bool // the operator's role may download GET /audit/export
 	Verification authenticator.AuditVerification
 	VerifyError  string
 	Head         string
@@ -275,7 +283,7 @@ type auditRecordView struct {
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, sess *session) error {
 	q := r.URL.Query()
-	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target")}
+	v := auditView{CanExport: sess.Role.can(RoleAdmin), Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target")}
 	if a := q.Get("after"); a != "" {
 		n, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || n < 0 {

@@ -44,6 +44,7 @@ const (
 	pageAudit     = "audit"
 	pageFail      = "error"
 	pageSignedOut = "signedout"
+	pageConfirm   = "confirm"
 )
 
 // Server is the dashboard. Its zero value is not usable; call New.
@@ -84,7 +85,7 @@ func New(cfg Config, admin plugin.Admin) (*Server, error) {
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template)
-	for _, name := range []string{pageOverview, pageUsers, pageUser, pageAudit, pageFail, pageSignedOut} {
+	for _, name := range []string{pageOverview, pageUsers, pageUser, pageAudit, pageFail, pageSignedOut, pageConfirm} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("adminui: parse page %s: %w", name, err)
@@ -110,7 +111,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /{$}", s.authed(s.overview))
 	mux.Handle("GET /users", s.authed(s.users))
 	mux.Handle("GET /users/{id}", s.authed(s.user))
+	mux.Handle("POST /users/{id}/act", s.authed(s.act))
 	mux.Handle("GET /audit", s.authed(s.audit))
+	mux.Handle("GET /audit/export", s.authed(s.auditExport))
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err) // the embed pattern guarantees the directory
@@ -150,7 +153,8 @@ func (s *Server) withHeaders(next http.Handler) http.Handler {
 type pageError struct {
 	status  int
 	message string
-	cause   error // logged, never shown
+	cause   error  // logged, never shown
+	back    string // a page to go back to, if any
 }
 
 func (e *pageError) Error() string {
@@ -166,6 +170,7 @@ func (e *pageError) Unwrap() error { return e.cause }
 var statusByCode = map[authenticator.Code]int{
 	authenticator.CodeInvalidArgument: http.StatusBadRequest,
 	authenticator.CodeNotFound:        http.StatusNotFound,
+	authenticator.CodeConflict:        http.StatusConflict,
 	authenticator.CodeUnavailable:     http.StatusServiceUnavailable,
 	authenticator.CodeRateLimited:     http.StatusTooManyRequests,
 }
@@ -173,11 +178,18 @@ var statusByCode = map[authenticator.Code]int{
 // fail renders the error page for err. sess may be nil.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *session, err error) {
 	status, message := http.StatusInternalServerError, authenticator.PublicMessage(err)
-	var pe *pageError
+	var (
+		pe   *pageError
+		be   *backError
+		back string
+	)
 	if errors.As(err, &pe) {
-		status, message = pe.status, pe.message
+		status, message, back = pe.status, pe.message, pe.back
 	} else if st, ok := statusByCode[authenticator.CodeOf(err)]; ok {
 		status = st
+	}
+	if errors.As(err, &be) {
+		back = be.back
 	}
 	level := slog.LevelInfo
 	if status >= 500 {
@@ -185,14 +197,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *session, err
 	}
 	s.log.LogAttrs(r.Context(), level, "request failed", slog.String("path", r.URL.Path),
 		slog.Int("status", status), slog.String("error", err.Error()))
-	s.render(w, r, status, pageFail, sess, http.StatusText(status), errorView{Status: status, Message: message})
+	s.render(w, r, status, pageFail, sess, http.StatusText(status), errorView{Status: status, Message: message, Back: back})
 }
 
 // errorView is the error page's data.
 type errorView struct {
 	Status  int
 	Message string
-	SignIn  bool // offer to sign in again
+	SignIn  bool   // offer to sign in again
+	Back    string // a link back, such as the user page an action came from
 }
 
 // view is what layout.html receives.
