@@ -1,6 +1,7 @@
 // Command devstack runs the embedded stack for `make run`: Ory Hydra, the
-// login provider with the authenticator plugin, and the demo bank. It prints
-// the one URL to open and stops everything on Ctrl-C.
+// login provider with the authenticator plugin and the operator dashboard,
+// and the demo bank. It prints the one URL to open, the dashboard with its
+// demo operators' enrollment links, and stops everything on Ctrl-C.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/biometric-passkey/biometric-passkey/internal/devstack"
@@ -22,6 +24,7 @@ func main() {
 	flag.IntVar(&o.HydraAdmin, "hydra-admin-port", 4445, "Hydra admin port")
 	flag.IntVar(&o.ProviderPort, "provider-port", 8081, "login provider port")
 	flag.IntVar(&o.BankPort, "bank-port", 8080, "demo bank port")
+	flag.IntVar(&o.DashboardPort, "dashboard-port", 8082, "operator dashboard port (served by the provider)")
 	flag.IntVar(&o.SandboxPort, "sandbox-port", 8090, "sandbox identity-check pages port (served by the plugin)")
 	flag.StringVar(&o.RedisAddr, "redis", "", "Redis address for challenges (default: in memory)")
 	flag.Parse()
@@ -49,11 +52,26 @@ func main() {
   EUR 100 need your passkey; larger ones and new payees step up to a fresh
   identity check, with the transfer shown. "Lost your device?" on the sign-in
   page recovers the account in another browser. Ctrl-C stops everything.
+
 `, s.BankURL, s.BankURL, s.ProviderURL, s.SandboxURL, s.Issuer, o.Dir)
+	fmt.Print(dashboardLine(s))
 	<-ctx.Done()
 	fmt.Println("\nStopping…")
 	if err := s.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// dashboardLine names the operator dashboard and each demo operator's
+// one-time enrollment link, one a line: enroll a passkey with one, then
+// sign in to the dashboard as that operator.
+func dashboardLine(s *devstack.Stack) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  Operator dashboard                 %s\n", s.DashboardURL)
+	b.WriteString("  Enroll a demo operator first (a one-time link each; then sign in there):\n")
+	for _, op := range s.Operators {
+		fmt.Fprintf(&b, "    %-8s %s\n", op.Role, op.EnrollmentURL)
+	}
+	return b.String()
 }

@@ -16,7 +16,9 @@ const (
 	DefaultEnrollmentScope = "passkey.enroll"
 	DefaultApprovalScope   = "passkey.approvals"
 	DefaultRememberFor     = time.Hour
-	defaultHTTPTimeout     = 10 * time.Second
+	// DefaultOperatorRolesClaim is the ID-token claim of operator roles.
+	DefaultOperatorRolesClaim = "roles"
+	defaultHTTPTimeout        = 10 * time.Second
 )
 
 // ErrInvalidConfig is wrapped by every configuration error New reports.
@@ -42,6 +44,17 @@ type Config struct {
 	// transaction approval again (GET /api/v1/approvals/{id}). Default
 	// "passkey.approvals".
 	ApprovalScope string
+	// OperatorClients are the OAuth client ids of the operator dashboard
+	// (adminui). Only in ID tokens issued to them does consent add the
+	// OperatorRolesClaim of a subject listed in OperatorRoles; every other
+	// client's tokens never carry it.
+	OperatorClients []string
+	// OperatorRoles maps a subject (the user's external id) to the values
+	// of OperatorRolesClaim, for when Hydra is the organisation's identity
+	// provider (make run's demo operators).
+	OperatorRoles map[string][]string
+	// OperatorRolesClaim names the ID-token claim. Default "roles".
+	OperatorRolesClaim string
 	// Sandbox says the identity checks are the development sandbox's: every
 	// page then carries a visible SANDBOX banner (issue 3; production mode
 	// refuses the sandbox at start).
@@ -86,6 +99,30 @@ func (c Config) normalize() (Config, *url.URL, error) {
 		}
 	}
 
+	c.OperatorClients = slices.Clone(c.OperatorClients)
+	for i, id := range c.OperatorClients {
+		if strings.TrimSpace(id) == "" {
+			fail(fmt.Sprintf("OperatorClients[%d]", i), "must not be empty")
+		}
+	}
+	roles := make(map[string][]string, len(c.OperatorRoles))
+	for subject, values := range c.OperatorRoles {
+		if subject == "" {
+			fail("OperatorRoles", "has an empty subject")
+		}
+		if len(values) == 0 || slices.Contains(values, "") {
+			fail(fmt.Sprintf("OperatorRoles[%q]", subject), "must list non-empty role values")
+		}
+		roles[subject] = slices.Clone(values)
+	}
+	c.OperatorRoles = roles
+	switch {
+	case c.OperatorRolesClaim == "":
+		c.OperatorRolesClaim = DefaultOperatorRolesClaim
+	case reservedClaims[c.OperatorRolesClaim]:
+		fail("OperatorRolesClaim", "%q is a claim Hydra or this provider sets", c.OperatorRolesClaim)
+	}
+
 	if c.EnrollmentScope == "" {
 		c.EnrollmentScope = DefaultEnrollmentScope
 	} else if !validScopeToken(c.EnrollmentScope) {
@@ -115,6 +152,14 @@ func (c Config) normalize() (Config, *url.URL, error) {
 		c.Now = time.Now
 	}
 	return c, public, errors.Join(errs...)
+}
+
+// reservedClaims may not be the operator roles claim: Hydra sets them, or
+// consent does for approvals.
+var reservedClaims = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
+	"auth_time": true, "acr": true, "amr": true, "nonce": true, "at_hash": true, "c_hash": true, "sid": true,
+	claimAuthorizationDetails: true, claimDetailsHash: true, claimApprovalID: true,
 }
 
 // parseBaseURL parses an absolute http(s) URL without query, fragment or

@@ -73,3 +73,16 @@ func TestNewLeavesCallerConfigAlone(t *testing.T) {
 		t.Errorf("New() changed the caller's config: got %+v, want %+v", cfg, before)
 	}
 }
+
+func TestNewRejectsBadOperatorRoles(t *testing.T) {
+	t.Parallel()
+	_, err := hydra.New(hydra.Config{
+		PublicURL: "http://localhost:8081", HydraAdminURL: "http://127.0.0.1:4445",
+		OperatorClients: []string{""}, OperatorRoles: map[string][]string{"op": nil}, OperatorRolesClaim: "sub",
+	}, &fakeAuth{})
+	for _, field := range []string{"OperatorClients[0]", `OperatorRoles["op"]`, "OperatorRolesClaim"} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("New error %v does not name %s", err, field)
+		}
+	}
+}

@@ -248,3 +248,58 @@ func TestConsentPutsTheLoginsACRAndAuthTimeIntoTheAccessToken(t *testing.T) {
 		})
 	}
 }
+
+// TestConsentPutsOperatorRolesOnlyIntoTheDashboardsIDToken: the roles claim
+// goes into session.id_token only for a subject listed in OperatorRoles and
+// only when the consenting client is one of OperatorClients.
+func TestConsentPutsOperatorRolesOnlyIntoTheDashboardsIDToken(t *testing.T) {
+	t.Parallel()
+	signedIn := testNow.Add(-time.Hour)
+	access := map[string]any{"acr": acr.StepUpACR, "auth_time": float64(signedIn.Unix())}
+	tests := map[string]struct {
+		client, subject, claim string
+		wantID                 map[string]any // nil: no id_token session data
+	}{
+		"dashboard, listed operator": {client: "dashboard", subject: "op-fraud",
+			wantID: map[string]any{"roles": []any{"fraud"}}},
+		"dashboard, custom claim": {client: "dashboard", subject: "op-admin", claim: "groups",
+			wantID: map[string]any{"groups": []any{"admin", "fraud"}}},
+		"dashboard, unlisted subject":    {client: "dashboard", subject: "cust-1"},
+		"another client, listed subject": {client: "first-party", subject: "op-fraud"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, hy := newServer(t, &fakeAuth{}, func(c *hydra.Config) {
+				c.FirstPartyClients = append(c.FirstPartyClients, "dashboard")
+				c.OperatorClients = []string{"dashboard"}
+				c.OperatorRoles = map[string][]string{"op-fraud": {"fraud"}, "op-admin": {"admin", "fraud"}}
+				c.OperatorRolesClaim = tc.claim
+			})
+			cr := testConsentRequest("c1", tc.client, true)
+			cr.Acr = hydraapi.PtrString(acr.StepUpACR)
+			cr.Subject = hydraapi.PtrString(tc.subject)
+			cr.Context = wantLoginContext(acr.StepUpACR, signedIn)
+			hy.set(func(f *fakeHydra) { f.consents["c1"] = cr })
+
+			w := serve(h, http.MethodGet, "/consent?consent_challenge=c1", "", "")
+
+			if w.Code != http.StatusSeeOther {
+				t.Fatalf("status %d, want 303", w.Code)
+			}
+			calls := hy.callsTo(hydraConsentAccept)
+			if len(calls) != 1 {
+				t.Fatalf("hydra consent accepts = %+v, want one", calls)
+			}
+			session := map[string]any{"access_token": access}
+			if tc.wantID != nil {
+				session["id_token"] = tc.wantID
+			}
+			want := maps.Clone(wantGrant)
+			want["session"] = session
+			if diff := cmp.Diff(want, calls[0].Body); diff != "" {
+				t.Errorf("accept body mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

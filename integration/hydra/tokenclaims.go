@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,7 +102,8 @@ func newLoginContext(acrValue string, authTime time.Time, approval loginApproval
 // for a consent request. The access token gets the acr and auth_time this
 // provider wrote at login; both tokens get authorization_details,
 // authorization_details_hash and approval_id when that login approved
-// details. Both are nil when the consent request does not carry a usable
+// details; the ID token also gets an operator's roles when the client is
+// the operator dashboard (operatorRoles). Both are nil when the consent request does not carry a usable
 // login context (a login accepted by another provider or an older version),
 // or its acr is not the one Hydra holds for the flow. Only the consent
 // request Hydra returned is read, never anything the browser sends.
@@ -118,8 +120,11 @@ func (s *Server) sessionClaims(ctx context.Context, cr *hydraapi.OAuth2ConsentRe
 		return nil, nil
 	}
 	access = map[string]any{"acr": lc.ACR, "auth_time": lc.AuthTime}
+	if roles := s.operatorRoles(cr); roles != nil {
+		id = map[string]any{s.cfg.OperatorRolesClaim: roles}
+	}
 	if lc.AuthorizationDetails == "" {
-		return access, nil
+		return access, id
 	}
 	if problem := checkApproval(lc); problem != "" {
 		// Never issue details the hash does not cover: leave them out of
@@ -127,14 +132,18 @@ func (s *Server) sessionClaims(ctx context.Context, cr *hydraapi.OAuth2ConsentRe
 		s.log.LogAttrs(ctx, slog.LevelError, "consent: tokens get no authorization_details",
 			slog.String("reason", problem), slog.String("client_id", client.GetClientId()),
 			slog.String("approval_id", lc.ApprovalID))
-		return access, nil
+		return access, id
 	}
-	id = map[string]any{
+	approved := map[string]any{
 		claimAuthorizationDetails: json.RawMessage(lc.AuthorizationDetails),
 		claimDetailsHash:          lc.DetailsHash,
 		claimApprovalID:           lc.ApprovalID,
 	}
-	maps.Copy(access, id)
+	maps.Copy(access, approved)
+	if id == nil {
+		id = map[string]any{}
+	}
+	maps.Copy(id, approved)
 	return access, id
 }
 
@@ -178,4 +187,22 @@ func readLoginContext(cr *hydraapi.OAuth2ConsentRequest) (lc loginContext, probl
 		return lc, "lacks acr or auth_time"
 	}
 	return *c.LC, ""
+}
+
+// operatorRoles returns the role values of cr's subject for the ID token,
+// or nil: only when the consenting client is one of OperatorClients (the
+// operator dashboard), the subject is listed in OperatorRoles, and (as
+// sessionClaims requires) this provider accepted the login. No other
+// client's tokens ever carry the claim, so a relying party cannot learn who
+// operates the service.
+func (s *Server) operatorRoles(cr *hydraapi.OAuth2ConsentRequest) []string {
+	client := cr.GetClient()
+	if !slices.Contains(s.cfg.OperatorClients, client.GetClientId()) {
+		return nil
+	}
+	roles, ok := s.cfg.OperatorRoles[cr.GetSubject()]
+	if !ok {
+		return nil
+	}
+	return slices.Clone(roles)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"reflect"
@@ -35,6 +36,7 @@ type Config struct {
 	Host          HostConfig          `yaml:"host"`
 	Plugin        PluginConfig        `yaml:"plugin"`
 	Authenticator AuthenticatorConfig `yaml:"authenticator"`
+	AdminUI       AdminUIConfig       `yaml:"adminui"`
 }
 
 // LogConfig selects log level and format.
@@ -52,6 +54,15 @@ type HostConfig struct {
 	EnrollmentScope   string        `yaml:"enrollment_scope"`
 	ApprovalScope     string        `yaml:"approval_scope"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	// OperatorClients are the OAuth client ids of the operator dashboard,
+	// for when Hydra is the organisation's identity provider: only their ID
+	// tokens get OperatorRolesClaim.
+	OperatorClients []string `yaml:"operator_clients"`
+	// OperatorRoles maps a user's external id to the role values consent
+	// puts into the dashboard's ID token (make run's demo operators).
+	OperatorRoles map[string][]string `yaml:"operator_roles"`
+	// OperatorRolesClaim names that claim. Default "roles".
+	OperatorRolesClaim string `yaml:"operator_roles_claim"`
 }
 
 // PluginConfig says how the host runs the authenticator.
@@ -252,7 +263,8 @@ func Defaults() Config {
 		Mode: ModeDevelopment,
 		Log:  LogConfig{Level: "info", Format: "json"},
 		Host: HostConfig{Listen: "127.0.0.1:8081", PublicURL: "http://localhost:8081", HydraAdminURL: "http://127.0.0.1:4445",
-			EnrollmentScope: "passkey.enroll", ApprovalScope: "passkey.approvals", ShutdownTimeout: 10 * time.Second},
+			EnrollmentScope: "passkey.enroll", ApprovalScope: "passkey.approvals", ShutdownTimeout: 10 * time.Second,
+			OperatorRolesClaim: "roles"},
 		Plugin: PluginConfig{StartTimeout: 10 * time.Second},
 		Authenticator: AuthenticatorConfig{
 			RPID: "localhost", RPDisplayName: "Biometric Passkey", RPOrigins: []string{"http://localhost:8081"},
@@ -267,6 +279,8 @@ func Defaults() Config {
 			},
 			Events: EventsConfig{MaxAttempts: webhook.DefaultMaxAttempts, MaxAge: webhook.DefaultMaxAge},
 		},
+		AdminUI: AdminUIConfig{Listen: DefaultAdminUIListen, PublicURL: DefaultAdminUIPublicURL, RoleClaim: "roles",
+			SessionTTL: 8 * time.Hour},
 	}
 }
 
@@ -428,6 +442,23 @@ func (c Config) Validate() error {
 		bad("authenticator.ephemeral.driver", "must be memory or redis, got %q", a.Ephemeral.Driver)
 	}
 	c.validateIDV(bad)
+	c.AdminUI.validate(c.Mode, bad)
+	for i, id := range c.Host.OperatorClients {
+		if strings.TrimSpace(id) == "" {
+			bad(fmt.Sprintf("host.operator_clients[%d]", i), "must not be empty")
+		}
+	}
+	for _, sub := range slices.Sorted(maps.Keys(c.Host.OperatorRoles)) {
+		if roles := c.Host.OperatorRoles[sub]; sub == "" || len(roles) == 0 || slices.Contains(roles, "") {
+			bad(fmt.Sprintf("host.operator_roles[%q]", sub), "must be a non-empty external id with non-empty role values")
+		}
+	}
+	if len(c.Host.OperatorRoles) > 0 && len(c.Host.OperatorClients) == 0 {
+		bad("host.operator_roles", "is set but host.operator_clients is empty: no client would receive the roles")
+	}
+	if c.Host.OperatorRolesClaim == "" || strings.ContainsAny(c.Host.OperatorRolesClaim, " \t") {
+		bad("host.operator_roles_claim", "must be one claim name, got %q", c.Host.OperatorRolesClaim)
+	}
 	a.Events.validate(c.Mode, bad)
 	if c.Mode == ModeProduction {
 		if pub != nil && pub.Scheme != "https" {

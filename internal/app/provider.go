@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/biometric-passkey/biometric-passkey/adminui"
 	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
@@ -19,6 +20,8 @@ type Provider struct {
 	svc      plugin.Services
 	srv      *http.Server
 	ln       net.Listener
+	dash     *http.Server // the operator dashboard; nil unless adminui.enabled
+	dashLn   net.Listener
 	closers  []func() error
 	done     chan error
 	shutdown time.Duration
@@ -28,7 +31,7 @@ type Provider struct {
 // when cfg.Plugin.Path is empty) and serves the provider on cfg.Host.Listen.
 // configPath is handed to the plugin so both read the same file.
 func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog.Logger) (*Provider, error) {
-	p := &Provider{done: make(chan error, 1), shutdown: cfg.Host.ShutdownTimeout}
+	p := &Provider{done: make(chan error, 2), shutdown: cfg.Host.ShutdownTimeout}
 	if cfg.Plugin.Path == "" {
 		log.Warn("authenticator runs in-process: no plugin isolation (development only)")
 		// This process holds the authenticator, so it also serves the
@@ -58,18 +61,65 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 	srv, err := hydra.New(hydra.Config{
 		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
 		EnrollmentScope: cfg.Host.EnrollmentScope, ApprovalScope: cfg.Host.ApprovalScope,
+		OperatorClients: cfg.Host.OperatorClients, OperatorRoles: cfg.Host.OperatorRoles, OperatorRolesClaim: cfg.Host.OperatorRolesClaim,
 		Sandbox: cfg.Authenticator.IDV.Provider == IDVProviderSandbox, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
 	}, p.svc)
 	if err != nil {
 		return nil, errors.Join(err, p.closeAll())
 	}
+	sandbox := cfg.Authenticator.IDV.Provider == IDVProviderSandbox
+	if cfg.AdminUI.Enabled {
+		if err := p.startDashboard(cfg.AdminUI, sandbox, log); err != nil {
+			return nil, errors.Join(err, p.closeAll())
+		}
+	}
 	if p.ln, err = net.Listen("tcp", cfg.Host.Listen); err != nil {
-		return nil, errors.Join(fmt.Errorf("host.listen: %w", err), p.closeAll())
+		return nil, errors.Join(fmt.Errorf("host.listen: %w", err), p.closeDashboard(), p.closeAll())
 	}
 	p.srv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { p.done <- p.srv.Serve(p.ln) }()
 	log.Info("provider listening", "addr", p.ln.Addr().String(), "public_url", cfg.Host.PublicURL)
 	return p, nil
+}
+
+// startDashboard serves the operator dashboard on adminui.listen. Its end
+// is reported on Done like the provider's.
+func (p *Provider) startDashboard(c AdminUIConfig, sandbox bool, log *slog.Logger) error {
+	dc, err := c.dashboardConfig(sandbox, log)
+	if err != nil {
+		return err
+	}
+	dash, err := adminui.New(dc, p.Admin())
+	if err != nil {
+		return err
+	}
+	if p.dashLn, err = net.Listen("tcp", c.Listen); err != nil {
+		return fmt.Errorf("adminui.listen: %w", err)
+	}
+	p.dash = &http.Server{Handler: dash.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := p.dash.Serve(p.dashLn); !errors.Is(err, http.ErrServerClosed) {
+			p.done <- fmt.Errorf("adminui: %w", err)
+		}
+	}()
+	log.Info("operator dashboard listening", "addr", p.dashLn.Addr().String(), "public_url", c.PublicURL, "issuer", c.Issuer)
+	return nil
+}
+
+// DashboardAddr is the operator dashboard's address; nil when it is off.
+func (p *Provider) DashboardAddr() net.Addr {
+	if p.dashLn == nil {
+		return nil
+	}
+	return p.dashLn.Addr()
+}
+
+func (p *Provider) closeDashboard() error {
+	if p.dash == nil {
+		return nil
+	}
+	return p.dash.Close()
 }
 
 // Admin is the operator service of the running authenticator.
@@ -87,7 +137,11 @@ func (p *Provider) Done() <-chan error { return p.done }
 func (p *Provider) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), p.shutdown)
 	defer cancel()
-	return errors.Join(p.srv.Shutdown(ctx), p.closeAll())
+	var dash error
+	if p.dash != nil {
+		dash = p.dash.Shutdown(ctx)
+	}
+	return errors.Join(p.srv.Shutdown(ctx), dash, p.closeAll())
 }
 
 func (p *Provider) closeAll() error {

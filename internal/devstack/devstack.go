@@ -1,9 +1,13 @@
 // Package devstack starts the whole embedded stack — real Ory Hydra (in-memory
 // SQLite), the login-and-consent provider with the authenticator plugin, and
 // the demo bank — as separate processes wired together, the way an operator
-// would run them. The identity-verification provider is the sandbox, whose
-// capture pages the plugin serves on a port of their own (ADR 6), so
-// enrollment's identity check, step-up and recovery all work. `make run`
+// would run them. The provider also serves the operator dashboard, for
+// which Hydra stands in as the organisation's identity provider: Start
+// registers the dashboard's client and creates three demo operators
+// (DemoOperators) with one-time enrollment links. The identity-verification
+// provider is the sandbox, whose capture pages the plugin serves on a port
+// of their own (ADR 6), so enrollment's identity check, step-up and recovery
+// all work. `make run`
 // uses it with fixed ports; the browser tests use it with free ones, so they
 // test exactly what users run.
 package devstack
@@ -15,6 +19,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +34,11 @@ import (
 	"time"
 
 	hydraapi "github.com/ory/hydra-client-go/v2"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 	"gopkg.in/yaml.v3"
 
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/internal/app"
 	"github.com/biometric-passkey/biometric-passkey/internal/hydraproc"
 )
@@ -39,20 +47,48 @@ import (
 const (
 	BankClientID        = "bank"
 	BankBackendClientID = "bank-backend"
+	// DashboardClientID is the operator dashboard's client: Hydra is the
+	// organisation's identity provider in the demo.
+	DashboardClientID = "operator-dashboard"
+	// OperatorEnrollerClientID is the backend client that creates the demo
+	// operators' enrollment links (client credentials, passkey.enroll).
+	OperatorEnrollerClientID = "operator-enroller"
 )
+
+// DemoOperators are the external user ids of the demo operators, by
+// dashboard role (host.operator_roles gives each its role as a claim
+// value, and adminui.role_map maps it to itself).
+var DemoOperators = []DemoOperator{
+	{Role: "support", ExternalUserID: "op-support"},
+	{Role: "fraud", ExternalUserID: "op-fraud"},
+	{Role: "admin", ExternalUserID: "op-admin"},
+}
+
+// DemoOperator is a demo operator; EnrollmentURL is its one-time
+// enrollment link, set by Start.
+type DemoOperator struct {
+	Role           string
+	ExternalUserID string
+	EnrollmentURL  string
+}
+
+// demoEnrollmentTTL is how long the demo operators' enrollment links (and
+// every other enrollment link of the stack) last: the longest allowed.
+const demoEnrollmentTTL = authenticator.MaxEnrollmentTTL
 
 // Options configures Start. Zero ports pick free ones.
 type Options struct {
-	BinDir       string // holds biometric-passkey-provider, biometric-passkey-plugin and bank
-	HydraBin     string // empty: hydraproc.Binary()
-	Dir          string // state: config, database, logs
-	HydraPort    int    // public; the admin API gets the next free port unless HydraAdminPort is set
-	HydraAdmin   int
-	ProviderPort int
-	BankPort     int
-	SandboxPort  int       // the sandbox's capture pages, served by the plugin
-	RedisAddr    string    // when set, challenges live in Redis instead of memory
-	Logs         io.Writer // receives every process's output, prefixed; nil writes Dir/<name>.log
+	BinDir        string // holds biometric-passkey-provider, biometric-passkey-plugin and bank
+	HydraBin      string // empty: hydraproc.Binary()
+	Dir           string // state: config, database, logs
+	HydraPort     int    // public; the admin API gets the next free port unless HydraAdminPort is set
+	HydraAdmin    int
+	ProviderPort  int
+	BankPort      int
+	SandboxPort   int       // the sandbox's capture pages, served by the plugin
+	DashboardPort int       // the operator dashboard, served by the provider
+	RedisAddr     string    // when set, challenges live in Redis instead of memory
+	Logs          io.Writer // receives every process's output, prefixed; nil writes Dir/<name>.log
 	// IDVProvider is authenticator.idv.provider: empty or app.IDVProviderSandbox
 	// (what make run uses) serves the sandbox on SandboxPort;
 	// app.IDVProviderNone turns identity verification off (step-up is then
@@ -66,10 +102,15 @@ type Stack struct {
 	ProviderURL string
 	Issuer      string
 	SandboxURL  string // the sandbox IDV provider's public URL (served by the plugin), capture pages under it; empty without the sandbox
-	Hydra       *hydraproc.Hydra
-	ConfigPath  string
+	// DashboardURL is the operator dashboard, served by the provider.
+	DashboardURL string
+	// Operators are the demo operators with their enrollment links.
+	Operators  []DemoOperator
+	Hydra      *hydraproc.Hydra
+	ConfigPath string
 
-	procs []*proc
+	procs           []*proc
+	dashboardSecret string
 }
 
 type proc struct {
@@ -92,7 +133,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("devstack: state dir: %w", err)
 	}
-	ports := []*int{&o.HydraPort, &o.HydraAdmin, &o.ProviderPort, &o.BankPort}
+	ports := []*int{&o.HydraPort, &o.HydraAdmin, &o.ProviderPort, &o.BankPort, &o.DashboardPort}
 	if o.IDVProvider == app.IDVProviderSandbox {
 		ports = append(ports, &o.SandboxPort)
 	}
@@ -100,9 +141,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s = &Stack{
-		BankURL:     "http://localhost:" + strconv.Itoa(o.BankPort),
-		ProviderURL: "http://localhost:" + strconv.Itoa(o.ProviderPort),
-		Issuer:      "http://localhost:" + strconv.Itoa(o.HydraPort),
+		BankURL:      "http://localhost:" + strconv.Itoa(o.BankPort),
+		ProviderURL:  "http://localhost:" + strconv.Itoa(o.ProviderPort),
+		Issuer:       "http://localhost:" + strconv.Itoa(o.HydraPort),
+		DashboardURL: "http://localhost:" + strconv.Itoa(o.DashboardPort),
 	}
 	if o.IDVProvider == app.IDVProviderSandbox {
 		s.SandboxURL = "http://localhost:" + strconv.Itoa(o.SandboxPort) + "/sandbox/idv"
@@ -132,8 +174,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err != nil {
 		return s, fmt.Errorf("devstack: start hydra: %w", err)
 	}
-	bankSecret, backendSecret := randomSecret(), randomSecret()
-	if err := s.createClients(ctx, bankSecret, backendSecret); err != nil {
+	bankSecret, backendSecret, enrollerSecret := randomSecret(), randomSecret(), randomSecret()
+	s.dashboardSecret = randomSecret()
+	if err := s.createClients(ctx, bankSecret, backendSecret, enrollerSecret); err != nil {
 		return s, err
 	}
 	if s.ConfigPath, err = o.writeProviderConfig(s, s.Hydra.AdminURL()); err != nil {
@@ -164,13 +207,16 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := s.waitReady(ctx, "bank", s.BankURL+"/"); err != nil {
 		return s, err
 	}
+	if err := s.createOperators(ctx, enrollerSecret); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
 // createClients registers the bank's browser client (authorization code +
 // PKCE) and its backend client (client credentials with the enrollment
 // scope; its redirect URI is where enrollment may return the user).
-func (s *Stack) createClients(ctx context.Context, bankSecret, backendSecret string) error {
+func (s *Stack) createClients(ctx context.Context, bankSecret, backendSecret, enrollerSecret string) error {
 	clients := []hydraapi.OAuth2Client{{
 		ClientId: hydraapi.PtrString(BankClientID), ClientName: hydraapi.PtrString("Example Bank"),
 		ClientSecret: hydraapi.PtrString(bankSecret), GrantTypes: []string{"authorization_code", "refresh_token"},
@@ -182,11 +228,70 @@ func (s *Stack) createClients(ctx context.Context, bankSecret, backendSecret str
 		ClientSecret: hydraapi.PtrString(backendSecret), GrantTypes: []string{"client_credentials"},
 		Scope: hydraapi.PtrString("passkey.enroll"), RedirectUris: []string{s.BankURL + "/enrolled"},
 		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
-	}}
+	}, s.dashboardClient(), enrollerClient(enrollerSecret)}
 	for _, c := range clients {
 		if _, err := s.Hydra.CreateClient(ctx, c); err != nil {
 			return fmt.Errorf("devstack: %w", err)
 		}
+	}
+	return nil
+}
+
+// dashboardClient is the operator dashboard's client: authorization code
+// (the dashboard always sends PKCE S256), redirect <dashboard>/callback,
+// first party (skip_consent, and host.first_party_clients).
+func (s *Stack) dashboardClient() hydraapi.OAuth2Client {
+	return hydraapi.OAuth2Client{
+		ClientId: hydraapi.PtrString(DashboardClientID), ClientName: hydraapi.PtrString("Operator dashboard"),
+		ClientSecret: hydraapi.PtrString(s.dashboardSecret), GrantTypes: []string{"authorization_code"},
+		ResponseTypes: []string{"code"}, Scope: hydraapi.PtrString("openid"),
+		RedirectUris: []string{s.DashboardURL + "/callback"}, PostLogoutRedirectUris: []string{s.DashboardURL + "/"},
+		TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"), SkipConsent: hydraapi.PtrBool(true),
+	}
+}
+
+// enrollerClient creates the demo operators' enrollment links.
+func enrollerClient(secret string) hydraapi.OAuth2Client {
+	return hydraapi.OAuth2Client{
+		ClientId: hydraapi.PtrString(OperatorEnrollerClientID), ClientName: hydraapi.PtrString("Demo operator enrollment"),
+		ClientSecret: hydraapi.PtrString(secret), GrantTypes: []string{"client_credentials"},
+		Scope: hydraapi.PtrString("passkey.enroll"), TokenEndpointAuthMethod: hydraapi.PtrString("client_secret_basic"),
+	}
+}
+
+// createOperators asks the provider's enrollment API for a one-time
+// enrollment link for each demo operator, with a client-credentials token
+// of the enroller client, and keeps them in s.Operators.
+func (s *Stack) createOperators(ctx context.Context, enrollerSecret string) error {
+	cc := clientcredentials.Config{ClientID: OperatorEnrollerClientID, ClientSecret: enrollerSecret,
+		TokenURL: s.Issuer + "/oauth2/token", Scopes: []string{"passkey.enroll"}, AuthStyle: oauth2.AuthStyleInHeader}
+	client := cc.Client(context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: 10 * time.Second}))
+	s.Operators = nil
+	for _, op := range DemoOperators {
+		body, err := json.Marshal(map[string]string{"external_user_id": op.ExternalUserID, "username": op.ExternalUserID,
+			"display_name": "Demo " + op.Role + " operator"})
+		if err != nil {
+			return fmt.Errorf("devstack: %w", err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.ProviderURL+"/api/v1/enrollments", bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("devstack: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("devstack: enroll demo operator %s: %w", op.ExternalUserID, err)
+		}
+		var out struct {
+			EnrollmentURL string `json:"enrollment_url"`
+		}
+		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated || err != nil || out.EnrollmentURL == "" {
+			return fmt.Errorf("devstack: enroll demo operator %s: status %d (%v; see the provider log)", op.ExternalUserID, resp.StatusCode, err)
+		}
+		op.EnrollmentURL = out.EnrollmentURL
+		s.Operators = append(s.Operators, op)
 	}
 	return nil
 }
@@ -196,7 +301,9 @@ func (s *Stack) createClients(ctx context.Context, bankSecret, backendSecret str
 // memory (or Redis), synced passkeys allowed so the demo works with any
 // laptop's passkey manager, and the sandbox identity-verification provider
 // served by the plugin, with a reference key and webhook secret generated
-// for this run.
+// for this run; the operator dashboard enabled against Hydra, with the demo
+// operators' roles (host.operator_roles) for its client only, and
+// enrollment links that last a day.
 func (o Options) writeProviderConfig(s *Stack, hydraAdminURL string) (string, error) {
 	pluginPath := filepath.Join(o.BinDir, "biometric-passkey-plugin")
 	sum, err := fileSHA256(pluginPath)
@@ -226,10 +333,20 @@ func (o Options) providerConfig(s *Stack, hydraAdminURL, pluginPath, pluginSHA25
 	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(o.ProviderPort)
 	cfg.Host.PublicURL = s.ProviderURL
 	cfg.Host.HydraAdminURL = hydraAdminURL
-	cfg.Host.FirstPartyClients = []string{BankClientID}
+	cfg.Host.FirstPartyClients = []string{BankClientID, DashboardClientID}
+	cfg.Host.OperatorClients = []string{DashboardClientID}
+	cfg.Host.OperatorRoles = map[string][]string{}
+	cfg.AdminUI = app.AdminUIConfig{Enabled: true, Listen: "127.0.0.1:" + strconv.Itoa(o.DashboardPort), PublicURL: s.DashboardURL,
+		Issuer: s.Issuer, ClientID: DashboardClientID, ClientSecret: app.Secret(s.dashboardSecret), RoleClaim: cfg.Host.OperatorRolesClaim,
+		RoleMap: map[string]string{}, SessionKey: app.Secret(randomKey()), SessionTTL: 8 * time.Hour}
+	for _, op := range DemoOperators {
+		cfg.Host.OperatorRoles[op.ExternalUserID] = []string{op.Role}
+		cfg.AdminUI.RoleMap[op.Role] = op.Role
+	}
 	cfg.Plugin.Path, cfg.Plugin.SHA256 = pluginPath, pluginSHA256
 	a := &cfg.Authenticator
 	a.RPDisplayName = "Example Bank"
+	a.EnrollmentTTL = demoEnrollmentTTL
 	a.RPOrigins = []string{s.ProviderURL}
 	a.Policy.AllowSynced = true
 	a.Store.DSN = filepath.Join(o.Dir, "passkey.db")
