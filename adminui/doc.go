@@ -51,6 +51,31 @@
 // authenticator.PublicMessage and the code's status (invalid_argument 400,
 // not_found 404, conflict 409, …) and a link back to the user.
 //
+// The user page's "Recent sign-ins" table (signins.go) sits above the
+// event timeline and is derived from the same events (UserDetail.Events,
+// newest first), at most 20 rows, newest first: one row per authentication
+// session with its time, journey (routine sign-in, step-up, recovery,
+// enrollment check), the level reached (the acr's short name, routine or
+// step-up, with the full URN in a title attribute; an unknown acr as it
+// is), client, result (succeeded, or refused and the event's reason) and
+// passkey (base64url, shortened; the full id in a title attribute). Every
+// event feeds at most one row, paired where the detail allows:
+//
+//	authentication.succeeded + step_up.passed   same client, ≤ 1 minute apart, same passkey
+//	                                            when both name one: ONE step-up row (nearest pass)
+//	authentication.succeeded, unpaired          routine sign-in at the acr it names
+//	step_up.passed, unpaired                    succeeded step-up (its login not in the list)
+//	step_up.failed                              refused step-up, reason, no level reached
+//	recovery.completed + authentication.succeeded with recovery_run_id = run_id
+//	                                            ONE succeeded recovery row (the login's acr);
+//	                                            that login alone: a succeeded recovery row
+//	recovery.failed (+ recovery.started, same run_id, for its client)
+//	                                            refused recovery, reason
+//	recovery.started alone                      no row (not finished)
+//	idv_check.passed / idv_check.failed with journey=enrollment
+//	                                            enrollment check, no client, no level
+//	anything else                               no row (only the timeline shows it)
+//
 // Nothing in this package is imported by the rest of the module: the host
 // (internal/app) mounts Handler on a listener of its own.
 package adminui

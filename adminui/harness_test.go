@@ -18,6 +18,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc/oidctest"
 	"golang.org/x/oauth2"
 
+	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
@@ -358,8 +359,14 @@ func sampleAdmin() *fakeAdmin {
 					StatusReason: "lost", CreatedAt: t0},
 			},
 			Events: []authenticator.Event{
-				{ID: 3, Type: authenticator.EventStepUpPassed, UserExternalID: "alice", Actor: "user",
-					Detail: map[string]string{"acr": "urn:bp:biometric", "client": `bank<img src=x onerror=alert(1)>`}, At: t0.Add(48 * time.Hour)},
+				{ID: 6, Type: authenticator.EventAuthenticationSuccess, UserExternalID: "alice", CredentialID: []byte{1, 2, 3}, Actor: "user",
+					Detail: map[string]string{"acr": acr.StepUpACR, "client": `bank<img src=x onerror=alert(1)>`}, At: t0.Add(48*time.Hour + 20*time.Second)},
+				{ID: 5, Type: authenticator.EventStepUpPassed, UserExternalID: "alice", CredentialID: []byte{1, 2, 3}, Actor: "system",
+					Detail: map[string]string{"acr": acr.StepUpACR, "client": `bank<img src=x onerror=alert(1)>`, "provider": "sandbox", "run_id": "run-2"}, At: t0.Add(48 * time.Hour)},
+				{ID: 4, Type: authenticator.EventStepUpFailed, UserExternalID: "alice", CredentialID: []byte{1, 2, 3}, Actor: "system",
+					Detail: map[string]string{"client": `shop"><script>alert(2)</script>`, "reason": `declined <b>by user</b>`, "provider": "sandbox", "run_id": "run-1"}, At: t0.Add(47 * time.Hour)},
+				{ID: 3, Type: authenticator.EventAuthenticationSuccess, UserExternalID: "alice", CredentialID: []byte{1, 2, 3}, Actor: "user",
+					Detail: map[string]string{"acr": acr.RoutineACR, "client": "portal"}, At: t0.Add(2 * time.Hour)},
 				{ID: 2, Type: authenticator.EventReferenceCreated, UserExternalID: "alice", Actor: "system",
 					Detail: map[string]string{"reference_id": "ref-SECRET-123", "provider": "sandbox", "sealed_ref": "c2VhbGVk"}, At: t0.Add(time.Hour)},
 				{ID: 1, Type: authenticator.EventCredentialRegistered, UserExternalID: "alice", CredentialID: []byte{1, 2, 3}, Actor: "user", At: t0},

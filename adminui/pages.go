@@ -171,6 +171,7 @@ type userView struct {
 	User        authenticator.User
 	Reference   string // the biometric reference's status, in words
 	Credentials []credentialView
+	SignIns     []signInView // derived from the events: see signIns
 	Events      []eventView
 }
 
@@ -221,6 +222,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, sess *session) err
 		}
 		v.Events = append(v.Events, ev)
 	}
+	v.SignIns = signIns(d.Events)
 	s.render(w, r, http.StatusOK, pageUser, sess, "User "+d.User.ExternalID, v)
 	return nil
 }
