@@ -138,6 +138,10 @@ type fakeAdmin struct {
 	audit  []authenticator.AuditRecord
 	verify authenticator.AuditVerification
 
+	activity     authenticator.Activity
+	activityErr  error // returned by ActivityByDay when set
+	activityDays []int // every ActivityByDay argument
+
 	calls     []actionCall // every action method called
 	actionErr error        // returned by every action method when set
 }
@@ -234,6 +238,16 @@ func (f *fakeAdmin) ListAudit(_ context.Context, after int64, limit int) ([]auth
 		}
 	}
 	return out, nil
+}
+
+func (f *fakeAdmin) ActivityByDay(_ context.Context, days int) (authenticator.Activity, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.activityDays = append(f.activityDays, days)
+	if f.activityErr != nil {
+		return authenticator.Activity{}, f.activityErr
+	}
+	return f.activity, nil
 }
 
 func testConfig(idp *fakeIdP) Config {
@@ -377,5 +391,10 @@ func sampleAdmin() *fakeAdmin {
 				Detail: map[string]string{"reason": "<i>stolen</i>", "reference_id": "ref-SECRET-456"}, Hash: make([]byte, 32)},
 		},
 		verify: authenticator.AuditVerification{Records: 2, Head: []byte{0xab, 0xcd}},
+		activity: authenticator.Activity{Days: []authenticator.ActivityDay{
+			{Day: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), SignIns: 40, StepUps: 3, Failures: 1},
+			{Day: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), SignIns: 10, StepUps: 6},
+			{Day: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), SignIns: 20, StepUps: 0, Failures: 2, Recoveries: 1},
+		}},
 	}
 }

@@ -30,6 +30,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
+	"day": activityDate,
 }
 
 // hiddenDetailKey reports whether an event or audit detail is withheld from
@@ -65,6 +66,9 @@ type overviewView struct {
 	Total     int
 	ByStatus  []statusCount
 	Truncated bool
+
+	Activity      *activityView // nil when ActivityError is set
+	ActivityError string
 }
 
 type statusCount struct {
@@ -101,6 +105,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 	for _, st := range slices.Sorted(maps.Keys(counts)) { // a status a newer plugin adds
 		v.ByStatus = append(v.ByStatus, statusCount{st, counts[st]})
 	}
+	v.Activity, v.ActivityError = s.activity(r.Context())
 	s.render(w, r, http.StatusOK, pageOverview, sess, "Overview", v)
 	return nil
 }

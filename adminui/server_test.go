@@ -95,7 +95,7 @@ func TestSignInRendersOperator(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET /: status %d: %s", resp.StatusCode, body)
 			}
-			for _, want := range []string{"op-&lt;alice&gt;", "role <strong>" + string(tc.wantRole) + "</strong>", "SANDBOX", "Charts: next", "<th>3</th>"} {
+			for _, want := range []string{"op-&lt;alice&gt;", "role <strong>" + string(tc.wantRole) + "</strong>", "SANDBOX", "Activity per day", "<th>3</th>"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("overview lacks %q:\n%s", want, body)
 				}

@@ -108,6 +108,13 @@ type Event struct {
 	At             time.Time
 }
 
+// DayCount is how many events of one type happened on one UTC day.
+type DayCount struct {
+	Day   time.Time // UTC midnight
+	Type  EventType
+	Count int
+}
+
 // AuditRecord is one entry of the tamper-evident audit log (DESIGN.md §6,
 // §7.7; docs/adr/0008-tamper-evident-audit.md): an operator's action or
 // read, hash-chained to the record before it. The store assigns Seq,
@@ -241,6 +248,11 @@ type Tx interface {
 	AppendEvent(ctx context.Context, e Event) (Event, error)
 	// ListEvents returns the user's most recent events, newest first, at most limit.
 	ListEvents(ctx context.Context, externalID string, limit int) ([]Event, error)
+	// CountEventsByDay counts the events of the given types (all types when
+	// types is empty) whose At is in [since, until), per UTC day and type.
+	// The result is ordered by Day, then Type, and holds no zero counts.
+	// ErrInvalidArgument if since is after until.
+	CountEventsByDay(ctx context.Context, types []EventType, since, until time.Time) ([]DayCount, error)
 
 	// AppendAudit appends r to the audit chain and returns it as stored.
 	// The store normalises At to UTC microseconds, sets Seq to the chain

@@ -150,3 +150,7 @@ func (c *client) ListAudit(ctx context.Context, after int64, limit int) ([]authe
 	return invoke(ctx, convert.AuditPage{After: after, Limit: limit}, convert.ToProtoListAuditRequest,
 		c.admin.ListAudit, convert.FromProtoListAuditResponse)
 }
+
+func (c *client) ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error) {
+	return invoke(ctx, days, convert.ToProtoActivityByDayRequest, c.admin.ActivityByDay, convert.FromProtoActivity)
+}

@@ -93,6 +93,10 @@ type Admin interface {
 	// ListAudit returns the audit records after record after, at most
 	// limit: an export, a page at a time.
 	ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error)
+	// ActivityByDay counts sign-ins, step-ups, failures and recoveries per
+	// UTC day over the last days days (1..90, 0 meaning 14), for the
+	// dashboard overview.
+	ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error)
 }
 
 // Services is what one plugin process serves.

@@ -39,6 +39,7 @@ type fakeServices struct {
 	RequireReverificationFunc func(context.Context, authenticator.UserActionRequest) (authenticator.User, error)
 	VerifyAuditFunc           func(context.Context, []authenticator.AuditAnchor) (authenticator.AuditVerification, error)
 	ListAuditFunc             func(context.Context, int64, int) ([]authenticator.AuditRecord, error)
+	ActivityByDayFunc         func(context.Context, int) (authenticator.Activity, error)
 }
 
 var _ plugin.Services = (*fakeServices)(nil)
@@ -151,4 +152,8 @@ func (f *fakeServices) VerifyAudit(ctx context.Context, anchors ...authenticator
 
 func (f *fakeServices) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
 	return f.ListAuditFunc(ctx, after, limit)
+}
+
+func (f *fakeServices) ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error) {
+	return f.ActivityByDayFunc(ctx, days)
 }

@@ -417,6 +417,14 @@ func TestRoundTrip(t *testing.T) {
 			func(s plugin.Services, ctx context.Context, q auditPage) ([]authenticator.AuditRecord, error) {
 				return s.ListAudit(ctx, q.After, q.Limit)
 			}),
+		"ActivityByDay": roundTrip(7, authenticator.Activity{Days: []authenticator.ActivityDay{
+			{Day: time.Date(2026, time.November, 24, 0, 0, 0, 0, time.UTC), SignIns: 12, StepUps: 3, Failures: 2, Recoveries: 1},
+			{Day: time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC)},
+		}},
+			func(f *fakeServices, fn func(context.Context, int) (authenticator.Activity, error)) {
+				f.ActivityByDayFunc = fn
+			},
+			plugin.Services.ActivityByDay),
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

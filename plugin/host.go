@@ -449,3 +449,8 @@ func (h *Host) VerifyAudit(ctx context.Context, anchors ...authenticator.AuditAn
 func (h *Host) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
 	return call(ctx, h, func(s Services) ([]authenticator.AuditRecord, error) { return s.ListAudit(ctx, after, limit) })
 }
+
+// ActivityByDay implements Admin.
+func (h *Host) ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error) {
+	return call(ctx, h, func(s Services) (authenticator.Activity, error) { return s.ActivityByDay(ctx, days) })
+}

@@ -236,3 +236,7 @@ func (s *adminServer) ListAudit(ctx context.Context, req *pb.ListAuditRequest) (
 		},
 		convert.ToProtoListAuditResponse)
 }
+
+func (s *adminServer) ActivityByDay(ctx context.Context, req *pb.ActivityByDayRequest) (*pb.Activity, error) {
+	return handle(ctx, s.log, req, convert.FromProtoActivityByDayRequest, s.impl.ActivityByDay, convert.ToProtoActivity)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -75,4 +76,43 @@ func scanEvent(row scanner) (authenticator.Event, error) {
 	e.Type = authenticator.EventType(typ)
 	e.At = fromTS(at)
 	return e, nil
+}
+
+// CountEventsByDay counts events per UTC day and type; see authenticator.Tx.
+func (t txn) CountEventsByDay(ctx context.Context, types []authenticator.EventType, since, until time.Time) ([]authenticator.DayCount, error) {
+	if since.After(until) {
+		return nil, authenticator.UserError(authenticator.CodeInvalidArgument, "since must not be after until", nil)
+	}
+	q := `SELECT date_trunc('day', at, 'UTC') AS day, type, COUNT(*) FROM events WHERE at >= $1 AND at < $2`
+	args := []any{ts(since), ts(until)}
+	if len(types) > 0 {
+		names := make([]string, len(types))
+		for i, typ := range types {
+			names[i] = string(typ)
+		}
+		q += ` AND type = ANY($3)`
+		args = append(args, names)
+	}
+	q += ` GROUP BY day, type ORDER BY day, type`
+	rows, err := t.q.Query(ctx, q, args...)
+	if err != nil {
+		return nil, dbError("count events by day", err)
+	}
+	counts, err := collect(rows, func(row scanner) (authenticator.DayCount, error) {
+		var (
+			c   authenticator.DayCount
+			typ string
+			day pgtype.Timestamptz
+			n   int64
+		)
+		if err := row.Scan(&day, &typ, &n); err != nil {
+			return authenticator.DayCount{}, err
+		}
+		c.Day, c.Type, c.Count = fromTS(day), authenticator.EventType(typ), int(n)
+		return c, nil
+	})
+	if err != nil {
+		return nil, dbError("count events by day", err)
+	}
+	return counts, nil
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
@@ -75,4 +77,44 @@ func scanEvent(row scanner) (authenticator.Event, error) {
 	}
 	e.At = fromMicros(at)
 	return e, nil
+}
+
+// microsPerDay is the length of a UTC day in the unit At is stored in.
+const microsPerDay = 24 * 60 * 60 * 1_000_000
+
+// CountEventsByDay counts events per UTC day and type; see authenticator.Tx.
+// At is stored as Unix microseconds, so the day is computed in SQL by
+// flooring to a multiple of microsPerDay.
+func (t txn) CountEventsByDay(ctx context.Context, types []authenticator.EventType, since, until time.Time) ([]authenticator.DayCount, error) {
+	if since.After(until) {
+		return nil, authenticator.UserError(authenticator.CodeInvalidArgument, "since must not be after until", nil)
+	}
+	q := `SELECT (at - (((at % ?) + ?) % ?)) AS day, type, COUNT(*) FROM events WHERE at >= ? AND at < ?`
+	args := []any{microsPerDay, microsPerDay, microsPerDay, since.UnixMicro(), until.UnixMicro()}
+	if len(types) > 0 {
+		q += ` AND type IN (?` + strings.Repeat(`, ?`, len(types)-1) + `)`
+		for _, typ := range types {
+			args = append(args, string(typ))
+		}
+	}
+	q += ` GROUP BY day, type ORDER BY day, type`
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, dbError("count events by day", err)
+	}
+	counts, err := collect(rows, func(row scanner) (authenticator.DayCount, error) {
+		var (
+			c   authenticator.DayCount
+			day int64
+		)
+		if err := row.Scan(&day, &c.Type, &c.Count); err != nil {
+			return authenticator.DayCount{}, err
+		}
+		c.Day = time.UnixMicro(day).UTC()
+		return c, nil
+	})
+	if err != nil {
+		return nil, dbError("count events by day", err)
+	}
+	return counts, nil
 }

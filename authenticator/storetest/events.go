@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
@@ -11,6 +13,7 @@ var eventTests = []test{
 	{"AppendAndList", testEvents},
 	{"ListDefaultPageSize", testListEventsDefaultPageSize},
 	{"ListLimitBounds", testListEventsLimitBounds},
+	{"CountByDay", testCountEventsByDay},
 }
 
 // testEvents checks increasing IDs, every field including Detail, newest-first
@@ -114,5 +117,74 @@ func testListEventsLimitBounds(t *testing.T, s authenticator.Store) {
 	for _, limit := range []int{-1, authenticator.MaxPageSize + 1} {
 		_, err := s.ListEvents(ctx, "alice", limit)
 		wantErr(t, fmt.Sprintf("ListEvents(limit %d)", limit), err, authenticator.ErrInvalidArgument)
+	}
+}
+
+// testCountEventsByDay checks counts per UTC day and type across a day
+// boundary (inputs in a non-UTC zone), the half-open range, the types
+// filter, an empty range and since after until.
+func testCountEventsByDay(t *testing.T, s authenticator.Store) {
+	ctx := t.Context()
+	createUser(t, s, newUser("alice"))
+	day1 := time.Date(2025, time.June, 1, 0, 0, 0, 0, time.UTC)
+	day2 := day1.AddDate(0, 0, 1)
+	signIn, stepUp, invited := authenticator.EventAuthenticationSuccess, authenticator.EventStepUpFailed, authenticator.EventUserInvited
+	for i, e := range []struct {
+		typ authenticator.EventType
+		at  time.Time
+	}{
+		{signIn, day1.Add(-time.Microsecond)}, // the day before: outside the range
+		{signIn, day1},
+		{signIn, day1.Add(23*time.Hour + 59*time.Minute).In(zone)}, // 05:29 on day2 in zone
+		{stepUp, day1.Add(12 * time.Hour)},
+		{invited, day1.Add(13 * time.Hour)},
+		{signIn, day2.Add(time.Hour).In(zone)},
+		{signIn, day2.Add(2 * time.Hour)},
+		{stepUp, day2.Add(3 * time.Hour)},
+		{signIn, day2.AddDate(0, 0, 1)}, // until: outside the half-open range
+	} {
+		_, err := s.AppendEvent(ctx, authenticator.Event{Type: e.typ, UserExternalID: "alice", Actor: "user", At: e.at})
+		mustOK(t, fmt.Sprintf("AppendEvent(#%d)", i), err)
+	}
+	until := day2.AddDate(0, 0, 1)
+
+	got, err := s.CountEventsByDay(ctx, []authenticator.EventType{signIn, stepUp}, day1, until)
+	mustOK(t, "CountEventsByDay(sign-ins, step-ups)", err)
+	checkDiff(t, "CountEventsByDay(sign-ins, step-ups)", got, []authenticator.DayCount{
+		{Day: day1, Type: signIn, Count: 2},
+		{Day: day1, Type: stepUp, Count: 1},
+		{Day: day2, Type: signIn, Count: 2},
+		{Day: day2, Type: stepUp, Count: 1},
+	})
+
+	got, err = s.CountEventsByDay(ctx, []authenticator.EventType{stepUp}, day1.In(zone), until.In(zone))
+	mustOK(t, "CountEventsByDay(step-ups)", err)
+	checkDiff(t, "CountEventsByDay(step-ups)", got, []authenticator.DayCount{
+		{Day: day1, Type: stepUp, Count: 1},
+		{Day: day2, Type: stepUp, Count: 1},
+	})
+
+	got, err = s.CountEventsByDay(ctx, nil, day1, day2)
+	mustOK(t, "CountEventsByDay(all types, day1)", err)
+	checkDiff(t, "CountEventsByDay(all types, day1)", got, []authenticator.DayCount{
+		{Day: day1, Type: signIn, Count: 2},
+		{Day: day1, Type: stepUp, Count: 1},
+		{Day: day1, Type: invited, Count: 1},
+	})
+
+	got, err = s.CountEventsByDay(ctx, nil, day1, day1)
+	mustOK(t, "CountEventsByDay(empty range)", err)
+	if len(got) != 0 {
+		t.Errorf("CountEventsByDay(empty range) = %v, want none", got)
+	}
+	got, err = s.CountEventsByDay(ctx, []authenticator.EventType{authenticator.EventRecoveryCompleted}, day1, until)
+	mustOK(t, "CountEventsByDay(no such events)", err)
+	if len(got) != 0 {
+		t.Errorf("CountEventsByDay(no such events) = %v, want none", got)
+	}
+
+	_, err = s.CountEventsByDay(ctx, nil, until, day1)
+	if !errors.Is(err, authenticator.ErrInvalidArgument) {
+		t.Errorf("CountEventsByDay(since > until): got error %v, want ErrInvalidArgument", err)
 	}
 }

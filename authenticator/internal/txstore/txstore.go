@@ -154,6 +154,11 @@ func (f Facade) ListEvents(ctx context.Context, externalID string, limit int) ([
 	return f.read().ListEvents(ctx, externalID, limit)
 }
 
+// CountEventsByDay counts events per UTC day and type; see authenticator.Tx.
+func (f Facade) CountEventsByDay(ctx context.Context, types []authenticator.EventType, since, until time.Time) ([]authenticator.DayCount, error) {
+	return f.read().CountEventsByDay(ctx, types, since, until)
+}
+
 // EnqueueDeliveries queues an event for endpoints in a transaction of its own; see authenticator.Tx.
 func (f Facade) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
 	return f.atomic(ctx, func(tx authenticator.Tx) error { return tx.EnqueueDeliveries(ctx, eventID, endpoints, at) })

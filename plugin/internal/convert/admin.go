@@ -290,3 +290,36 @@ func ToProtoListAuditResponse(recs []authenticator.AuditRecord) *pb.ListAuditRes
 func FromProtoListAuditResponse(p *pb.ListAuditResponse) []authenticator.AuditRecord {
 	return mapSlice(p.GetRecords(), FromProtoAuditRecord)
 }
+
+// ToProtoActivityByDayRequest converts ActivityByDay's argument. It
+// travels as 64 bits, as a page limit does.
+func ToProtoActivityByDayRequest(days int) *pb.ActivityByDayRequest {
+	return &pb.ActivityByDayRequest{Days: int64(days)}
+}
+
+// FromProtoActivityByDayRequest converts an ActivityByDayRequest message.
+// A count beyond int's range becomes -1, which the service refuses.
+func FromProtoActivityByDayRequest(p *pb.ActivityByDayRequest) int {
+	days := p.GetDays()
+	if int64(int(days)) != days {
+		return -1
+	}
+	return int(days)
+}
+
+// ToProtoActivity converts authenticator.Activity.
+func ToProtoActivity(a authenticator.Activity) *pb.Activity {
+	return &pb.Activity{Days: mapSlice(a.Days, func(d authenticator.ActivityDay) *pb.ActivityDay {
+		return &pb.ActivityDay{Day: toTimestamp(d.Day), SignIns: int64(d.SignIns), StepUps: int64(d.StepUps),
+			Failures: int64(d.Failures), Recoveries: int64(d.Recoveries)}
+	})}
+}
+
+// FromProtoActivity converts an Activity message.
+func FromProtoActivity(p *pb.Activity) authenticator.Activity {
+	days := mapSlice(p.GetDays(), func(d *pb.ActivityDay) authenticator.ActivityDay {
+		return authenticator.ActivityDay{Day: fromTimestamp(d.GetDay()), SignIns: int(d.GetSignIns()), StepUps: int(d.GetStepUps()),
+			Failures: int(d.GetFailures()), Recoveries: int(d.GetRecoveries())}
+	})
+	return authenticator.Activity{Days: days}
+}

@@ -387,3 +387,24 @@ func TestFromProtoNilIDV(t *testing.T) {
 		})
 	}
 }
+
+func TestActivityByDayRequest(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoActivityByDayRequest, convert.FromProtoActivityByDayRequest, map[string]int{
+		"default": 0, "two weeks": 14, "largest": authenticator.MaxActivityDays, "negative": -3,
+	})
+	if got := convert.FromProtoActivityByDayRequest(&pb.ActivityByDayRequest{Days: 1 << 40}); got != -1 && int64(got) != 1<<40 {
+		t.Errorf("days beyond int: got %d, want -1 (or the value itself where int is 64 bits)", got)
+	}
+}
+
+func TestActivity(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoActivity, convert.FromProtoActivity, map[string]authenticator.Activity{
+		"empty": {},
+		"days": {Days: []authenticator.ActivityDay{
+			{Day: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), SignIns: 120, StepUps: 7, Failures: 3, Recoveries: 1},
+			{Day: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)},
+		}},
+	})
+}

@@ -2244,6 +2244,173 @@ func (x *ListAuditResponse) GetRecords() []*AuditRecord {
 	return nil
 }
 
+// ActivityByDayRequest is ActivityByDay's arguments.
+type ActivityByDayRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Days          int64                  `protobuf:"varint,1,opt,name=days,proto3" json:"days,omitempty"` // 1..90; 0 means 14
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivityByDayRequest) Reset() {
+	*x = ActivityByDayRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivityByDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivityByDayRequest) ProtoMessage() {}
+
+func (x *ActivityByDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivityByDayRequest.ProtoReflect.Descriptor instead.
+func (*ActivityByDayRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ActivityByDayRequest) GetDays() int64 {
+	if x != nil {
+		return x.Days
+	}
+	return 0
+}
+
+// ActivityDay is authenticator.ActivityDay.
+type ActivityDay struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Day           *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"` // UTC midnight
+	SignIns       int64                  `protobuf:"varint,2,opt,name=sign_ins,json=signIns,proto3" json:"sign_ins,omitempty"`
+	StepUps       int64                  `protobuf:"varint,3,opt,name=step_ups,json=stepUps,proto3" json:"step_ups,omitempty"`
+	Failures      int64                  `protobuf:"varint,4,opt,name=failures,proto3" json:"failures,omitempty"`
+	Recoveries    int64                  `protobuf:"varint,5,opt,name=recoveries,proto3" json:"recoveries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivityDay) Reset() {
+	*x = ActivityDay{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivityDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivityDay) ProtoMessage() {}
+
+func (x *ActivityDay) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivityDay.ProtoReflect.Descriptor instead.
+func (*ActivityDay) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ActivityDay) GetDay() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Day
+	}
+	return nil
+}
+
+func (x *ActivityDay) GetSignIns() int64 {
+	if x != nil {
+		return x.SignIns
+	}
+	return 0
+}
+
+func (x *ActivityDay) GetStepUps() int64 {
+	if x != nil {
+		return x.StepUps
+	}
+	return 0
+}
+
+func (x *ActivityDay) GetFailures() int64 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+func (x *ActivityDay) GetRecoveries() int64 {
+	if x != nil {
+		return x.Recoveries
+	}
+	return 0
+}
+
+// Activity is authenticator.Activity: oldest day first.
+type Activity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Days          []*ActivityDay         `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Activity) Reset() {
+	*x = Activity{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Activity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Activity) ProtoMessage() {}
+
+func (x *Activity) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Activity.ProtoReflect.Descriptor instead.
+func (*Activity) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *Activity) GetDays() []*ActivityDay {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
 // StartIdentityCheckRequest is authenticator.StartIdentityCheckRequest.
 type StartIdentityCheckRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -2257,7 +2424,7 @@ type StartIdentityCheckRequest struct {
 
 func (x *StartIdentityCheckRequest) Reset() {
 	*x = StartIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2436,7 @@ func (x *StartIdentityCheckRequest) String() string {
 func (*StartIdentityCheckRequest) ProtoMessage() {}
 
 func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2449,7 @@ func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *StartIdentityCheckRequest) GetJourney() string {
@@ -2331,7 +2498,7 @@ type IdentityCheck struct {
 
 func (x *IdentityCheck) Reset() {
 	*x = IdentityCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2343,7 +2510,7 @@ func (x *IdentityCheck) String() string {
 func (*IdentityCheck) ProtoMessage() {}
 
 func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2356,7 +2523,7 @@ func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
 func (*IdentityCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *IdentityCheck) GetProvider() string {
@@ -2425,7 +2592,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2437,7 +2604,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2450,7 +2617,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -2472,7 +2639,7 @@ type ApplyIDVWebhookRequest struct {
 
 func (x *ApplyIDVWebhookRequest) Reset() {
 	*x = ApplyIDVWebhookRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2484,7 +2651,7 @@ func (x *ApplyIDVWebhookRequest) String() string {
 func (*ApplyIDVWebhookRequest) ProtoMessage() {}
 
 func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2497,7 +2664,7 @@ func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
@@ -2525,7 +2692,7 @@ type RefreshIdentityCheckRequest struct {
 
 func (x *RefreshIdentityCheckRequest) Reset() {
 	*x = RefreshIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2537,7 +2704,7 @@ func (x *RefreshIdentityCheckRequest) String() string {
 func (*RefreshIdentityCheckRequest) ProtoMessage() {}
 
 func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2550,7 +2717,7 @@ func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RefreshIdentityCheckRequest) GetProvider() string {
@@ -2579,7 +2746,7 @@ type IdentityCheckStatusRequest struct {
 
 func (x *IdentityCheckStatusRequest) Reset() {
 	*x = IdentityCheckStatusRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2591,7 +2758,7 @@ func (x *IdentityCheckStatusRequest) String() string {
 func (*IdentityCheckStatusRequest) ProtoMessage() {}
 
 func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2604,7 +2771,7 @@ func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
 func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *IdentityCheckStatusRequest) GetProvider() string {
@@ -2647,7 +2814,7 @@ type IDVCheck struct {
 
 func (x *IDVCheck) Reset() {
 	*x = IDVCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2659,7 +2826,7 @@ func (x *IDVCheck) String() string {
 func (*IDVCheck) ProtoMessage() {}
 
 func (x *IDVCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2672,7 +2839,7 @@ func (x *IDVCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
 func (*IDVCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *IDVCheck) GetProvider() string {
@@ -2761,7 +2928,7 @@ type PendingCheck struct {
 
 func (x *PendingCheck) Reset() {
 	*x = PendingCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2773,7 +2940,7 @@ func (x *PendingCheck) String() string {
 func (*PendingCheck) ProtoMessage() {}
 
 func (x *PendingCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2786,7 +2953,7 @@ func (x *PendingCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
 func (*PendingCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PendingCheck) GetToken() string {
@@ -2849,7 +3016,7 @@ type ContinueRequest struct {
 
 func (x *ContinueRequest) Reset() {
 	*x = ContinueRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2861,7 +3028,7 @@ func (x *ContinueRequest) String() string {
 func (*ContinueRequest) ProtoMessage() {}
 
 func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2874,7 +3041,7 @@ func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
 func (*ContinueRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ContinueRequest) GetToken() string {
@@ -2908,7 +3075,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2920,7 +3087,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2933,7 +3100,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Progress) GetJourney() string {
@@ -3003,7 +3170,7 @@ type ResumeEnrollmentRequest struct {
 
 func (x *ResumeEnrollmentRequest) Reset() {
 	*x = ResumeEnrollmentRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3015,7 +3182,7 @@ func (x *ResumeEnrollmentRequest) String() string {
 func (*ResumeEnrollmentRequest) ProtoMessage() {}
 
 func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3028,7 +3195,7 @@ func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
@@ -3057,7 +3224,7 @@ type BeginRecoveryRequest struct {
 
 func (x *BeginRecoveryRequest) Reset() {
 	*x = BeginRecoveryRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3069,7 +3236,7 @@ func (x *BeginRecoveryRequest) String() string {
 func (*BeginRecoveryRequest) ProtoMessage() {}
 
 func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3082,7 +3249,7 @@ func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
 func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
@@ -3116,7 +3283,7 @@ type VerifyApprovalRequest struct {
 
 func (x *VerifyApprovalRequest) Reset() {
 	*x = VerifyApprovalRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3128,7 +3295,7 @@ func (x *VerifyApprovalRequest) String() string {
 func (*VerifyApprovalRequest) ProtoMessage() {}
 
 func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3141,7 +3308,7 @@ func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *VerifyApprovalRequest) GetId() string {
@@ -3171,7 +3338,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3183,7 +3350,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3196,7 +3363,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Approval) GetId() string {
@@ -3288,7 +3455,7 @@ type ApprovalVerification struct {
 
 func (x *ApprovalVerification) Reset() {
 	*x = ApprovalVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3300,7 +3467,7 @@ func (x *ApprovalVerification) String() string {
 func (*ApprovalVerification) ProtoMessage() {}
 
 func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +3480,7 @@ func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
 func (*ApprovalVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ApprovalVerification) GetApproval() *Approval {
@@ -3536,7 +3703,19 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"O\n" +
 	"\x11ListAuditResponse\x12:\n" +
-	"\arecords\x18\x01 \x03(\v2 .biometricpasskey.v1.AuditRecordR\arecords\"\x9f\x01\n" +
+	"\arecords\x18\x01 \x03(\v2 .biometricpasskey.v1.AuditRecordR\arecords\"*\n" +
+	"\x14ActivityByDayRequest\x12\x12\n" +
+	"\x04days\x18\x01 \x01(\x03R\x04days\"\xad\x01\n" +
+	"\vActivityDay\x12,\n" +
+	"\x03day\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x03day\x12\x19\n" +
+	"\bsign_ins\x18\x02 \x01(\x03R\asignIns\x12\x19\n" +
+	"\bstep_ups\x18\x03 \x01(\x03R\astepUps\x12\x1a\n" +
+	"\bfailures\x18\x04 \x01(\x03R\bfailures\x12\x1e\n" +
+	"\n" +
+	"recoveries\x18\x05 \x01(\x03R\n" +
+	"recoveries\"@\n" +
+	"\bActivity\x124\n" +
+	"\x04days\x18\x01 \x03(\v2 .biometricpasskey.v1.ActivityDayR\x04days\"\x9f\x01\n" +
 	"\x19StartIdentityCheckRequest\x12\x18\n" +
 	"\ajourney\x18\x01 \x01(\tR\ajourney\x12(\n" +
 	"\x10external_user_id\x18\x02 \x01(\tR\x0eexternalUserId\x12\x1f\n" +
@@ -3652,7 +3831,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
 	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
 	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
-	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xce\b\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xa9\t\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12Q\n" +
@@ -3665,7 +3844,8 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\rUnsuspendUser\x12&.biometricpasskey.v1.UserActionRequest\x1a\x19.biometricpasskey.v1.User\x12Z\n" +
 	"\x15RequireReverification\x12&.biometricpasskey.v1.UserActionRequest\x1a\x19.biometricpasskey.v1.User\x12^\n" +
 	"\vVerifyAudit\x12'.biometricpasskey.v1.VerifyAuditRequest\x1a&.biometricpasskey.v1.AuditVerification\x12Z\n" +
-	"\tListAudit\x12%.biometricpasskey.v1.ListAuditRequest\x1a&.biometricpasskey.v1.ListAuditResponseBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
+	"\tListAudit\x12%.biometricpasskey.v1.ListAuditRequest\x1a&.biometricpasskey.v1.ListAuditResponse\x12Y\n" +
+	"\rActivityByDay\x12).biometricpasskey.v1.ActivityByDayRequest\x1a\x1d.biometricpasskey.v1.ActivityBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
 
 var (
 	file_biometricpasskey_v1_plugin_proto_rawDescOnce sync.Once
@@ -3679,7 +3859,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -3713,128 +3893,135 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*ListAuditRequest)(nil),            // 29: biometricpasskey.v1.ListAuditRequest
 	(*AuditRecord)(nil),                 // 30: biometricpasskey.v1.AuditRecord
 	(*ListAuditResponse)(nil),           // 31: biometricpasskey.v1.ListAuditResponse
-	(*StartIdentityCheckRequest)(nil),   // 32: biometricpasskey.v1.StartIdentityCheckRequest
-	(*IdentityCheck)(nil),               // 33: biometricpasskey.v1.IdentityCheck
-	(*HeaderValues)(nil),                // 34: biometricpasskey.v1.HeaderValues
-	(*ApplyIDVWebhookRequest)(nil),      // 35: biometricpasskey.v1.ApplyIDVWebhookRequest
-	(*RefreshIdentityCheckRequest)(nil), // 36: biometricpasskey.v1.RefreshIdentityCheckRequest
-	(*IdentityCheckStatusRequest)(nil),  // 37: biometricpasskey.v1.IdentityCheckStatusRequest
-	(*IDVCheck)(nil),                    // 38: biometricpasskey.v1.IDVCheck
-	(*PendingCheck)(nil),                // 39: biometricpasskey.v1.PendingCheck
-	(*ContinueRequest)(nil),             // 40: biometricpasskey.v1.ContinueRequest
-	(*Progress)(nil),                    // 41: biometricpasskey.v1.Progress
-	(*ResumeEnrollmentRequest)(nil),     // 42: biometricpasskey.v1.ResumeEnrollmentRequest
-	(*BeginRecoveryRequest)(nil),        // 43: biometricpasskey.v1.BeginRecoveryRequest
-	(*VerifyApprovalRequest)(nil),       // 44: biometricpasskey.v1.VerifyApprovalRequest
-	(*Approval)(nil),                    // 45: biometricpasskey.v1.Approval
-	(*ApprovalVerification)(nil),        // 46: biometricpasskey.v1.ApprovalVerification
-	nil,                                 // 47: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 48: biometricpasskey.v1.AuditRecord.DetailEntry
-	nil,                                 // 49: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 51: google.protobuf.Duration
+	(*ActivityByDayRequest)(nil),        // 32: biometricpasskey.v1.ActivityByDayRequest
+	(*ActivityDay)(nil),                 // 33: biometricpasskey.v1.ActivityDay
+	(*Activity)(nil),                    // 34: biometricpasskey.v1.Activity
+	(*StartIdentityCheckRequest)(nil),   // 35: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 36: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 37: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 38: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 39: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 40: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 41: biometricpasskey.v1.IDVCheck
+	(*PendingCheck)(nil),                // 42: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 43: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 44: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 45: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 46: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 47: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 48: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 49: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 50: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 51: biometricpasskey.v1.AuditRecord.DetailEntry
+	nil,                                 // 52: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 54: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	50, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	50, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	50, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	53, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	53, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	53, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	50, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	50, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	50, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	53, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	53, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	53, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	39, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	42, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
 	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
 	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	50, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	53, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	50, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	51, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	39, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	53, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	54, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	42, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
 	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	47, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	50, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	50, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	53, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
 	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
 	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
 	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
 	26, // 25: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
-	50, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
-	48, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
+	53, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
+	51, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
 	30, // 28: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
-	50, // 29: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	49, // 30: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	50, // 31: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	50, // 32: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	50, // 33: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
-	39, // 34: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
-	15, // 35: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
-	7,  // 36: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
-	11, // 37: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	50, // 38: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
-	45, // 39: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
-	34, // 40: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 41: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 42: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 43: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 44: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 45: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 46: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 47: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	32, // 48: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	35, // 49: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	36, // 50: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	37, // 51: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	40, // 52: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
-	42, // 53: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
-	43, // 54: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
-	44, // 55: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
-	16, // 56: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 57: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	22, // 58: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
-	21, // 59: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	24, // 60: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	24, // 61: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	25, // 62: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
-	23, // 63: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 64: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 65: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
-	27, // 66: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
-	29, // 67: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
-	2,  // 68: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 69: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 70: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 71: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 72: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 73: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 74: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	33, // 75: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	38, // 76: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	38, // 77: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	38, // 78: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	41, // 79: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
-	39, // 80: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
-	39, // 81: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
-	46, // 82: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
-	17, // 83: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 84: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	20, // 85: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 86: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 87: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 88: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 89: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
-	4,  // 90: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 91: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 92: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
-	28, // 93: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
-	31, // 94: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
-	68, // [68:95] is the sub-list for method output_type
-	41, // [41:68] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	53, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
+	33, // 30: biometricpasskey.v1.Activity.days:type_name -> biometricpasskey.v1.ActivityDay
+	53, // 31: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	52, // 32: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	53, // 33: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	53, // 34: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	53, // 35: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	42, // 36: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 37: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 38: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 39: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	53, // 40: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	48, // 41: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	37, // 42: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 43: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 44: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 45: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 46: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 47: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 48: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 49: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	35, // 50: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	38, // 51: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	39, // 52: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	40, // 53: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	43, // 54: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	45, // 55: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	46, // 56: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	47, // 57: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 58: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 59: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	22, // 60: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
+	21, // 61: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	24, // 62: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	24, // 63: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	25, // 64: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
+	23, // 65: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 66: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 67: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
+	27, // 68: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
+	29, // 69: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
+	32, // 70: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
+	2,  // 71: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 72: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 73: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 74: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 75: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 76: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 77: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	36, // 78: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	41, // 79: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	41, // 80: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	41, // 81: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	44, // 82: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	42, // 83: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	42, // 84: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	49, // 85: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 86: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 87: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	20, // 88: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 89: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 90: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 91: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 92: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
+	4,  // 93: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 94: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 95: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
+	28, // 96: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
+	31, // 97: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
+	34, // 98: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
+	71, // [71:99] is the sub-list for method output_type
+	43, // [43:71] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -3848,7 +4035,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   50,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

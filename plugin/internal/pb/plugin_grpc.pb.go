@@ -725,6 +725,7 @@ const (
 	Admin_RequireReverification_FullMethodName = "/biometricpasskey.v1.Admin/RequireReverification"
 	Admin_VerifyAudit_FullMethodName           = "/biometricpasskey.v1.Admin/VerifyAudit"
 	Admin_ListAudit_FullMethodName             = "/biometricpasskey.v1.Admin/ListAudit"
+	Admin_ActivityByDay_FullMethodName         = "/biometricpasskey.v1.Admin/ActivityByDay"
 )
 
 // AdminClient is the client API for Admin service.
@@ -759,6 +760,9 @@ type AdminClient interface {
 	VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*AuditVerification, error)
 	// ListAudit returns a page of audit records, for an export.
 	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
+	// ActivityByDay counts sign-ins, step-ups, failures and recoveries per
+	// UTC day, for the dashboard overview.
+	ActivityByDay(ctx context.Context, in *ActivityByDayRequest, opts ...grpc.CallOption) (*Activity, error)
 }
 
 type adminClient struct {
@@ -889,6 +893,16 @@ func (c *adminClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts 
 	return out, nil
 }
 
+func (c *adminClient) ActivityByDay(ctx context.Context, in *ActivityByDayRequest, opts ...grpc.CallOption) (*Activity, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Activity)
+	err := c.cc.Invoke(ctx, Admin_ActivityByDay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -921,6 +935,9 @@ type AdminServer interface {
 	VerifyAudit(context.Context, *VerifyAuditRequest) (*AuditVerification, error)
 	// ListAudit returns a page of audit records, for an export.
 	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
+	// ActivityByDay counts sign-ins, step-ups, failures and recoveries per
+	// UTC day, for the dashboard overview.
+	ActivityByDay(context.Context, *ActivityByDayRequest) (*Activity, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -966,6 +983,9 @@ func (UnimplementedAdminServer) VerifyAudit(context.Context, *VerifyAuditRequest
 }
 func (UnimplementedAdminServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
+}
+func (UnimplementedAdminServer) ActivityByDay(context.Context, *ActivityByDayRequest) (*Activity, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivityByDay not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1204,6 +1224,24 @@ func _Admin_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_ActivityByDay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivityByDayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ActivityByDay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ActivityByDay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ActivityByDay(ctx, req.(*ActivityByDayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1258,6 +1296,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAudit",
 			Handler:    _Admin_ListAudit_Handler,
+		},
+		{
+			MethodName: "ActivityByDay",
+			Handler:    _Admin_ActivityByDay_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -144,3 +144,7 @@ func (fixed) VerifyAudit(context.Context, ...authenticator.AuditAnchor) (authent
 func (fixed) ListAudit(context.Context, int64, int) ([]authenticator.AuditRecord, error) {
 	return nil, nil
 }
+
+func (fixed) ActivityByDay(context.Context, int) (authenticator.Activity, error) {
+	return authenticator.Activity{}, nil
+}
