@@ -53,10 +53,11 @@ func sessionKey(id string) string { return "session:" + id }
 // existing session at the level it really achieved, make the user sign in
 // again, refuse, or run a ceremony (acr.Decide).
 func (s *Service) DecideLogin(ctx context.Context, req LoginRequest) (LoginDecision, error) {
-	d, rec, err := s.decide(ctx, req)
+	d, lg, err := s.decide(ctx, req)
 	if err != nil {
 		return LoginDecision{}, err
 	}
+	rec := lg.Recorded
 	out := LoginDecision{Action: d.Action, Error: d.Error, Description: d.Description, Target: d.Target.ACR}
 	if d.Action == acr.ActionAccept && rec != nil {
 		// Accept is only ever decided from a recorded session (a skipped
@@ -66,26 +67,28 @@ func (s *Service) DecideLogin(ctx context.Context, req LoginRequest) (LoginDecis
 	return out, nil
 }
 
-// decide evaluates a login request; for a skipped login it also returns
-// the recorded session the decision was based on (nil if none).
-func (s *Service) decide(ctx context.Context, req LoginRequest) (acr.Decision, *acr.Session, error) {
+// decide evaluates a login request. It also returns what the decision was
+// based on: the parsed request (its authorization_details among it, parsed
+// once per call) and, for a skipped login, the recorded session (nil if
+// none).
+func (s *Service) decide(ctx context.Context, req LoginRequest) (acr.Decision, acr.Login, error) {
 	switch {
 	case req.Challenge == "" || len(req.Challenge) > maxChallengeLen:
-		return acr.Decision{}, nil, UserError(CodeInvalidArgument, "login_challenge is missing or malformed", nil)
+		return acr.Decision{}, acr.Login{}, UserError(CodeInvalidArgument, "login_challenge is missing or malformed", nil)
 	case len(req.SessionID) > maxSessionIDLen || len(req.ClientID) > maxClientIDLen || len(req.Subject) > MaxExternalUserIDLen:
-		return acr.Decision{}, nil, UserError(CodeInvalidArgument, "the login request is malformed", nil)
+		return acr.Decision{}, acr.Login{}, UserError(CodeInvalidArgument, "the login request is malformed", nil)
 	}
 	r, err := acr.ParseRequest(req.ACRValues, req.RequestURL)
 	if err != nil {
-		return acr.Decision{Action: acr.ActionReject, Error: acr.ErrorInvalidRequest, Description: err.Error()}, nil, nil
+		return acr.Decision{Action: acr.ActionReject, Error: acr.ErrorInvalidRequest, Description: err.Error()}, acr.Login{}, nil
 	}
 	lg := acr.Login{Request: r, Skip: req.Skip, Subject: req.Subject, Reachable: s.reachable}
 	if req.Skip {
 		if lg.Recorded, err = s.recordedSession(ctx, req); err != nil {
-			return acr.Decision{}, nil, err
+			return acr.Decision{}, acr.Login{}, err
 		}
 	}
-	return s.ladder.Decide(lg, s.now()), lg.Recorded, nil
+	return s.ladder.Decide(lg, s.now()), lg, nil
 }
 
 // recordedSession returns what the session achieved, or nil when nothing is
@@ -127,7 +130,7 @@ func (s *Service) recordedSession(ctx context.Context, req LoginRequest) (*acr.S
 // (WebAuthn §14.6.2). When the request carries RFC 9396
 // authorization_details, the challenge commits to them (bindDetails).
 func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticationRequest) (Ceremony, error) {
-	d, _, err := s.decide(ctx, req.Login)
+	d, lg, err := s.decide(ctx, req.Login)
 	if err != nil {
 		return Ceremony{}, err
 	}
@@ -144,7 +147,7 @@ func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticati
 		session   *webauthn.SessionData
 	)
 	opts := []webauthn.LoginOption{webauthn.WithUserVerification(protocol.VerificationRequired)}
-	bind, err := s.bindDetails(req.Login, &rec)
+	bind, err := s.bindDetails(lg.Request.AuthorizationDetails, &rec)
 	if err != nil {
 		return Ceremony{}, err
 	}
@@ -177,26 +180,21 @@ func (s *Service) BeginAuthentication(ctx context.Context, req BeginAuthenticati
 // go-webauthn option that makes the challenge 32 random bytes followed by
 // that hash (acr.BindChallenge), so the authenticator's signature covers
 // exactly the details the page shows. It returns nil for a login without
-// details. The request was parsed once already by decide, so an error here
-// is internal.
-func (s *Service) bindDetails(login LoginRequest, rec *authenticationRecord) (webauthn.LoginOption, error) {
-	r, err := acr.ParseRequest(login.ACRValues, login.RequestURL)
-	if err != nil {
-		return nil, Errorf(CodeInternal, "parse a decided login request again: %w", err)
-	}
-	if len(r.AuthorizationDetails) == 0 {
+// details (as decide parsed them).
+func (s *Service) bindDetails(details acr.AuthorizationDetails, rec *authenticationRecord) (webauthn.LoginOption, error) {
+	if len(details) == 0 {
 		return nil, nil
 	}
 	random, err := s.randomBytes(acr.ChallengeRandomLen)
 	if err != nil {
 		return nil, err
 	}
-	challenge, err := acr.BindChallenge(random, r.AuthorizationDetails)
+	challenge, err := acr.BindChallenge(random, details)
 	if err != nil {
 		return nil, Errorf(CodeInternal, "bind challenge: %w", err)
 	}
-	h := r.AuthorizationDetails.Hash()
-	rec.Details, rec.DetailsHash = r.AuthorizationDetails.Canonical(), base64.RawURLEncoding.EncodeToString(h[:])
+	h := details.Hash()
+	rec.Details, rec.DetailsHash = details.Canonical(), base64.RawURLEncoding.EncodeToString(h[:])
 	// WebAuthn §13.4.3: the random half keeps the challenge unique and
 	// unguessable; WithChallenge is go-webauthn's supported way to set it.
 	return webauthn.WithChallenge(challenge), nil

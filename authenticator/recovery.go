@@ -116,7 +116,7 @@ var errRecoveryWithDetails = &Error{Code: CodeInvalidArgument, Message: "an acco
 // page does not reveal which; a suspended user gets CodeUserSuspended. No
 // check starts in any of these cases.
 func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (PendingCheck, error) {
-	d, _, err := s.decide(ctx, req.Login)
+	d, lg, err := s.decide(ctx, req.Login)
 	if err != nil {
 		return PendingCheck{}, err
 	}
@@ -133,7 +133,7 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 	// A recovery registers a new passkey; it signs no challenge bound to a
 	// transaction, so it must not finish a login that asks for one approved
 	// (ADR 0005, transaction binding).
-	if r, err := acr.ParseRequest(req.Login.ACRValues, req.Login.RequestURL); err == nil && len(r.AuthorizationDetails) > 0 {
+	if len(lg.Request.AuthorizationDetails) > 0 {
 		return PendingCheck{}, errRecoveryWithDetails
 	}
 	if s.cfg.IDV == nil {
