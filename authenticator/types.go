@@ -26,8 +26,14 @@ type User struct {
 	Username    string // what the user types for a username-first sign-in
 	DisplayName string
 	Status      UserStatus
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// AuditSubject is the user's audit pseudonym, "p-" and 32 lowercase hex
+	// digits drawn at creation: audit records name the user by it, never by
+	// ExternalID, so that they say nothing about the user once the user is
+	// erased (docs/adr/0010-erasure-and-pseudonymous-audit.md). It never
+	// changes.
+	AuditSubject string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // CredentialStatus is the lifecycle state of a passkey.
@@ -95,6 +101,9 @@ const (
 	EventCredentialRenamed     EventType = "credential.renamed"
 	EventCredentialSuspended   EventType = "credential.suspended"
 	EventCredentialUnsuspended EventType = "credential.unsuspended"
+	// EventUserErased is the last event about a user: the user's records
+	// are gone, this event stays (ADR 0010).
+	EventUserErased EventType = "user.erased"
 )
 
 // Event is one entry of a user's lifecycle history.
@@ -124,7 +133,7 @@ type AuditRecord struct {
 	At       time.Time         // UTC, microseconds
 	Actor    string            // an operator's sub, or "system"
 	Action   string            // such as AuditCredentialRevoke
-	Target   string            // what the action was on: a user's external id (user.*), a credential id in base64url (credential.*)
+	Target   string            // what the action was on: a user's AuditSubject (user.*), a credential id in base64url (credential.*)
 	Detail   map[string]string // small, never biometric data or secrets
 	PrevHash []byte            // the previous record's Hash; 32 zero bytes for record 1
 	Hash     []byte            // AuditHash of this record
@@ -191,11 +200,23 @@ const (
 	MaxPageSize     = 500
 )
 
+// Erased counts what EraseUser deleted.
+type Erased struct {
+	Credentials int
+	References  int // biometric references
+	Checks      int // identity-verification checks
+	Approvals   int
+	Events      int // with their webhook deliveries
+}
+
 // Tx is the set of durable operations. Update methods take an updater closure
 // that runs inside a transaction on the current value (STYLE.md §2.4), so a
 // sign-count update or a status change can never lose a concurrent write.
 type Tx interface {
-	// CreateUser stores a new user; ErrConflict if ExternalID, Handle or Username exists.
+	// CreateUser stores a new user; ErrConflict if ExternalID, Handle,
+	// Username or AuditSubject exists. A user without an AuditSubject gets
+	// a random one of the same form ("p-" and 32 hex digits); the service
+	// always sets it.
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns the user with externalID or ErrNotFound.
 	GetUser(ctx context.Context, externalID string) (User, error)
@@ -205,10 +226,16 @@ type Tx interface {
 	GetUserByUsername(ctx context.Context, username string) (User, error)
 	// UpdateUser applies fn to the stored user and saves the result; errors
 	// from fn abort the update and are returned as they are. ErrNotFound if
-	// absent. ExternalID and Handle cannot change.
+	// absent. ExternalID, Handle and AuditSubject cannot change.
 	UpdateUser(ctx context.Context, externalID string, fn func(User) (User, error)) (User, error)
 	// ListUsers returns a page of users ordered by ExternalID.
 	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// EraseUser deletes the user with externalID and everything that refers
+	// to them, in one transaction: the webhook deliveries of their events,
+	// their events, approvals, identity-verification checks, biometric
+	// references, credentials and the user. It returns what it deleted;
+	// ErrNotFound if there is no such user. The audit log is not touched.
+	EraseUser(ctx context.Context, externalID string) (Erased, error)
 
 	// CreateCredential stores a new credential; ErrConflict if the ID exists,
 	// ErrNotFound if its user does not.

@@ -3,10 +3,12 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -74,13 +76,25 @@ func (t txn) SettleDelivery(ctx context.Context, id int64, status authenticator.
 	return oneRow(tag, err, id, authenticator.DeliveryPending, "settle")
 }
 
-// RedeliverDelivery moves a dead letter back to pending; see authenticator.Tx.
+// RedeliverDelivery moves a dead letter back to pending; see
+// authenticator.Tx.
 func (t txn) RedeliverDelivery(ctx context.Context, id int64, at time.Time) error {
 	tag, err := t.q.Exec(ctx,
 		`UPDATE event_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1
 		 WHERE id = $2 AND status = 'dead'`,
 		ts(at), id)
-	return oneRow(tag, err, id, authenticator.DeliveryDead, "redeliver")
+	if err := oneRow(tag, err, id, authenticator.DeliveryDead, "redeliver"); !errors.Is(err, authenticator.ErrNotFound) {
+		return err
+	}
+	// Not a dead letter: absent (ErrNotFound) or in another state.
+	var status string
+	switch err := t.q.QueryRow(ctx, `SELECT status FROM event_deliveries WHERE id = $1`, id).Scan(&status); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return authenticator.ErrDeliveryState(id, authenticator.DeliveryDead)
+	case err != nil:
+		return dbError(fmt.Sprintf("redeliver delivery %d", id), err)
+	}
+	return authenticator.ErrDeliveryNotDead(id, authenticator.DeliveryStatus(status))
 }
 
 // oneRow checks that an update of delivery id in state want changed a row.

@@ -73,6 +73,61 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestMigrateAuditSubject checks migration 0007 on a database with users:
+// each gets a random pseudonym of its own ("p-" and 32 hex digits), the
+// column is then required and unique, and it cannot change.
+func TestMigrateAuditSubject(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := testenv.Postgres(t)
+	conn := rawConn(t, dsn)
+	// Version 6, applied as Migrate would have applied it.
+	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version integer NOT NULL PRIMARY KEY, name text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		t.Fatalf("create schema_migrations: got error %v, want nil", err)
+	}
+	for i, name := range migrationNames(t, "migrations")[:6] {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("apply %s: got error %v, want nil", name, err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO users (external_id, handle, display_name, status) VALUES
+		('alice', '\x01', '', 'enrolled'), ('bob', '\x02', '', 'invited')`); err != nil {
+		t.Fatalf("insert users at version 6: got error %v, want nil", err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO credentials (id, user_external_id, attestation_type, attestation_format,
+		sign_count, backup_eligible, backup_state, transports, status, status_reason)
+		VALUES ('\x0a', 'alice', 'none', 'none', 0, false, false, '{}', 'active', '')`); err != nil {
+		t.Fatalf("insert a credential at version 6: got error %v, want nil", err)
+	}
+	s := open(t, dsn, true)
+	subjects := map[string]bool{}
+	for _, id := range []string{"alice", "bob"} {
+		u, err := s.GetUser(ctx, id)
+		if err != nil || len(u.AuditSubject) != 34 || !strings.HasPrefix(u.AuditSubject, "p-") ||
+			strings.Trim(u.AuditSubject[2:], "0123456789abcdef") != "" || subjects[u.AuditSubject] {
+			t.Errorf("GetUser(%s) after 0007: got AuditSubject %q, %v, want a new p- and 32 hex digits, nil", id, u.AuditSubject, err)
+		}
+		subjects[u.AuditSubject] = true
+	}
+	for _, stmt := range []string{
+		`INSERT INTO users (external_id, handle, display_name, status) VALUES ('carol', '\x03', '', 'invited')`,
+		`INSERT INTO users (external_id, handle, display_name, status, audit_subject) VALUES ('carol', '\x03', '', 'invited', '')`,
+		`UPDATE users SET audit_subject = 'p-another' WHERE external_id = 'alice'`,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err == nil {
+			t.Errorf("%s after 0007: got nil error, want a refusal", stmt)
+		}
+	}
+}
+
 func TestMigrate(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -114,6 +169,7 @@ func TestMigrate(t *testing.T) {
 	for _, name := range []string{
 		"users", "credentials", "events", "biometric_references", "idv_checks", "approvals",
 		"credentials_by_user", "events_by_user", "biometric_references_by_user", "idv_checks_by_user", "approvals_by_user",
+		"events_by_at",
 	} {
 		var exists bool
 		if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil || !exists {

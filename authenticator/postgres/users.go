@@ -10,7 +10,12 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
-const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at`
+// newAuditSubject draws a user's audit pseudonym when the caller gives
+// none, as migration 0007 did for the users before it: "p-" and the 32 hex
+// digits of a random UUID.
+const newAuditSubject = `'p-' || replace(gen_random_uuid()::text, '-', '')`
+
+const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at, audit_subject`
 
 // CreateUser stores a new user; see authenticator.Tx.
 func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
@@ -21,8 +26,8 @@ func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create user %q: empty Handle", u.ExternalID)
 	}
 	_, err := t.q.Exec(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		u.ExternalID, u.Handle, text(u.Username), u.DisplayName, string(u.Status), ts(u.CreatedAt), ts(u.UpdatedAt))
+		`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce(nullif($8, ''), `+newAuditSubject+`))`,
+		u.ExternalID, u.Handle, text(u.Username), u.DisplayName, string(u.Status), ts(u.CreatedAt), ts(u.UpdatedAt), u.AuditSubject)
 	if err != nil {
 		return dbError(fmt.Sprintf("create user %q", u.ExternalID), err)
 	}
@@ -64,14 +69,14 @@ func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenti
 	if err != nil {
 		return authenticator.User{}, err
 	}
-	handle := bytes.Clone(old.Handle) // fn may scribble on old.Handle
+	handle, subject := bytes.Clone(old.Handle), old.AuditSubject // fn may scribble on old.Handle
 	u, err := fn(old)
 	if err != nil {
 		return authenticator.User{}, err
 	}
-	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) {
+	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) || u.AuditSubject != subject {
 		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"postgres: update user %q: ExternalID and Handle cannot change", externalID)
+			"postgres: update user %q: ExternalID, Handle and AuditSubject cannot change", externalID)
 	}
 	_, err = t.q.Exec(ctx,
 		`UPDATE users SET username = $1, display_name = $2, status = $3, created_at = $4, updated_at = $5
@@ -116,7 +121,7 @@ func scanUser(row scanner) (authenticator.User, error) {
 		status           string
 		created, updated pgtype.Timestamptz
 	)
-	if err := row.Scan(&u.ExternalID, &u.Handle, &name, &u.DisplayName, &status, &created, &updated); err != nil {
+	if err := row.Scan(&u.ExternalID, &u.Handle, &name, &u.DisplayName, &status, &created, &updated, &u.AuditSubject); err != nil {
 		return authenticator.User{}, err
 	}
 	u.Username = name.String

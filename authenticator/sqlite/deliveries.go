@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -91,13 +92,25 @@ func (t txn) SettleDelivery(ctx context.Context, id int64, status authenticator.
 	return oneRow(res, err, id, authenticator.DeliveryPending, "settle")
 }
 
-// RedeliverDelivery moves a dead letter back to pending; see authenticator.Tx.
+// RedeliverDelivery moves a dead letter back to pending; see
+// authenticator.Tx.
 func (t txn) RedeliverDelivery(ctx context.Context, id int64, at time.Time) error {
 	res, err := t.exec(ctx,
 		`UPDATE event_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
 		 WHERE id = ? AND status = 'dead'`,
 		micros(at), micros(at), id)
-	return oneRow(res, err, id, authenticator.DeliveryDead, "redeliver")
+	if err := oneRow(res, err, id, authenticator.DeliveryDead, "redeliver"); !errors.Is(err, authenticator.ErrNotFound) {
+		return err
+	}
+	// Not a dead letter: absent (ErrNotFound) or in another state.
+	var status string
+	switch err := t.queryRow(ctx, `SELECT status FROM event_deliveries WHERE id = ?`, id).Scan(&status); {
+	case errors.Is(err, sql.ErrNoRows):
+		return authenticator.ErrDeliveryState(id, authenticator.DeliveryDead)
+	case err != nil:
+		return dbError(fmt.Sprintf("redeliver delivery %d", id), err)
+	}
+	return authenticator.ErrDeliveryNotDead(id, authenticator.DeliveryStatus(status))
 }
 
 // oneRow checks that an update of delivery id in state want changed a row.

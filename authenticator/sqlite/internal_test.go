@@ -6,7 +6,9 @@ import (
 	"errors"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -231,14 +233,38 @@ func TestEmbeddedMigrationsLoad(t *testing.T) {
 	for _, m := range migrations {
 		names = append(names, m.Name)
 	}
-	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql", "0004_audit.sql", "0005_credential_name.sql", "0006_event_deliveries.sql"}; !slices.Equal(names, want) {
+	if want := []string{"0001_init.sql", "0002_idv.sql", "0003_approvals.sql", "0004_audit.sql", "0005_credential_name.sql", "0006_event_deliveries.sql", "0007_audit_subject.sql"}; !slices.Equal(names, want) {
 		t.Errorf("embedded migrations: got %q, want %q", names, want)
 	}
 }
 
+// queryPlan returns the details of EXPLAIN QUERY PLAN query, joined.
+func queryPlan(t *testing.T, db *sql.DB, query string) string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+query)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN: got error %v, want nil", err)
+	}
+	defer rows.Close()
+	var details []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("EXPLAIN QUERY PLAN: got error %v, want nil", err)
+		}
+		details = append(details, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN: got error %v, want nil", err)
+	}
+	return strings.Join(details, "; ")
+}
+
 // TestMigrateFromVersion1 checks the upgrade a released database takes:
-// one at version 1 with data in it reaches version 2 with its data intact,
-// and the new tables work and refer to its users.
+// one at version 1 with data in it reaches the latest version with its data
+// intact, the new tables work and refer to its users, and every user has a
+// random audit pseudonym of their own (0007).
 func TestMigrateFromVersion1(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -263,9 +289,15 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
 		t.Fatalf("SchemaVersion before Migrate: got %d, %v, want 1, nil", v, err)
 	}
+	// Stored the way version 1 stored users: CreateUser writes audit_subject now.
 	alice := authenticator.User{ExternalID: "alice", Handle: []byte{1}, Status: authenticator.UserBiometricPending}
-	if err := s.CreateUser(ctx, alice); err != nil {
-		t.Fatalf("CreateUser at version 1: got error %v, want nil", err)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (external_id, handle, display_name, status) VALUES
+			('alice', x'01', '', 'biometric_pending'), ('bob', x'02', '', 'invited')`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("insert users at version 1: got error %v, want nil", err)
 	}
 
 	if err := s.Migrate(ctx); err != nil {
@@ -276,6 +308,25 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	if got, err := s.GetUser(ctx, "alice"); err != nil || got.Status != alice.Status {
 		t.Errorf("GetUser after Migrate: got %+v, %v, want alice, nil", got, err)
+	}
+	subjects := map[string]bool{}
+	for _, id := range []string{"alice", "bob"} {
+		got, err := s.GetUser(ctx, id)
+		if err != nil || !regexp.MustCompile(`^p-[0-9a-f]{32}$`).MatchString(got.AuditSubject) || subjects[got.AuditSubject] {
+			t.Errorf("GetUser(%s) after Migrate: got AuditSubject %q, %v, want a new p- and 32 hex digits, nil", id, got.AuditSubject, err)
+		}
+		subjects[got.AuditSubject] = true
+	}
+	for _, stmt := range []string{
+		`INSERT INTO users (external_id, handle, display_name, status) VALUES ('carol', x'03', '', 'invited')`,
+		`UPDATE users SET audit_subject = 'p-another' WHERE external_id = 'alice'`,
+	} {
+		if err := s.inTx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, stmt); return err }); err == nil {
+			t.Errorf("%s after Migrate: got nil error, want the trigger's refusal", stmt)
+		}
+	}
+	if plan := queryPlan(t, s.read, `SELECT count(*) FROM events WHERE at >= 1 AND at < 2`); !strings.Contains(plan, "events_by_at") {
+		t.Errorf("query plan of a count by time after Migrate: got %q, want it to use events_by_at", plan)
 	}
 	ref := authenticator.BiometricReference{ID: "r", UserExternalID: "alice", Provider: "sandbox",
 		SealedRef: []byte{0, 0xff}, Status: authenticator.ReferenceActive}

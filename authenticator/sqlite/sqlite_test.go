@@ -73,8 +73,9 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("SchemaVersion before Migrate: got %d, %v, want 0, nil", v, err)
 	}
 	// 0001_init.sql, 0002_idv.sql, 0003_approvals.sql, 0004_audit.sql,
-	// 0005_credential_name.sql and 0006_event_deliveries.sql.
-	const latest = 6
+	// 0005_credential_name.sql, 0006_event_deliveries.sql and
+	// 0007_audit_subject.sql.
+	const latest = 7
 	if got := sqlite.LatestSchemaVersion(); got != latest {
 		t.Fatalf("LatestSchemaVersion: got %d, want %d", got, latest)
 	}

@@ -9,11 +9,15 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
-const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at`
+const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at, audit_subject`
 
 // The lookups of getUser, one constant each so that the statement cache sees
 // the same query text every time without building it.
 const (
+	// newAuditSubject draws a user's audit pseudonym when the caller gives
+	// none, as migration 0007 did for the users before it.
+	newAuditSubject = `'p-' || lower(hex(randomblob(16)))`
+
 	selectUserByExternalID = `SELECT ` + userColumns + ` FROM users WHERE external_id = ?`
 	selectUserByHandle     = `SELECT ` + userColumns + ` FROM users WHERE handle = ?`
 	selectUserByUsername   = `SELECT ` + userColumns + ` FROM users WHERE username = ?`
@@ -28,9 +32,9 @@ func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user %q: empty Handle", u.ExternalID)
 	}
 	_, err := t.exec(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(nullif(?, ''), `+newAuditSubject+`))`,
 		u.ExternalID, u.Handle, username(u.Username), u.DisplayName, string(u.Status),
-		micros(u.CreatedAt), micros(u.UpdatedAt))
+		micros(u.CreatedAt), micros(u.UpdatedAt), u.AuditSubject)
 	if err != nil {
 		return dbError(fmt.Sprintf("create user %q", u.ExternalID), err)
 	}
@@ -72,14 +76,14 @@ func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenti
 	if err != nil {
 		return authenticator.User{}, err
 	}
-	handle := bytes.Clone(old.Handle) // fn may scribble on old.Handle
+	handle, subject := bytes.Clone(old.Handle), old.AuditSubject // fn may scribble on old.Handle
 	u, err := fn(old)
 	if err != nil {
 		return authenticator.User{}, err
 	}
-	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) {
+	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) || u.AuditSubject != subject {
 		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"sqlite: update user %q: ExternalID and Handle cannot change", externalID)
+			"sqlite: update user %q: ExternalID, Handle and AuditSubject cannot change", externalID)
 	}
 	_, err = t.exec(ctx,
 		`UPDATE users SET username = ?, display_name = ?, status = ?, created_at = ?, updated_at = ?
@@ -121,7 +125,7 @@ func scanUser(row scanner) (authenticator.User, error) {
 		name             sql.NullString
 		created, updated sql.NullInt64
 	)
-	if err := row.Scan(&u.ExternalID, &u.Handle, &name, &u.DisplayName, &u.Status, &created, &updated); err != nil {
+	if err := row.Scan(&u.ExternalID, &u.Handle, &name, &u.DisplayName, &u.Status, &created, &updated, &u.AuditSubject); err != nil {
 		return authenticator.User{}, err
 	}
 	u.Username = name.String

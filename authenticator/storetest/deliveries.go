@@ -95,7 +95,7 @@ func testDeliveryLifecycle(t *testing.T, s authenticator.Store) {
 		t.Errorf("ClaimDeliveries with only delivered and dead ones: got %d, want none", len(got))
 	}
 
-	wantErr(t, "RedeliverDelivery of a delivered one", s.RedeliverDelivery(ctx, a.ID, at(12)), authenticator.ErrNotFound)
+	wantErr(t, "RedeliverDelivery of a delivered one", s.RedeliverDelivery(ctx, a.ID, at(12)), authenticator.ErrConflict)
 	wantErr(t, "RedeliverDelivery of an unknown one", s.RedeliverDelivery(ctx, b.ID+1000, at(12)), authenticator.ErrNotFound)
 	mustOK(t, "RedeliverDelivery", s.RedeliverDelivery(ctx, b.ID, at(12)))
 	if dead, err := s.ListDeadDeliveries(ctx, 0, 0); err != nil || len(dead) != 0 {

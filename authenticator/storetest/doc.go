@@ -29,8 +29,9 @@
 //   - Deliveries: ClaimDeliveries takes only pending rows due at now, adds
 //     one to Attempts and leases them until now+lease, so a claimed row is
 //     not claimed again (by anyone, concurrently or not) before the lease
-//     ends, and is after it; SettleDelivery and RedeliverDelivery act only
-//     on a pending, respectively dead, row (else ErrNotFound); deliveries
+//     ends, and is after it; SettleDelivery acts only on a pending row
+//     (else ErrNotFound); RedeliverDelivery only on a dead one (ErrNotFound
+//     for an absent row, ErrConflict for one in another state); deliveries
 //     enqueued in a rolled-back Atomic are gone with their event.
 //   - Updater closures see the current value; an error from a closure is
 //     returned as it is and nothing changes; an attempt to change a key or

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,6 +13,7 @@ import (
 var userTests = []test{
 	{"RoundTrip", testUserRoundTrip},
 	{"ZeroOptionalFields", testUserZeroOptionalFields},
+	{"DrawnAuditSubject", testUserDrawnAuditSubject},
 	{"Conflict", testUserConflict},
 	{"EmptyUsername", testUserEmptyUsername},
 	{"InvalidKeys", testUserInvalidKeys},
@@ -50,13 +52,48 @@ func testUserRoundTrip(t *testing.T, s authenticator.Store) {
 // testUserZeroOptionalFields checks that a user with only its keys set round
 // trips, zero times included.
 func testUserZeroOptionalFields(t *testing.T, s authenticator.Store) {
-	in := authenticator.User{ExternalID: "alice", Handle: []byte{0}, Username: "alice"}
+	in := authenticator.User{ExternalID: "alice", Handle: []byte{0}, Username: "alice", AuditSubject: "p-alice"}
 	createUser(t, s, in)
 	got, err := s.GetUser(t.Context(), in.ExternalID)
 	mustOK(t, "GetUser", err)
 	checkDiff(t, "GetUser", got, in)
 	if !got.CreatedAt.IsZero() || !got.UpdatedAt.IsZero() {
 		t.Errorf("GetUser: got CreatedAt %v, UpdatedAt %v, want zero times", got.CreatedAt, got.UpdatedAt)
+	}
+}
+
+// auditSubjectForm is the form of an audit pseudonym a store draws.
+var auditSubjectForm = regexp.MustCompile(`^p-[0-9a-f]{32}$`)
+
+// testUserDrawnAuditSubject checks that users created without an
+// AuditSubject get one each: "p-" and 32 lowercase hex digits, different
+// for every user, and kept by updates.
+func testUserDrawnAuditSubject(t *testing.T, s authenticator.Store) {
+	ctx := t.Context()
+	seen := map[string]string{}
+	for _, id := range []string{"alice", "bob", "carol"} {
+		u := newUser(id)
+		u.AuditSubject = ""
+		createUser(t, s, u)
+		got, err := s.GetUser(ctx, id)
+		mustOK(t, "GetUser", err)
+		if !auditSubjectForm.MatchString(got.AuditSubject) {
+			t.Errorf("GetUser(%s).AuditSubject: got %q, want p- and 32 lowercase hex digits", id, got.AuditSubject)
+		}
+		if other, ok := seen[got.AuditSubject]; ok {
+			t.Errorf("GetUser(%s).AuditSubject: got %q, want one different from %s's", id, got.AuditSubject, other)
+		}
+		seen[got.AuditSubject] = id
+		u.AuditSubject = got.AuditSubject
+		checkDiff(t, "GetUser("+id+")", got, wantUser(u))
+		updated, err := s.UpdateUser(ctx, id, func(u authenticator.User) (authenticator.User, error) {
+			u.DisplayName = "changed"
+			return u, nil
+		})
+		mustOK(t, "UpdateUser", err)
+		if updated.AuditSubject != u.AuditSubject {
+			t.Errorf("UpdateUser(%s).AuditSubject: got %q, want %q", id, updated.AuditSubject, u.AuditSubject)
+		}
 	}
 }
 
@@ -74,11 +111,14 @@ func testUserConflict(t *testing.T, s authenticator.Store) {
 	sameHandle.Handle = first.Handle
 	sameUsername := newUser("carol")
 	sameUsername.Username = first.Username
+	sameAuditSubject := newUser("dave")
+	sameAuditSubject.AuditSubject = first.AuditSubject
 
 	for name, u := range map[string]authenticator.User{
-		"ExternalID": sameExternalID,
-		"Handle":     sameHandle,
-		"Username":   sameUsername,
+		"ExternalID":   sameExternalID,
+		"Handle":       sameHandle,
+		"Username":     sameUsername,
+		"AuditSubject": sameAuditSubject,
 	} {
 		t.Run(name, func(t *testing.T) {
 			wantErr(t, "CreateUser(duplicate "+name+")", s.CreateUser(ctx, u), authenticator.ErrConflict)
@@ -181,16 +221,19 @@ func testUpdateUserClosureError(t *testing.T, s authenticator.Store) {
 	checkUser(t, s, in.ExternalID, wantUser(in))
 }
 
-// testUpdateUserImmutableKeys checks that ExternalID and Handle cannot change.
+// testUpdateUserImmutableKeys checks that ExternalID, Handle and
+// AuditSubject cannot change.
 func testUpdateUserImmutableKeys(t *testing.T, s authenticator.Store) {
 	ctx := t.Context()
 	in := newUser("alice")
 	createUser(t, s, in)
 	mutators := map[string]func(*authenticator.User){
-		"ExternalID":      func(u *authenticator.User) { u.ExternalID = "mallory" },
-		"Handle":          func(u *authenticator.User) { u.Handle = []byte("another handle") },
-		"Handle in place": func(u *authenticator.User) { u.Handle[0] ^= 0xff },
-		"Handle removed":  func(u *authenticator.User) { u.Handle = nil },
+		"ExternalID":           func(u *authenticator.User) { u.ExternalID = "mallory" },
+		"Handle":               func(u *authenticator.User) { u.Handle = []byte("another handle") },
+		"Handle in place":      func(u *authenticator.User) { u.Handle[0] ^= 0xff },
+		"Handle removed":       func(u *authenticator.User) { u.Handle = nil },
+		"AuditSubject":         func(u *authenticator.User) { u.AuditSubject = "p-another" },
+		"AuditSubject removed": func(u *authenticator.User) { u.AuditSubject = "" },
 	}
 	for name, mutate := range mutators {
 		t.Run(name, func(t *testing.T) {

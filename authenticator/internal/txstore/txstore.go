@@ -70,6 +70,11 @@ func (f Facade) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]aut
 	return f.read().ListUsers(ctx, q)
 }
 
+// EraseUser deletes the user and what refers to them in a transaction of its own; see authenticator.Tx.
+func (f Facade) EraseUser(ctx context.Context, externalID string) (authenticator.Erased, error) {
+	return result(ctx, f.atomic, func(tx authenticator.Tx) (authenticator.Erased, error) { return tx.EraseUser(ctx, externalID) })
+}
+
 // CreateCredential stores a new credential; see authenticator.Tx.
 func (f Facade) CreateCredential(ctx context.Context, c authenticator.Credential) error {
 	return f.write(ctx, func(tx authenticator.Tx) error { return tx.CreateCredential(ctx, c) })
