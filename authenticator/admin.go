@@ -77,10 +77,20 @@ func (s *Service) readUser(ctx context.Context, externalID, actor string) (UserD
 	if err != nil {
 		return UserDetail{}, fmt.Errorf("get user events: %w", err)
 	}
-	if err := s.audit(ctx, s.store, AuditRecord{Actor: actor, Action: AuditUserRead, Target: externalID}); err != nil {
+	if err := s.audit(ctx, s.store, AuditRecord{Actor: actor, Action: AuditUserRead, Target: u.AuditSubject}); err != nil {
 		return UserDetail{}, fmt.Errorf("get user: %w", err)
 	}
 	return UserDetail{User: u, Credentials: creds, Events: events}, nil
+}
+
+// auditSubject returns the AuditSubject of the user externalID: how audit
+// records name a user (ADR 0010).
+func auditSubject(ctx context.Context, tx Tx, externalID string) (string, error) {
+	u, err := tx.GetUser(ctx, externalID)
+	if err != nil {
+		return "", fmt.Errorf("audit subject of user %s: %w", externalID, err)
+	}
+	return u.AuditSubject, nil
 }
 
 // validateOperator checks an operator's sub: not blank, at most 256 bytes
@@ -114,9 +124,13 @@ func (s *Service) RevokeCredential(ctx context.Context, req RevokeCredentialRequ
 		if !changed {
 			result = "already_revoked"
 		}
+		subject, err := auditSubject(ctx, tx, c.UserExternalID)
+		if err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, AuditRecord{Actor: req.Operator, Action: AuditCredentialRevoke,
 			Target: base64.RawURLEncoding.EncodeToString(c.ID),
-			Detail: map[string]string{"user": c.UserExternalID, "reason": req.Reason, "result": result}})
+			Detail: map[string]string{"user": subject, "reason": req.Reason, "result": result}})
 	})
 	if err != nil {
 		return Credential{}, fmt.Errorf("revoke credential: %w", err)
@@ -285,7 +299,7 @@ func (s *Service) updateUserAudited(ctx context.Context, req UserActionRequest, 
 		if err := s.event(ctx, tx, Event{Type: event, UserExternalID: u.ExternalID, Actor: req.Operator, Detail: d}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditRecord{Actor: req.Operator, Action: action, Target: u.ExternalID, Detail: d})
+		return s.audit(ctx, tx, AuditRecord{Actor: req.Operator, Action: action, Target: u.AuditSubject, Detail: d})
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("%s: %w", action, err)
@@ -464,7 +478,9 @@ func (s *Service) updateCredentialAudited(ctx context.Context, id []byte, operat
 			return err
 		}
 		ad := maps.Clone(d)
-		ad["user"] = c.UserExternalID
+		if ad["user"], err = auditSubject(ctx, tx, c.UserExternalID); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, AuditRecord{Actor: operator, Action: action, Target: base64.RawURLEncoding.EncodeToString(c.ID), Detail: ad})
 	})
 	if err != nil {

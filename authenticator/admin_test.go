@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -160,7 +161,8 @@ func TestSuspendUser(t *testing.T) {
 	for _, r := range auditLog(t, h.store) {
 		got = append(got, r.Actor+" "+r.Action+" "+r.Target+" "+r.Detail["reason"])
 	}
-	if want := []string{"op-1 user.suspend cust-1 fraud report", "op-2 user.unsuspend cust-1 "}; strings.Join(got, "|") != strings.Join(want, "|") {
+	sub := auditSubjectOf(t, h.store, "cust-1")
+	if want := []string{"op-1 user.suspend " + sub + " fraud report", "op-2 user.unsuspend " + sub + " "}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("audit: got %q, want %q", got, want)
 	}
 	evs, err := h.store.ListEvents(ctx, "cust-1", 10)
@@ -225,7 +227,7 @@ func TestSuspendCredential(t *testing.T) {
 		t.Errorf("UnsuspendCredential of a flagged passkey: got %s, %v, want active", c.Status, err)
 	}
 	recs := auditLog(t, h.store)
-	if last := recs[len(recs)-1]; last.Action != authenticator.AuditCredentialUnsuspend || last.Detail["previous_status"] != "flagged" || last.Detail["user"] != "cust-1" {
+	if last := recs[len(recs)-1]; last.Action != authenticator.AuditCredentialUnsuspend || last.Detail["previous_status"] != "flagged" || last.Detail["user"] != auditSubjectOf(t, h.store, "cust-1") {
 		t.Errorf("last audit record: got %+v, want credential.unsuspend from flagged", last)
 	}
 
@@ -366,4 +368,19 @@ func TestRequireReverificationDeletesReference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// auditSubjectOf returns the AuditSubject of the stored user externalID,
+// the name audit records give the user (ADR 0010); it fails the test unless
+// it has the service's form.
+func auditSubjectOf(t *testing.T, st authenticator.Store, externalID string) string {
+	t.Helper()
+	u, err := st.GetUser(t.Context(), externalID)
+	if err != nil {
+		t.Fatalf("GetUser(%s): %v", externalID, err)
+	}
+	if !regexp.MustCompile(`^p-[0-9a-f]{32}$`).MatchString(u.AuditSubject) {
+		t.Fatalf("GetUser(%s).AuditSubject: got %q, want p- and 32 lowercase hex digits", externalID, u.AuditSubject)
+	}
+	return u.AuditSubject
 }

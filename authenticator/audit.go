@@ -34,7 +34,9 @@ const (
 
 // Audited actions (more beside the operator actions in admin.go). The
 // target of a credential.* action is the credential id in base64url (no
-// padding); of a user.* action, the user's external id.
+// padding), with the user's AuditSubject in the detail "user"; of a user.*
+// action, the user's AuditSubject. Audit records never name a user by the
+// external id (ADR 0010); those written before migration 0007 did.
 const (
 	AuditCredentialRevoke = "credential.revoke" // RevokeCredential
 	AuditUserRead         = "user.read"         // GetUser, ReadUser

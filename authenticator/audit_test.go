@@ -332,6 +332,7 @@ func TestAdminActionsAreAudited(t *testing.T) {
 	ctx := t.Context()
 	_, reg := h.enroll(t, "cust-1", softauthn.Options{})
 	credID := base64.RawURLEncoding.EncodeToString(reg.Credential.ID)
+	sub := auditSubjectOf(t, h.store, "cust-1")
 	type rec struct {
 		Actor, Action, Target string
 		Detail                map[string]string
@@ -341,19 +342,19 @@ func TestAdminActionsAreAudited(t *testing.T) {
 	if _, err := h.svc.RevokeCredential(ctx, authenticator.RevokeCredentialRequest{CredentialID: reg.Credential.ID, Operator: "op-1", Reason: "lost"}); err != nil {
 		t.Fatal(err)
 	}
-	want = append(want, rec{"op-1", "credential.revoke", credID, map[string]string{"user": "cust-1", "reason": "lost", "result": "revoked"}})
+	want = append(want, rec{"op-1", "credential.revoke", credID, map[string]string{"user": sub, "reason": "lost", "result": "revoked"}})
 	if _, err := h.svc.RevokeCredential(ctx, authenticator.RevokeCredentialRequest{CredentialID: reg.Credential.ID, Operator: "op-2"}); err != nil {
 		t.Fatal(err)
 	}
-	want = append(want, rec{"op-2", "credential.revoke", credID, map[string]string{"user": "cust-1", "reason": "", "result": "already_revoked"}})
+	want = append(want, rec{"op-2", "credential.revoke", credID, map[string]string{"user": sub, "reason": "", "result": "already_revoked"}})
 	if _, err := h.svc.GetUser(ctx, "cust-1"); err != nil {
 		t.Fatal(err)
 	}
-	want = append(want, rec{Actor: authenticator.AuditActorUnattributed, Action: "user.read", Target: "cust-1"})
+	want = append(want, rec{Actor: authenticator.AuditActorUnattributed, Action: "user.read", Target: sub})
 	if d, err := h.svc.ReadUser(ctx, authenticator.ReadUserRequest{ExternalID: "cust-1", Operator: "op-3"}); err != nil || d.User.ExternalID != "cust-1" {
 		t.Fatalf("ReadUser: got %+v, %v, want cust-1", d.User, err)
 	}
-	want = append(want, rec{Actor: "op-3", Action: "user.read", Target: "cust-1"})
+	want = append(want, rec{Actor: "op-3", Action: "user.read", Target: sub})
 
 	// Refused or failed requests are not audited: nothing was done or read.
 	refused := map[string]error{}
@@ -371,6 +372,9 @@ func TestAdminActionsAreAudited(t *testing.T) {
 	var got []rec
 	for _, r := range auditLog(t, h.store) {
 		got = append(got, rec{r.Actor, r.Action, r.Target, r.Detail})
+		if r.Target == "cust-1" || slices.Contains(slices.Collect(maps.Values(r.Detail)), "cust-1") {
+			t.Errorf("record %d: got %+v, want the user named by the pseudonym only", r.Seq, r)
+		}
 		if !r.At.Equal(h.clock.Now().Truncate(time.Microsecond)) {
 			t.Errorf("record %d: got time %v, want the service clock's %v", r.Seq, r.At, h.clock.Now())
 		}
@@ -490,8 +494,8 @@ func TestExportAudit(t *testing.T) {
 	if v, err := authenticator.VerifyAuditChain(lines); err != nil || !v.Intact() || v.Records != 3 {
 		t.Errorf("VerifyAuditChain of the export: got %+v, %v, want 3 records, intact", v, err)
 	}
-	want := fmt.Sprintf(`{"seq":1,"time":%q,"actor":"op-1","action":"user.read","target":"cust-1","detail":{},"prev_hash":"%s","hash":"%x"}`,
-		stored[0].At.Format("2006-01-02T15:04:05.000000Z"), strings.Repeat("0", 64), stored[0].Hash)
+	want := fmt.Sprintf(`{"seq":1,"time":%q,"actor":"op-1","action":"user.read","target":%q,"detail":{},"prev_hash":"%s","hash":"%x"}`,
+		stored[0].At.Format("2006-01-02T15:04:05.000000Z"), auditSubjectOf(t, h.store, "cust-1"), strings.Repeat("0", 64), stored[0].Hash)
 	if first, _, _ := strings.Cut(text, "\n"); first != want {
 		t.Errorf("first line: got %s, want %s", first, want)
 	}

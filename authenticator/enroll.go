@@ -124,9 +124,13 @@ func (s *Service) createUser(ctx context.Context, req CreateEnrollmentRequest) (
 	if err != nil {
 		return User{}, err
 	}
+	subject, err := s.newAuditSubject()
+	if err != nil {
+		return User{}, err
+	}
 	now := s.now().UTC()
 	u := User{ExternalID: req.ExternalUserID, Handle: handle, Username: req.Username, DisplayName: req.DisplayName,
-		Status: UserInvited, CreatedAt: now, UpdatedAt: now}
+		Status: UserInvited, AuditSubject: subject, CreatedAt: now, UpdatedAt: now}
 	err = s.store.Atomic(ctx, func(tx Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -292,6 +293,13 @@ func (s *Service) reachable(lv acr.Level) bool {
 func (s *Service) randomID(n int) (string, error) {
 	b, err := s.randomBytes(n)
 	return base64.RawURLEncoding.EncodeToString(b), err
+}
+
+// newAuditSubject draws a user's audit pseudonym: "p-" and 16 random bytes
+// in lowercase hex (ADR 0010).
+func (s *Service) newAuditSubject() (string, error) {
+	b, err := s.randomBytes(16)
+	return "p-" + hex.EncodeToString(b), err
 }
 
 func (s *Service) randomBytes(n int) ([]byte, error) {
