@@ -2,6 +2,9 @@ package authenticator
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -19,7 +22,8 @@ const (
 )
 
 // Delivery is one event queued for one webhook endpoint: the outbox row
-// written in the transaction that appended the event.
+// written in the transaction that appended the event. A dead letter's
+// UpdatedAt is when it died (DeadAt).
 type Delivery struct {
 	ID            int64 // assigned by the store, increasing
 	EventID       int64
@@ -54,7 +58,8 @@ type DeliveryTx interface {
 	// DefaultPageSize), each with its Event.
 	ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]Delivery, error)
 	// RedeliverDelivery moves a dead letter back to pending, due at at, with
-	// its attempts reset. ErrNotFound unless the delivery exists and is dead.
+	// its attempts reset and at as UpdatedAt. ErrNotFound if the delivery
+	// does not exist; ErrConflict (ErrDeliveryNotDead) if it is not dead.
 	RedeliverDelivery(ctx context.Context, id int64, at time.Time) error
 }
 
@@ -78,21 +83,113 @@ func ValidateClaim(lease time.Duration, limit int) error {
 	return nil
 }
 
-// ErrDeliveryState is what SettleDelivery and RedeliverDelivery return for
-// a delivery that is absent or not in the state they need; it wraps
-// ErrNotFound.
+// ErrDeliveryState is what SettleDelivery returns for a delivery that is
+// absent or not pending, and RedeliverDelivery for one that is absent; it
+// wraps ErrNotFound.
 func ErrDeliveryState(id int64, want DeliveryStatus) error {
 	return Errorf(CodeNotFound, "no %s delivery %d", want, id)
 }
 
-// DeadLetters returns the dead-lettered webhook deliveries after ID after,
-// ascending, at most limit, each with its event (ADR 0009).
-func (s *Service) DeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
-	return s.store.ListDeadDeliveries(ctx, after, limit)
+// ErrDeliveryNotDead is what RedeliverDelivery returns for a delivery that
+// exists but is not a dead letter: ErrConflict, with a message safe for
+// the operator.
+func ErrDeliveryNotDead(id int64, status DeliveryStatus) error {
+	return conflict(fmt.Sprintf("delivery %d", id), string(status), "only a dead letter can be redelivered")
 }
 
-// Redeliver moves dead letter id back to pending, due now, with its
-// attempts reset. ErrNotFound unless it is a dead letter.
-func (s *Service) Redeliver(ctx context.Context, id int64) error {
-	return s.store.RedeliverDelivery(ctx, id, s.now().UTC())
+// DeadAt returns when a dead letter died (its UpdatedAt), and the zero
+// time for a delivery that is not dead.
+func (d Delivery) DeadAt() time.Time {
+	if d.Status != DeliveryDead {
+		return time.Time{}
+	}
+	return d.UpdatedAt
+}
+
+// AuditEventRedeliver is the audit action of RedeliverEvent; its target is
+// the delivery id in decimal.
+const AuditEventRedeliver = "event_delivery.redeliver"
+
+// DeadLetters returns the dead-lettered webhook deliveries after ID after,
+// ascending, at most limit (1 to MaxPageSize; 0 means DefaultPageSize),
+// each with its event (ADR 0009): for a dashboard, the delivery's ID,
+// Endpoint, Attempts, LastError, CreatedAt and DeadAt, and the event's ID,
+// Type and UserExternalID.
+func (s *Service) DeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
+	switch {
+	case after < 0:
+		return nil, UserError(CodeInvalidArgument, "after must be a delivery id, 0 or more", nil)
+	case limit < 0 || limit > MaxPageSize:
+		return nil, UserError(CodeInvalidArgument, fmt.Sprintf("limit must be between 1 and %d", MaxPageSize), nil)
+	}
+	out, err := s.store.ListDeadDeliveries(ctx, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// ListDeadLetters is DeadLetters under the name of the Admin contract
+// (plugin.Admin).
+func (s *Service) ListDeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
+	return s.DeadLetters(ctx, after, limit)
+}
+
+// RedeliverRequest is an operator's redelivery of a dead letter.
+type RedeliverRequest struct {
+	Operator   string // the operator's sub, for the audit record (DESIGN.md §7.7)
+	DeliveryID int64
+	Reason     string // optional, at most 512 bytes; recorded in the audit record
+}
+
+// RedeliverEvent moves dead letter req.DeliveryID back to pending, due
+// now, with its attempts reset, on an operator's behalf: the running
+// deliverer sends it again. The change and its audit record (action
+// event_delivery.redeliver, target the delivery id, detail the endpoint,
+// the event's id and type, the attempts made and the reason) land in one
+// transaction. It returns the delivery as it now is. An unknown delivery is
+// CodeNotFound, one that is not dead CodeConflict; neither is audited.
+func (s *Service) RedeliverEvent(ctx context.Context, req RedeliverRequest) (Delivery, error) {
+	if err := validateOperator(req.Operator); err != nil {
+		return Delivery{}, err
+	}
+	if err := validateReason(req.Reason); err != nil {
+		return Delivery{}, err
+	}
+	if req.DeliveryID <= 0 {
+		return Delivery{}, UserError(CodeInvalidArgument, "delivery_id must be a delivery id, 1 or more", nil)
+	}
+	id := req.DeliveryID
+	// The stores keep microseconds: the delivery returned is the one stored.
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var d Delivery
+	err := s.store.Atomic(ctx, func(tx Tx) error {
+		// The dead letter with its event, read before it leaves the dead
+		// letters; a delivery that is absent or not dead is not among them,
+		// and RedeliverDelivery says which.
+		dead, err := tx.ListDeadDeliveries(ctx, id-1, 1)
+		if err != nil {
+			return err
+		}
+		if err := tx.RedeliverDelivery(ctx, id, now); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return UserError(CodeNotFound, fmt.Sprintf("there is no delivery %d", id), err)
+			}
+			return err
+		}
+		if len(dead) != 1 || dead[0].ID != id {
+			return Errorf(CodeInternal, "delivery %d was redelivered but not listed as a dead letter", id)
+		}
+		d = dead[0]
+		detail := map[string]string{"endpoint": d.Endpoint, "event_id": strconv.FormatInt(d.EventID, 10),
+			"event_type": string(d.Event.Type), "attempts": strconv.Itoa(d.Attempts), "reason": req.Reason}
+		d.Status, d.Attempts, d.NextAttemptAt, d.UpdatedAt = DeliveryPending, 0, now, now
+		return s.audit(ctx, tx, AuditRecord{Actor: req.Operator, Action: AuditEventRedeliver,
+			Target: strconv.FormatInt(id, 10), Detail: detail})
+	})
+	if err != nil {
+		return Delivery{}, fmt.Errorf("redeliver: %w", err)
+	}
+	s.log.InfoContext(ctx, "operator action", "action", AuditEventRedeliver, "delivery", id, "operator", req.Operator)
+	return d, nil
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // eventsUsage is the events command's synopsis.
-const eventsUsage = "usage: biometric-passkey-plugin --config config.yaml events dead-letters [--after ID] | events redeliver <id>"
+const eventsUsage = "usage: biometric-passkey-plugin --config config.yaml events dead-letters [--after ID] | events redeliver <id> [--operator SUB] [--reason TEXT]"
 
 // DeadLetter is one line of `events dead-letters`.
 type DeadLetter struct {
@@ -32,8 +32,13 @@ type DeadLetter struct {
 //
 //	events dead-letters [--after ID]  the dead-lettered webhook deliveries after
 //	                                  delivery ID (default 0: all) as JSON lines
-//	events redeliver <id>             move dead letter <id> back to pending; the
+//	events redeliver <id> [--operator SUB] [--reason TEXT]
+//	                                  move dead letter <id> back to pending; the
 //	                                  running plugin's deliverer sends it
+//
+// A redelivery is audited (event_delivery.redeliver) with the operator's
+// sub; without --operator the record's actor is "unattributed", as for
+// scripts written before the flag. Flags may come before or after the id.
 //
 // Like audit, it needs no identity-verification provider, so a sandbox in
 // cfg is left out.
@@ -44,18 +49,23 @@ func Events(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("events "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var run func(*authenticator.Service) error
+	var (
+		run func(*authenticator.Service) error
+		pos []string // the positional arguments
+	)
 	switch sub {
 	case "dead-letters":
 		after := fs.Int64("after", 0, "list only the dead letters after this delivery id")
 		run = func(svc *authenticator.Service) error { return listDeadLetters(ctx, svc, *after, stdout) }
 	case "redeliver":
+		operator := fs.String("operator", authenticator.AuditActorUnattributed, "the operator's sub, for the audit record")
+		reason := fs.String("reason", "", "why, for the audit record")
 		run = func(svc *authenticator.Service) error {
-			id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+			id, err := strconv.ParseInt(pos[0], 10, 64)
 			if err != nil || id <= 0 {
-				return fmt.Errorf("events redeliver: want a delivery id, got %q (%s)", fs.Arg(0), eventsUsage)
+				return fmt.Errorf("events redeliver: want a delivery id, got %q (%s)", pos[0], eventsUsage)
 			}
-			if err := svc.Redeliver(ctx, id); err != nil {
+			if _, err := svc.RedeliverEvent(ctx, authenticator.RedeliverRequest{Operator: *operator, DeliveryID: id, Reason: *reason}); err != nil {
 				return fmt.Errorf("events redeliver: %w", err)
 			}
 			_, err = fmt.Fprintf(stdout, "delivery %d is pending again\n", id)
@@ -64,11 +74,17 @@ func Events(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	default:
 		return fmt.Errorf("events: unknown subcommand %q (%s)", sub, eventsUsage)
 	}
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("events %s: %w (%s)", sub, err, eventsUsage)
+	for { // flags before and after positional arguments
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("events %s: %w (%s)", sub, err, eventsUsage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
-	if want := map[string]int{"dead-letters": 0, "redeliver": 1}[sub]; fs.NArg() != want {
-		return fmt.Errorf("events %s: want %d argument(s), got %d (%s)", sub, want, fs.NArg(), eventsUsage)
+	if want := map[string]int{"dead-letters": 0, "redeliver": 1}[sub]; len(pos) != want {
+		return fmt.Errorf("events %s: want %d argument(s), got %d (%s)", sub, want, len(pos), eventsUsage)
 	}
 	ac := cfg.Authenticator
 	if ac.IDV.Provider == IDVProviderSandbox {

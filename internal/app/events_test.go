@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +74,8 @@ func TestStartAuthenticatorDeliversEvents(t *testing.T) {
 	}
 }
 
-// TestEventsCommand lists a dead letter and redelivers it.
+// TestEventsCommand lists two dead letters and redelivers them, one with
+// an operator and one without, each audited.
 func TestEventsCommand(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -92,17 +94,19 @@ func TestEventsCommand(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return tx.EnqueueDeliveries(ctx, ev.ID, []string{"https://rp.example/hook"}, now)
+		return tx.EnqueueDeliveries(ctx, ev.ID, []string{"https://rp.example/hook", "https://rp2.example/hook"}, now)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := st.ClaimDeliveries(ctx, now, time.Minute, 1)
-	if err != nil || len(claimed) != 1 {
+	claimed, err := st.ClaimDeliveries(ctx, now, time.Minute, 2)
+	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim: %d, %v", len(claimed), err)
 	}
-	if err := st.SettleDelivery(ctx, claimed[0].ID, authenticator.DeliveryDead, time.Time{}, "gave up after 1 attempts: status 500", now); err != nil {
-		t.Fatal(err)
+	for _, d := range claimed {
+		if err := st.SettleDelivery(ctx, d.ID, authenticator.DeliveryDead, time.Time{}, "gave up after 1 attempts: status 500", now); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -114,22 +118,55 @@ func TestEventsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dl DeadLetter
-	if err := json.Unmarshal(out.Bytes(), &dl); err != nil || dl.ID != claimed[0].ID || dl.Event.Type != "user.suspended" ||
+	if err := json.NewDecoder(&out).Decode(&dl); err != nil || dl.ID != claimed[0].ID || dl.Event.Type != "user.suspended" ||
 		dl.Endpoint != "https://rp.example/hook" || dl.Attempts != 1 || strings.Count(out.String(), "\n") != 1 {
-		t.Fatalf("dead-letters: %q (%v)", out.String(), err)
+		t.Fatalf("dead-letters: got %+v and %q after it (%v), want delivery 1 to rp.example and one more line", dl, out.String(), err)
 	}
 	out.Reset()
-	if err := Events(ctx, cfg, []string{"redeliver", "1"}, &out, log); err != nil {
+	if err := Events(ctx, cfg, []string{"redeliver", "1", "--operator", "op-ann", "--reason=endpoint fixed"}, &out, log); err != nil {
 		t.Fatal(err)
+	}
+	if err := Events(ctx, cfg, []string{"redeliver", "2"}, &out, log); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "delivery 1 is pending again\ndelivery 2 is pending again\n"; got != want {
+		t.Errorf("redeliver: got %q, want %q", got, want)
 	}
 	out.Reset()
 	if err := Events(ctx, cfg, []string{"dead-letters"}, &out, log); err != nil || out.Len() != 0 {
-		t.Errorf("dead-letters after redeliver: %q, %v; want nothing", out.String(), err)
+		t.Errorf("dead-letters after redeliver: got %q, %v; want nothing", out.String(), err)
 	}
-	if err := Events(ctx, cfg, []string{"redeliver", "1"}, &out, log); !errors.Is(err, authenticator.ErrNotFound) {
-		t.Errorf("redeliver of a pending delivery: got %v, want ErrNotFound", err)
+	if err := Events(ctx, cfg, []string{"redeliver", "1", "--operator", "op-ann"}, &out, log); !errors.Is(err, authenticator.ErrConflict) {
+		t.Errorf("redeliver of a pending delivery: got %v, want ErrConflict", err)
 	}
-	for _, args := range [][]string{nil, {"nope"}, {"redeliver"}, {"redeliver", "x"}, {"dead-letters", "extra"}} {
+	if err := Events(ctx, cfg, []string{"redeliver", "--operator", "op-ann", "99"}, &out, log); !errors.Is(err, authenticator.ErrNotFound) {
+		t.Errorf("redeliver of an unknown delivery: got %v, want ErrNotFound", err)
+	}
+
+	st, err = OpenStore(ctx, cfg.Authenticator.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	recs, err := st.ListAudit(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type audited struct{ Actor, Action, Target, Reason string }
+	var got []audited
+	for _, r := range recs {
+		got = append(got, audited{r.Actor, r.Action, r.Target, r.Detail["reason"]})
+	}
+	want := []audited{
+		{"op-ann", authenticator.AuditEventRedeliver, "1", "endpoint fixed"},
+		{authenticator.AuditActorUnattributed, authenticator.AuditEventRedeliver, "2", ""},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit records: got %+v, want %+v", got, want)
+	}
+
+	for _, args := range [][]string{nil, {"nope"}, {"redeliver"}, {"redeliver", "x"}, {"redeliver", "1", "2"}, {"dead-letters", "extra"},
+		{"redeliver", "1", "--operator"}, {"redeliver", "1", "--operator", " "}} {
 		if err := Events(ctx, cfg, args, &out, log); err == nil {
 			t.Errorf("events %q: got nil error", args)
 		}
