@@ -3,8 +3,10 @@ package authenticator
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -426,29 +428,52 @@ func (s *Service) RequireReverification(ctx context.Context, req UserActionReque
 	if err != nil {
 		return User{}, err
 	}
-	s.deleteReferences(ctx, revoked)
+	_ = s.deleteReferences(ctx, revoked) // logged; ours are revoked either way
 	return u, nil
 }
 
-// deleteReferences asks the provider to forget refs, logging failures.
-func (s *Service) deleteReferences(ctx context.Context, refs []BiometricReference) {
+// errProviderNotConfigured is deleteReferences' error for a reference of a
+// provider this service is not configured with: nobody can delete it.
+var errProviderNotConfigured = errors.New("its identity-verification provider is not configured")
+
+// deleteReferences asks the identity-verification provider to delete refs
+// (idvbridge.Provider.DeleteReference), one after the other, logging each
+// outcome. A reference the provider no longer has counts as deleted. It
+// goes on after a failure and returns them all joined: a reference of a
+// provider that is not configured wraps errProviderNotConfigured. Callers
+// that have already revoked refs on our side (RequireReverification) may
+// ignore the error; EraseUser may not.
+func (s *Service) deleteReferences(ctx context.Context, refs []BiometricReference) error {
+	var errs []error
 	for _, r := range refs {
-		if s.cfg.IDV == nil || r.Provider != s.cfg.IDV.Name() {
-			s.log.WarnContext(ctx, "reference not deleted at its provider: provider not configured",
-				"user", r.UserExternalID, "reference_id", r.ID, "provider", r.Provider)
-			continue
-		}
-		plain, err := s.open(r.ID, r.UserExternalID, r.SealedRef)
-		if err == nil {
-			err = s.cfg.IDV.DeleteReference(ctx, idvbridge.Reference{Provider: r.Provider, ID: plain})
-		}
+		err := s.deleteReference(ctx, r)
 		if err != nil {
 			s.log.WarnContext(ctx, "reference not deleted at its provider", "user", r.UserExternalID,
 				"reference_id", r.ID, "provider", r.Provider, "error", err)
+			errs = append(errs, fmt.Errorf("reference %s: %w", r.ID, err))
 			continue
 		}
 		s.log.InfoContext(ctx, "reference deleted at its provider", "user", r.UserExternalID, "reference_id", r.ID)
 	}
+	return errors.Join(errs...)
+}
+
+// deleteReference asks the provider to delete r; one it does not know
+// (idvbridge.ErrNotFound, or its API's HTTP 404) is deleted already.
+func (s *Service) deleteReference(ctx context.Context, r BiometricReference) error {
+	if s.cfg.IDV == nil || r.Provider != s.cfg.IDV.Name() {
+		return fmt.Errorf("provider %q: %w", r.Provider, errProviderNotConfigured)
+	}
+	plain, err := s.open(r.ID, r.UserExternalID, r.SealedRef)
+	if err != nil {
+		return err
+	}
+	err = s.cfg.IDV.DeleteReference(ctx, idvbridge.Reference{Provider: r.Provider, ID: plain})
+	var apiErr *idvbridge.APIError
+	if errors.Is(err, idvbridge.ErrNotFound) || errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusNotFound {
+		return nil
+	}
+	return err
 }
 
 // updateCredentialAudited runs one operator action on a credential in one
