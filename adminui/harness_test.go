@@ -398,3 +398,27 @@ func sampleAdmin() *fakeAdmin {
 		}},
 	}
 }
+
+// The Admin methods for the dashboard's operator actions and dead letters.
+// Each action is recorded in calls, its Method naming what was done:
+// "RecordOperatorAction:<action>" (User is the request's ExternalID) and
+// "RedeliverEvent:<delivery id>"; an action returns actionErr when set.
+
+func (f *fakeAdmin) RecordOperatorAction(_ context.Context, r authenticator.OperatorActionRequest) (authenticator.AuditRecord, error) {
+	if err := f.record(actionCall{Method: "RecordOperatorAction:" + r.Action, User: r.ExternalID, Reason: r.Reason, Operator: r.Operator}); err != nil {
+		return authenticator.AuditRecord{}, err
+	}
+	return authenticator.AuditRecord{At: testNow, Actor: r.Operator, Action: r.Action, Detail: r.Detail}, nil
+}
+
+func (f *fakeAdmin) ListDeadLetters(context.Context, int64, int) ([]authenticator.Delivery, error) {
+	return nil, nil
+}
+
+func (f *fakeAdmin) RedeliverEvent(_ context.Context, r authenticator.RedeliverRequest) (authenticator.Delivery, error) {
+	id, _ := json.Marshal(r.DeliveryID) // the id in decimal
+	if err := f.record(actionCall{Method: "RedeliverEvent:" + string(id), Reason: r.Reason, Operator: r.Operator}); err != nil {
+		return authenticator.Delivery{}, err
+	}
+	return authenticator.Delivery{ID: r.DeliveryID, Status: authenticator.DeliveryPending}, nil
+}

@@ -154,3 +154,16 @@ func (c *client) ListAudit(ctx context.Context, after int64, limit int) ([]authe
 func (c *client) ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error) {
 	return invoke(ctx, days, convert.ToProtoActivityByDayRequest, c.admin.ActivityByDay, convert.FromProtoActivity)
 }
+
+func (c *client) RecordOperatorAction(ctx context.Context, req authenticator.OperatorActionRequest) (authenticator.AuditRecord, error) {
+	return invoke(ctx, req, convert.ToProtoOperatorActionRequest, c.admin.RecordOperatorAction, convert.FromProtoAuditRecord)
+}
+
+func (c *client) ListDeadLetters(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	return invoke(ctx, convert.DeadLetterPage{After: after, Limit: limit}, convert.ToProtoListDeadLettersRequest,
+		c.admin.ListDeadLetters, convert.FromProtoListDeadLettersResponse)
+}
+
+func (c *client) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error) {
+	return invoke(ctx, req, convert.ToProtoRedeliverRequest, c.admin.RedeliverEvent, convert.FromProtoDelivery)
+}

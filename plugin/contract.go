@@ -97,6 +97,22 @@ type Admin interface {
 	// UTC day over the last days days (1..90, 0 meaning 14), for the
 	// dashboard overview.
 	ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error)
+	// RecordOperatorAction audits an operator action the host performed
+	// itself, which the plugin cannot see (authenticator.AuditSessionsRevoke,
+	// AuditExport, AuditAccessRefused), and returns the record as stored. A
+	// record naming a user targets the user's audit pseudonym; a
+	// sessions.revoke that succeeded also appends the user's
+	// sessions.revoked event.
+	RecordOperatorAction(ctx context.Context, req authenticator.OperatorActionRequest) (authenticator.AuditRecord, error)
+	// ListDeadLetters returns the dead-lettered webhook deliveries after
+	// delivery after, at most limit (1..500; 0 means 50), each with its
+	// event.
+	ListDeadLetters(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error)
+	// RedeliverEvent moves a dead letter back to pending on an operator's
+	// behalf, audited, and returns the delivery as it now is: an unknown
+	// delivery is authenticator.ErrNotFound, one that is not dead
+	// authenticator.ErrConflict.
+	RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error)
 }
 
 // Services is what one plugin process serves.

@@ -40,6 +40,9 @@ type fakeServices struct {
 	VerifyAuditFunc           func(context.Context, []authenticator.AuditAnchor) (authenticator.AuditVerification, error)
 	ListAuditFunc             func(context.Context, int64, int) ([]authenticator.AuditRecord, error)
 	ActivityByDayFunc         func(context.Context, int) (authenticator.Activity, error)
+	RecordOperatorActionFunc  func(context.Context, authenticator.OperatorActionRequest) (authenticator.AuditRecord, error)
+	ListDeadLettersFunc       func(context.Context, int64, int) ([]authenticator.Delivery, error)
+	RedeliverEventFunc        func(context.Context, authenticator.RedeliverRequest) (authenticator.Delivery, error)
 }
 
 var _ plugin.Services = (*fakeServices)(nil)
@@ -156,4 +159,16 @@ func (f *fakeServices) ListAudit(ctx context.Context, after int64, limit int) ([
 
 func (f *fakeServices) ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error) {
 	return f.ActivityByDayFunc(ctx, days)
+}
+
+func (f *fakeServices) RecordOperatorAction(ctx context.Context, req authenticator.OperatorActionRequest) (authenticator.AuditRecord, error) {
+	return f.RecordOperatorActionFunc(ctx, req)
+}
+
+func (f *fakeServices) ListDeadLetters(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	return f.ListDeadLettersFunc(ctx, after, limit)
+}
+
+func (f *fakeServices) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error) {
+	return f.RedeliverEventFunc(ctx, req)
 }

@@ -74,6 +74,7 @@ var (
 	user = authenticator.User{
 		ExternalID: "u-1", Handle: []byte{1, 2, 3}, Username: "ada", DisplayName: "Ada L.",
 		Status: authenticator.UserEnrolled, CreatedAt: at, UpdatedAt: at.Add(time.Hour),
+		AuditSubject: "p-0123456789abcdef0123456789abcdef",
 	}
 	credential = authenticator.Credential{
 		ID: []byte("cred"), UserExternalID: "u-1", PublicKey: []byte{0xa5, 0x01}, AttestationType: "self",
@@ -148,13 +149,21 @@ func roundTrip[Req, Resp any](req Req, resp Resp,
 	}
 }
 
-// auditPage carries ListAudit's arguments through roundTrip.
+// auditPage carries ListAudit's (and ListDeadLetters') arguments through
+// roundTrip.
 type auditPage struct {
 	After int64
 	Limit int
 }
 
 var (
+	// deadLetter is a dead webhook delivery with its event.
+	deadLetter = authenticator.Delivery{
+		ID: 4, EventID: 3, Endpoint: "https://rp.example/hook", Attempts: 8, NextAttemptAt: at, Status: authenticator.DeliveryDead,
+		LastError: "status 503", CreatedAt: at, UpdatedAt: at.Add(time.Minute),
+		Event: authenticator.Event{ID: 3, Type: authenticator.EventCredentialRevoked, UserExternalID: "u-1", CredentialID: credential.ID,
+			Actor: "op-sub", Detail: map[string]string{"reason": "lost phone"}, At: at},
+	}
 	suspendedCredential = func() authenticator.Credential {
 		c := credential
 		c.Status, c.StatusReason = authenticator.CredentialSuspended, "stolen"
@@ -425,6 +434,41 @@ func TestRoundTrip(t *testing.T) {
 				f.ActivityByDayFunc = fn
 			},
 			plugin.Services.ActivityByDay),
+		"RecordOperatorAction": roundTrip(authenticator.OperatorActionRequest{Operator: "op-sub", Action: authenticator.AuditSessionsRevoke,
+			ExternalID: "u-1", Reason: "stolen phone", Detail: map[string]string{"result": "revoked"}},
+			authenticator.AuditRecord{Seq: 13, At: at, Actor: "op-sub", Action: authenticator.AuditSessionsRevoke, Target: "p-0123456789abcdef0123456789abcdef",
+				Detail: map[string]string{"result": "revoked", "reason": "stolen phone"}, PrevHash: auditRecords[1].Hash, Hash: bytes.Repeat([]byte{5}, 32)},
+			func(f *fakeServices, fn func(context.Context, authenticator.OperatorActionRequest) (authenticator.AuditRecord, error)) {
+				f.RecordOperatorActionFunc = fn
+			},
+			plugin.Services.RecordOperatorAction),
+		"RecordOperatorAction without a user": roundTrip(authenticator.OperatorActionRequest{Operator: "op-sub", Action: authenticator.AuditExport,
+			Detail: map[string]string{"format": "jsonl"}},
+			authenticator.AuditRecord{Seq: 14, At: at, Actor: "op-sub", Action: authenticator.AuditExport, Detail: map[string]string{"format": "jsonl"},
+				PrevHash: bytes.Repeat([]byte{5}, 32), Hash: bytes.Repeat([]byte{6}, 32)},
+			func(f *fakeServices, fn func(context.Context, authenticator.OperatorActionRequest) (authenticator.AuditRecord, error)) {
+				f.RecordOperatorActionFunc = fn
+			},
+			plugin.Services.RecordOperatorAction),
+		"ListDeadLetters": roundTrip(auditPage{After: 3, Limit: 2}, []authenticator.Delivery{deadLetter, {ID: 9, Status: authenticator.DeliveryDead}},
+			func(f *fakeServices, fn func(context.Context, auditPage) ([]authenticator.Delivery, error)) {
+				f.ListDeadLettersFunc = func(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+					return fn(ctx, auditPage{after, limit})
+				}
+			},
+			func(s plugin.Services, ctx context.Context, q auditPage) ([]authenticator.Delivery, error) {
+				return s.ListDeadLetters(ctx, q.After, q.Limit)
+			}),
+		"RedeliverEvent": roundTrip(authenticator.RedeliverRequest{Operator: "op-sub", DeliveryID: 4, Reason: "endpoint fixed"},
+			func() authenticator.Delivery {
+				d := deadLetter
+				d.Status, d.Attempts, d.NextAttemptAt, d.UpdatedAt = authenticator.DeliveryPending, 0, at.Add(time.Hour), at.Add(time.Hour)
+				return d
+			}(),
+			func(f *fakeServices, fn func(context.Context, authenticator.RedeliverRequest) (authenticator.Delivery, error)) {
+				f.RedeliverEventFunc = fn
+			},
+			plugin.Services.RedeliverEvent),
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -454,3 +454,18 @@ func (h *Host) ListAudit(ctx context.Context, after int64, limit int) ([]authent
 func (h *Host) ActivityByDay(ctx context.Context, days int) (authenticator.Activity, error) {
 	return call(ctx, h, func(s Services) (authenticator.Activity, error) { return s.ActivityByDay(ctx, days) })
 }
+
+// RecordOperatorAction implements Admin.
+func (h *Host) RecordOperatorAction(ctx context.Context, req authenticator.OperatorActionRequest) (authenticator.AuditRecord, error) {
+	return call(ctx, h, func(s Services) (authenticator.AuditRecord, error) { return s.RecordOperatorAction(ctx, req) })
+}
+
+// ListDeadLetters implements Admin.
+func (h *Host) ListDeadLetters(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	return call(ctx, h, func(s Services) ([]authenticator.Delivery, error) { return s.ListDeadLetters(ctx, after, limit) })
+}
+
+// RedeliverEvent implements Admin.
+func (h *Host) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error) {
+	return call(ctx, h, func(s Services) (authenticator.Delivery, error) { return s.RedeliverEvent(ctx, req) })
+}

@@ -240,3 +240,19 @@ func (s *adminServer) ListAudit(ctx context.Context, req *pb.ListAuditRequest) (
 func (s *adminServer) ActivityByDay(ctx context.Context, req *pb.ActivityByDayRequest) (*pb.Activity, error) {
 	return handle(ctx, s.log, req, convert.FromProtoActivityByDayRequest, s.impl.ActivityByDay, convert.ToProtoActivity)
 }
+
+func (s *adminServer) RecordOperatorAction(ctx context.Context, req *pb.OperatorActionRequest) (*pb.AuditRecord, error) {
+	return handle(ctx, s.log, req, convert.FromProtoOperatorActionRequest, s.impl.RecordOperatorAction, convert.ToProtoAuditRecord)
+}
+
+func (s *adminServer) ListDeadLetters(ctx context.Context, req *pb.ListDeadLettersRequest) (*pb.ListDeadLettersResponse, error) {
+	return handle(ctx, s.log, req, convert.FromProtoListDeadLettersRequest,
+		func(ctx context.Context, q convert.DeadLetterPage) ([]authenticator.Delivery, error) {
+			return s.impl.ListDeadLetters(ctx, q.After, q.Limit)
+		},
+		convert.ToProtoListDeadLettersResponse)
+}
+
+func (s *adminServer) RedeliverEvent(ctx context.Context, req *pb.RedeliverRequest) (*pb.Delivery, error) {
+	return handle(ctx, s.log, req, convert.FromProtoRedeliverRequest, s.impl.RedeliverEvent, convert.ToProtoDelivery)
+}

@@ -8,13 +8,14 @@ import (
 // ToProtoUser converts authenticator.User.
 func ToProtoUser(u authenticator.User) *pb.User {
 	return &pb.User{
-		ExternalId:  u.ExternalID,
-		Handle:      u.Handle,
-		Username:    u.Username,
-		DisplayName: u.DisplayName,
-		Status:      string(u.Status),
-		CreatedAt:   toTimestamp(u.CreatedAt),
-		UpdatedAt:   toTimestamp(u.UpdatedAt),
+		ExternalId:   u.ExternalID,
+		Handle:       u.Handle,
+		Username:     u.Username,
+		DisplayName:  u.DisplayName,
+		Status:       string(u.Status),
+		CreatedAt:    toTimestamp(u.CreatedAt),
+		UpdatedAt:    toTimestamp(u.UpdatedAt),
+		AuditSubject: u.AuditSubject,
 	}
 }
 
@@ -24,13 +25,14 @@ func FromProtoUser(p *pb.User) authenticator.User {
 		return authenticator.User{}
 	}
 	return authenticator.User{
-		ExternalID:  p.ExternalId,
-		Handle:      p.Handle,
-		Username:    p.Username,
-		DisplayName: p.DisplayName,
-		Status:      authenticator.UserStatus(p.Status),
-		CreatedAt:   fromTimestamp(p.CreatedAt),
-		UpdatedAt:   fromTimestamp(p.UpdatedAt),
+		ExternalID:   p.ExternalId,
+		Handle:       p.Handle,
+		Username:     p.Username,
+		DisplayName:  p.DisplayName,
+		Status:       authenticator.UserStatus(p.Status),
+		CreatedAt:    fromTimestamp(p.CreatedAt),
+		UpdatedAt:    fromTimestamp(p.UpdatedAt),
+		AuditSubject: p.AuditSubject,
 	}
 }
 
@@ -322,4 +324,75 @@ func FromProtoActivity(p *pb.Activity) authenticator.Activity {
 			Failures: int(d.GetFailures()), Recoveries: int(d.GetRecoveries())}
 	})
 	return authenticator.Activity{Days: days}
+}
+
+// ToProtoOperatorActionRequest converts authenticator.OperatorActionRequest.
+func ToProtoOperatorActionRequest(r authenticator.OperatorActionRequest) *pb.OperatorActionRequest {
+	return &pb.OperatorActionRequest{Operator: r.Operator, Action: r.Action, ExternalId: r.ExternalID, Reason: r.Reason, Detail: r.Detail}
+}
+
+// FromProtoOperatorActionRequest converts an OperatorActionRequest message.
+func FromProtoOperatorActionRequest(p *pb.OperatorActionRequest) authenticator.OperatorActionRequest {
+	return authenticator.OperatorActionRequest{Operator: p.GetOperator(), Action: p.GetAction(), ExternalID: p.GetExternalId(),
+		Reason: p.GetReason(), Detail: p.GetDetail()}
+}
+
+// DeadLetterPage is ListDeadLetters' arguments.
+type DeadLetterPage struct {
+	After int64
+	Limit int
+}
+
+// ToProtoListDeadLettersRequest converts ListDeadLetters' arguments. The
+// limit travels as 64 bits, as UserQuery's does.
+func ToProtoListDeadLettersRequest(q DeadLetterPage) *pb.ListDeadLettersRequest {
+	return &pb.ListDeadLettersRequest{After: q.After, Limit: int64(q.Limit)}
+}
+
+// FromProtoListDeadLettersRequest converts a ListDeadLettersRequest
+// message. A limit beyond int's range becomes -1, which the service
+// refuses.
+func FromProtoListDeadLettersRequest(p *pb.ListDeadLettersRequest) DeadLetterPage {
+	limit := p.GetLimit()
+	if int64(int(limit)) != limit {
+		limit = -1
+	}
+	return DeadLetterPage{After: p.GetAfter(), Limit: int(limit)}
+}
+
+// ToProtoDelivery converts authenticator.Delivery.
+func ToProtoDelivery(d authenticator.Delivery) *pb.Delivery {
+	return &pb.Delivery{Id: d.ID, EventId: d.EventID, Endpoint: d.Endpoint, Attempts: int64(d.Attempts),
+		NextAttemptAt: toTimestamp(d.NextAttemptAt), Status: string(d.Status), LastError: d.LastError,
+		CreatedAt: toTimestamp(d.CreatedAt), UpdatedAt: toTimestamp(d.UpdatedAt), Event: ToProtoEvent(d.Event)}
+}
+
+// FromProtoDelivery converts a Delivery message.
+func FromProtoDelivery(p *pb.Delivery) authenticator.Delivery {
+	if p == nil {
+		return authenticator.Delivery{}
+	}
+	return authenticator.Delivery{ID: p.Id, EventID: p.EventId, Endpoint: p.Endpoint, Attempts: int(p.Attempts),
+		NextAttemptAt: fromTimestamp(p.NextAttemptAt), Status: authenticator.DeliveryStatus(p.Status), LastError: p.LastError,
+		CreatedAt: fromTimestamp(p.CreatedAt), UpdatedAt: fromTimestamp(p.UpdatedAt), Event: FromProtoEvent(p.Event)}
+}
+
+// ToProtoListDeadLettersResponse wraps a page of ListDeadLetters.
+func ToProtoListDeadLettersResponse(ds []authenticator.Delivery) *pb.ListDeadLettersResponse {
+	return &pb.ListDeadLettersResponse{Deliveries: mapSlice(ds, ToProtoDelivery)}
+}
+
+// FromProtoListDeadLettersResponse unwraps a page of ListDeadLetters.
+func FromProtoListDeadLettersResponse(p *pb.ListDeadLettersResponse) []authenticator.Delivery {
+	return mapSlice(p.GetDeliveries(), FromProtoDelivery)
+}
+
+// ToProtoRedeliverRequest converts authenticator.RedeliverRequest.
+func ToProtoRedeliverRequest(r authenticator.RedeliverRequest) *pb.RedeliverRequest {
+	return &pb.RedeliverRequest{Operator: r.Operator, DeliveryId: r.DeliveryID, Reason: r.Reason}
+}
+
+// FromProtoRedeliverRequest converts a RedeliverRequest message.
+func FromProtoRedeliverRequest(p *pb.RedeliverRequest) authenticator.RedeliverRequest {
+	return authenticator.RedeliverRequest{Operator: p.GetOperator(), DeliveryID: p.GetDeliveryId(), Reason: p.GetReason()}
 }

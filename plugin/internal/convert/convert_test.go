@@ -24,6 +24,7 @@ var (
 	user = authenticator.User{
 		ExternalID: "u-1", Handle: []byte{1, 2, 3}, Username: "ada", DisplayName: "Ada L.",
 		Status: authenticator.UserEnrolled, CreatedAt: at, UpdatedAt: at.Add(time.Hour),
+		AuditSubject: "p-0123456789abcdef0123456789abcdef",
 	}
 	credential = authenticator.Credential{
 		ID: []byte("cred"), UserExternalID: "u-1", PublicKey: []byte{0xa5, 0x01},

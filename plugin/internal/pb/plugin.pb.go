@@ -295,6 +295,7 @@ type User struct {
 	Status        string                 `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"` // authenticator.UserStatus
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	AuditSubject  string                 `protobuf:"bytes,8,opt,name=audit_subject,json=auditSubject,proto3" json:"audit_subject,omitempty"` // the user's audit pseudonym, "p-" and 32 hex digits
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -376,6 +377,13 @@ func (x *User) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *User) GetAuditSubject() string {
+	if x != nil {
+		return x.AuditSubject
+	}
+	return ""
 }
 
 // Enrollment is authenticator.Enrollment.
@@ -2411,6 +2419,360 @@ func (x *Activity) GetDays() []*ActivityDay {
 	return nil
 }
 
+// OperatorActionRequest is authenticator.OperatorActionRequest.
+type OperatorActionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operator      string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Action        string                 `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	ExternalId    string                 `protobuf:"bytes,3,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"` // empty for an action that names no user
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	Detail        map[string]string      `protobuf:"bytes,5,rep,name=detail,proto3" json:"detail,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OperatorActionRequest) Reset() {
+	*x = OperatorActionRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperatorActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperatorActionRequest) ProtoMessage() {}
+
+func (x *OperatorActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperatorActionRequest.ProtoReflect.Descriptor instead.
+func (*OperatorActionRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *OperatorActionRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *OperatorActionRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *OperatorActionRequest) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *OperatorActionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OperatorActionRequest) GetDetail() map[string]string {
+	if x != nil {
+		return x.Detail
+	}
+	return nil
+}
+
+// ListDeadLettersRequest is ListDeadLetters' arguments.
+type ListDeadLettersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	After         int64                  `protobuf:"varint,1,opt,name=after,proto3" json:"after,omitempty"` // deliveries whose id is greater
+	Limit         int64                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"` // 1..500; 0 means 50
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadLettersRequest) Reset() {
+	*x = ListDeadLettersRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadLettersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadLettersRequest) ProtoMessage() {}
+
+func (x *ListDeadLettersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadLettersRequest.ProtoReflect.Descriptor instead.
+func (*ListDeadLettersRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListDeadLettersRequest) GetAfter() int64 {
+	if x != nil {
+		return x.After
+	}
+	return 0
+}
+
+func (x *ListDeadLettersRequest) GetLimit() int64 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// Delivery is authenticator.Delivery: one event queued for one webhook
+// endpoint, with the event.
+type Delivery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	EventId       int64                  `protobuf:"varint,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Endpoint      string                 `protobuf:"bytes,3,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	Attempts      int64                  `protobuf:"varint,4,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	NextAttemptAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=next_attempt_at,json=nextAttemptAt,proto3" json:"next_attempt_at,omitempty"`
+	Status        string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"` // authenticator.DeliveryStatus
+	LastError     string                 `protobuf:"bytes,7,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"` // for a dead letter, when it died
+	Event         *Event                 `protobuf:"bytes,10,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Delivery) Reset() {
+	*x = Delivery{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Delivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Delivery) ProtoMessage() {}
+
+func (x *Delivery) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
+func (*Delivery) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *Delivery) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Delivery) GetEventId() int64 {
+	if x != nil {
+		return x.EventId
+	}
+	return 0
+}
+
+func (x *Delivery) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *Delivery) GetAttempts() int64 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *Delivery) GetNextAttemptAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextAttemptAt
+	}
+	return nil
+}
+
+func (x *Delivery) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Delivery) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *Delivery) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Delivery) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Delivery) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// ListDeadLettersResponse is a page of ListDeadLetters.
+type ListDeadLettersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deliveries    []*Delivery            `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadLettersResponse) Reset() {
+	*x = ListDeadLettersResponse{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadLettersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadLettersResponse) ProtoMessage() {}
+
+func (x *ListDeadLettersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadLettersResponse.ProtoReflect.Descriptor instead.
+func (*ListDeadLettersResponse) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ListDeadLettersResponse) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+// RedeliverRequest is authenticator.RedeliverRequest.
+type RedeliverRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operator      string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	DeliveryId    int64                  `protobuf:"varint,2,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverRequest) Reset() {
+	*x = RedeliverRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverRequest) ProtoMessage() {}
+
+func (x *RedeliverRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverRequest.ProtoReflect.Descriptor instead.
+func (*RedeliverRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RedeliverRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *RedeliverRequest) GetDeliveryId() int64 {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return 0
+}
+
+func (x *RedeliverRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // StartIdentityCheckRequest is authenticator.StartIdentityCheckRequest.
 type StartIdentityCheckRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -2424,7 +2786,7 @@ type StartIdentityCheckRequest struct {
 
 func (x *StartIdentityCheckRequest) Reset() {
 	*x = StartIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2436,7 +2798,7 @@ func (x *StartIdentityCheckRequest) String() string {
 func (*StartIdentityCheckRequest) ProtoMessage() {}
 
 func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2449,7 +2811,7 @@ func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *StartIdentityCheckRequest) GetJourney() string {
@@ -2498,7 +2860,7 @@ type IdentityCheck struct {
 
 func (x *IdentityCheck) Reset() {
 	*x = IdentityCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2510,7 +2872,7 @@ func (x *IdentityCheck) String() string {
 func (*IdentityCheck) ProtoMessage() {}
 
 func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2523,7 +2885,7 @@ func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
 func (*IdentityCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *IdentityCheck) GetProvider() string {
@@ -2592,7 +2954,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2604,7 +2966,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2617,7 +2979,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -2639,7 +3001,7 @@ type ApplyIDVWebhookRequest struct {
 
 func (x *ApplyIDVWebhookRequest) Reset() {
 	*x = ApplyIDVWebhookRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +3013,7 @@ func (x *ApplyIDVWebhookRequest) String() string {
 func (*ApplyIDVWebhookRequest) ProtoMessage() {}
 
 func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +3026,7 @@ func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
@@ -2692,7 +3054,7 @@ type RefreshIdentityCheckRequest struct {
 
 func (x *RefreshIdentityCheckRequest) Reset() {
 	*x = RefreshIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2704,7 +3066,7 @@ func (x *RefreshIdentityCheckRequest) String() string {
 func (*RefreshIdentityCheckRequest) ProtoMessage() {}
 
 func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2717,7 +3079,7 @@ func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RefreshIdentityCheckRequest) GetProvider() string {
@@ -2746,7 +3108,7 @@ type IdentityCheckStatusRequest struct {
 
 func (x *IdentityCheckStatusRequest) Reset() {
 	*x = IdentityCheckStatusRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +3120,7 @@ func (x *IdentityCheckStatusRequest) String() string {
 func (*IdentityCheckStatusRequest) ProtoMessage() {}
 
 func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +3133,7 @@ func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
 func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *IdentityCheckStatusRequest) GetProvider() string {
@@ -2814,7 +3176,7 @@ type IDVCheck struct {
 
 func (x *IDVCheck) Reset() {
 	*x = IDVCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2826,7 +3188,7 @@ func (x *IDVCheck) String() string {
 func (*IDVCheck) ProtoMessage() {}
 
 func (x *IDVCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2839,7 +3201,7 @@ func (x *IDVCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
 func (*IDVCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *IDVCheck) GetProvider() string {
@@ -2928,7 +3290,7 @@ type PendingCheck struct {
 
 func (x *PendingCheck) Reset() {
 	*x = PendingCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2940,7 +3302,7 @@ func (x *PendingCheck) String() string {
 func (*PendingCheck) ProtoMessage() {}
 
 func (x *PendingCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2953,7 +3315,7 @@ func (x *PendingCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
 func (*PendingCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PendingCheck) GetToken() string {
@@ -3016,7 +3378,7 @@ type ContinueRequest struct {
 
 func (x *ContinueRequest) Reset() {
 	*x = ContinueRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3028,7 +3390,7 @@ func (x *ContinueRequest) String() string {
 func (*ContinueRequest) ProtoMessage() {}
 
 func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3041,7 +3403,7 @@ func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
 func (*ContinueRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ContinueRequest) GetToken() string {
@@ -3075,7 +3437,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3087,7 +3449,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3100,7 +3462,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *Progress) GetJourney() string {
@@ -3170,7 +3532,7 @@ type ResumeEnrollmentRequest struct {
 
 func (x *ResumeEnrollmentRequest) Reset() {
 	*x = ResumeEnrollmentRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3182,7 +3544,7 @@ func (x *ResumeEnrollmentRequest) String() string {
 func (*ResumeEnrollmentRequest) ProtoMessage() {}
 
 func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3195,7 +3557,7 @@ func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
@@ -3224,7 +3586,7 @@ type BeginRecoveryRequest struct {
 
 func (x *BeginRecoveryRequest) Reset() {
 	*x = BeginRecoveryRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3236,7 +3598,7 @@ func (x *BeginRecoveryRequest) String() string {
 func (*BeginRecoveryRequest) ProtoMessage() {}
 
 func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3249,7 +3611,7 @@ func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
 func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
@@ -3283,7 +3645,7 @@ type VerifyApprovalRequest struct {
 
 func (x *VerifyApprovalRequest) Reset() {
 	*x = VerifyApprovalRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3295,7 +3657,7 @@ func (x *VerifyApprovalRequest) String() string {
 func (*VerifyApprovalRequest) ProtoMessage() {}
 
 func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3308,7 +3670,7 @@ func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *VerifyApprovalRequest) GetId() string {
@@ -3338,7 +3700,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3350,7 +3712,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3363,7 +3725,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *Approval) GetId() string {
@@ -3455,7 +3817,7 @@ type ApprovalVerification struct {
 
 func (x *ApprovalVerification) Reset() {
 	*x = ApprovalVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3467,7 +3829,7 @@ func (x *ApprovalVerification) String() string {
 func (*ApprovalVerification) ProtoMessage() {}
 
 func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3480,7 +3842,7 @@ func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
 func (*ApprovalVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ApprovalVerification) GetApproval() *Approval {
@@ -3525,7 +3887,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\tclient_id\x18\x04 \x01(\tR\bclientId\x12\x1d\n" +
 	"\n" +
 	"return_url\x18\x05 \x01(\tR\treturnUrl\x12\x18\n" +
-	"\apurpose\x18\x06 \x01(\tR\apurpose\"\x8c\x02\n" +
+	"\apurpose\x18\x06 \x01(\tR\apurpose\"\xb1\x02\n" +
 	"\x04User\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x16\n" +
@@ -3536,7 +3898,8 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x8c\x01\n" +
+	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\raudit_subject\x18\b \x01(\tR\fauditSubject\"\x8c\x01\n" +
 	"\n" +
 	"Enrollment\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x129\n" +
@@ -3715,7 +4078,44 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"recoveries\x18\x05 \x01(\x03R\n" +
 	"recoveries\"@\n" +
 	"\bActivity\x124\n" +
-	"\x04days\x18\x01 \x03(\v2 .biometricpasskey.v1.ActivityDayR\x04days\"\x9f\x01\n" +
+	"\x04days\x18\x01 \x03(\v2 .biometricpasskey.v1.ActivityDayR\x04days\"\x8f\x02\n" +
+	"\x15OperatorActionRequest\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1f\n" +
+	"\vexternal_id\x18\x03 \x01(\tR\n" +
+	"externalId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12N\n" +
+	"\x06detail\x18\x05 \x03(\v26.biometricpasskey.v1.OperatorActionRequest.DetailEntryR\x06detail\x1a9\n" +
+	"\vDetailEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"D\n" +
+	"\x16ListDeadLettersRequest\x12\x14\n" +
+	"\x05after\x18\x01 \x01(\x03R\x05after\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x03R\x05limit\"\x90\x03\n" +
+	"\bDelivery\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\x03R\aeventId\x12\x1a\n" +
+	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12\x1a\n" +
+	"\battempts\x18\x04 \x01(\x03R\battempts\x12B\n" +
+	"\x0fnext_attempt_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rnextAttemptAt\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\a \x01(\tR\tlastError\x129\n" +
+	"\n" +
+	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x120\n" +
+	"\x05event\x18\n" +
+	" \x01(\v2\x1a.biometricpasskey.v1.EventR\x05event\"X\n" +
+	"\x17ListDeadLettersResponse\x12=\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x1d.biometricpasskey.v1.DeliveryR\n" +
+	"deliveries\"g\n" +
+	"\x10RedeliverRequest\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x1f\n" +
+	"\vdelivery_id\x18\x02 \x01(\x03R\n" +
+	"deliveryId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x9f\x01\n" +
 	"\x19StartIdentityCheckRequest\x12\x18\n" +
 	"\ajourney\x18\x01 \x01(\tR\ajourney\x12(\n" +
 	"\x10external_user_id\x18\x02 \x01(\tR\x0eexternalUserId\x12\x1f\n" +
@@ -3831,7 +4231,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
 	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
 	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
-	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xa9\t\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xd5\v\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12Q\n" +
@@ -3845,7 +4245,10 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15RequireReverification\x12&.biometricpasskey.v1.UserActionRequest\x1a\x19.biometricpasskey.v1.User\x12^\n" +
 	"\vVerifyAudit\x12'.biometricpasskey.v1.VerifyAuditRequest\x1a&.biometricpasskey.v1.AuditVerification\x12Z\n" +
 	"\tListAudit\x12%.biometricpasskey.v1.ListAuditRequest\x1a&.biometricpasskey.v1.ListAuditResponse\x12Y\n" +
-	"\rActivityByDay\x12).biometricpasskey.v1.ActivityByDayRequest\x1a\x1d.biometricpasskey.v1.ActivityBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
+	"\rActivityByDay\x12).biometricpasskey.v1.ActivityByDayRequest\x1a\x1d.biometricpasskey.v1.Activity\x12d\n" +
+	"\x14RecordOperatorAction\x12*.biometricpasskey.v1.OperatorActionRequest\x1a .biometricpasskey.v1.AuditRecord\x12l\n" +
+	"\x0fListDeadLetters\x12+.biometricpasskey.v1.ListDeadLettersRequest\x1a,.biometricpasskey.v1.ListDeadLettersResponse\x12V\n" +
+	"\x0eRedeliverEvent\x12%.biometricpasskey.v1.RedeliverRequest\x1a\x1d.biometricpasskey.v1.DeliveryBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
 
 var (
 	file_biometricpasskey_v1_plugin_proto_rawDescOnce sync.Once
@@ -3859,7 +4262,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -3896,132 +4299,150 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*ActivityByDayRequest)(nil),        // 32: biometricpasskey.v1.ActivityByDayRequest
 	(*ActivityDay)(nil),                 // 33: biometricpasskey.v1.ActivityDay
 	(*Activity)(nil),                    // 34: biometricpasskey.v1.Activity
-	(*StartIdentityCheckRequest)(nil),   // 35: biometricpasskey.v1.StartIdentityCheckRequest
-	(*IdentityCheck)(nil),               // 36: biometricpasskey.v1.IdentityCheck
-	(*HeaderValues)(nil),                // 37: biometricpasskey.v1.HeaderValues
-	(*ApplyIDVWebhookRequest)(nil),      // 38: biometricpasskey.v1.ApplyIDVWebhookRequest
-	(*RefreshIdentityCheckRequest)(nil), // 39: biometricpasskey.v1.RefreshIdentityCheckRequest
-	(*IdentityCheckStatusRequest)(nil),  // 40: biometricpasskey.v1.IdentityCheckStatusRequest
-	(*IDVCheck)(nil),                    // 41: biometricpasskey.v1.IDVCheck
-	(*PendingCheck)(nil),                // 42: biometricpasskey.v1.PendingCheck
-	(*ContinueRequest)(nil),             // 43: biometricpasskey.v1.ContinueRequest
-	(*Progress)(nil),                    // 44: biometricpasskey.v1.Progress
-	(*ResumeEnrollmentRequest)(nil),     // 45: biometricpasskey.v1.ResumeEnrollmentRequest
-	(*BeginRecoveryRequest)(nil),        // 46: biometricpasskey.v1.BeginRecoveryRequest
-	(*VerifyApprovalRequest)(nil),       // 47: biometricpasskey.v1.VerifyApprovalRequest
-	(*Approval)(nil),                    // 48: biometricpasskey.v1.Approval
-	(*ApprovalVerification)(nil),        // 49: biometricpasskey.v1.ApprovalVerification
-	nil,                                 // 50: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 51: biometricpasskey.v1.AuditRecord.DetailEntry
-	nil,                                 // 52: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 53: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 54: google.protobuf.Duration
+	(*OperatorActionRequest)(nil),       // 35: biometricpasskey.v1.OperatorActionRequest
+	(*ListDeadLettersRequest)(nil),      // 36: biometricpasskey.v1.ListDeadLettersRequest
+	(*Delivery)(nil),                    // 37: biometricpasskey.v1.Delivery
+	(*ListDeadLettersResponse)(nil),     // 38: biometricpasskey.v1.ListDeadLettersResponse
+	(*RedeliverRequest)(nil),            // 39: biometricpasskey.v1.RedeliverRequest
+	(*StartIdentityCheckRequest)(nil),   // 40: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 41: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 42: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 43: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 44: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 45: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 46: biometricpasskey.v1.IDVCheck
+	(*PendingCheck)(nil),                // 47: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 48: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 49: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 50: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 51: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 52: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 53: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 54: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 55: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 56: biometricpasskey.v1.AuditRecord.DetailEntry
+	nil,                                 // 57: biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	nil,                                 // 58: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 59: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 60: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	53, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	53, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	53, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	59, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	59, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	59, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	53, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	53, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	53, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	59, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	59, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	59, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	42, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	47, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
 	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
 	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	53, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	59, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	53, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	54, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	42, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	59, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	60, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	47, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
 	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	50, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	53, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	55, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	59, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
 	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
 	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
 	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
 	26, // 25: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
-	53, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
-	51, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
+	59, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
+	56, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
 	30, // 28: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
-	53, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
+	59, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
 	33, // 30: biometricpasskey.v1.Activity.days:type_name -> biometricpasskey.v1.ActivityDay
-	53, // 31: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	52, // 32: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	53, // 33: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	53, // 34: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	53, // 35: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
-	42, // 36: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
-	15, // 37: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
-	7,  // 38: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
-	11, // 39: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	53, // 40: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
-	48, // 41: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
-	37, // 42: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 43: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 44: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 45: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 46: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 47: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 48: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 49: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	35, // 50: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	38, // 51: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	39, // 52: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	40, // 53: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	43, // 54: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
-	45, // 55: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
-	46, // 56: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
-	47, // 57: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
-	16, // 58: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 59: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	22, // 60: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
-	21, // 61: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	24, // 62: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	24, // 63: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	25, // 64: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
-	23, // 65: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 66: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 67: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
-	27, // 68: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
-	29, // 69: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
-	32, // 70: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
-	2,  // 71: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 72: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 73: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 74: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 75: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 76: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 77: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	36, // 78: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	41, // 79: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	41, // 80: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	41, // 81: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	44, // 82: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
-	42, // 83: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
-	42, // 84: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
-	49, // 85: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
-	17, // 86: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 87: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	20, // 88: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 89: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 90: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 91: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 92: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
-	4,  // 93: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 94: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 95: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
-	28, // 96: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
-	31, // 97: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
-	34, // 98: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
-	71, // [71:99] is the sub-list for method output_type
-	43, // [43:71] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	57, // 31: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	59, // 32: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	59, // 33: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
+	59, // 34: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
+	19, // 35: biometricpasskey.v1.Delivery.event:type_name -> biometricpasskey.v1.Event
+	37, // 36: biometricpasskey.v1.ListDeadLettersResponse.deliveries:type_name -> biometricpasskey.v1.Delivery
+	59, // 37: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	58, // 38: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	59, // 39: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	59, // 40: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	59, // 41: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	47, // 42: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 43: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 44: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 45: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	59, // 46: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	53, // 47: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	42, // 48: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 49: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 50: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 51: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 52: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 53: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 54: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 55: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	40, // 56: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	43, // 57: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	44, // 58: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	45, // 59: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	48, // 60: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	50, // 61: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	51, // 62: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	52, // 63: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 64: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 65: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	22, // 66: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
+	21, // 67: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	24, // 68: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	24, // 69: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	25, // 70: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
+	23, // 71: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 72: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 73: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
+	27, // 74: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
+	29, // 75: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
+	32, // 76: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
+	35, // 77: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
+	36, // 78: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
+	39, // 79: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
+	2,  // 80: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 81: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 82: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 83: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 84: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 85: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 86: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	41, // 87: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	46, // 88: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	46, // 89: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	46, // 90: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	49, // 91: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	47, // 92: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	47, // 93: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	54, // 94: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 95: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 96: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	20, // 97: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 98: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 99: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 100: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 101: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
+	4,  // 102: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 103: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 104: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
+	28, // 105: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
+	31, // 106: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
+	34, // 107: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
+	30, // 108: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
+	38, // 109: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
+	37, // 110: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
+	80, // [80:111] is the sub-list for method output_type
+	49, // [49:80] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -4035,7 +4456,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   53,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

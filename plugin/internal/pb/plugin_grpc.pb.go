@@ -726,6 +726,9 @@ const (
 	Admin_VerifyAudit_FullMethodName           = "/biometricpasskey.v1.Admin/VerifyAudit"
 	Admin_ListAudit_FullMethodName             = "/biometricpasskey.v1.Admin/ListAudit"
 	Admin_ActivityByDay_FullMethodName         = "/biometricpasskey.v1.Admin/ActivityByDay"
+	Admin_RecordOperatorAction_FullMethodName  = "/biometricpasskey.v1.Admin/RecordOperatorAction"
+	Admin_ListDeadLetters_FullMethodName       = "/biometricpasskey.v1.Admin/ListDeadLetters"
+	Admin_RedeliverEvent_FullMethodName        = "/biometricpasskey.v1.Admin/RedeliverEvent"
 )
 
 // AdminClient is the client API for Admin service.
@@ -763,6 +766,13 @@ type AdminClient interface {
 	// ActivityByDay counts sign-ins, step-ups, failures and recoveries per
 	// UTC day, for the dashboard overview.
 	ActivityByDay(ctx context.Context, in *ActivityByDayRequest, opts ...grpc.CallOption) (*Activity, error)
+	// RecordOperatorAction audits an operator action the host performed
+	// itself (a session revocation, an audit export, a refused request).
+	RecordOperatorAction(ctx context.Context, in *OperatorActionRequest, opts ...grpc.CallOption) (*AuditRecord, error)
+	// ListDeadLetters returns a page of dead-lettered webhook deliveries.
+	ListDeadLetters(ctx context.Context, in *ListDeadLettersRequest, opts ...grpc.CallOption) (*ListDeadLettersResponse, error)
+	// RedeliverEvent moves a dead letter back to pending, audited.
+	RedeliverEvent(ctx context.Context, in *RedeliverRequest, opts ...grpc.CallOption) (*Delivery, error)
 }
 
 type adminClient struct {
@@ -903,6 +913,36 @@ func (c *adminClient) ActivityByDay(ctx context.Context, in *ActivityByDayReques
 	return out, nil
 }
 
+func (c *adminClient) RecordOperatorAction(ctx context.Context, in *OperatorActionRequest, opts ...grpc.CallOption) (*AuditRecord, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuditRecord)
+	err := c.cc.Invoke(ctx, Admin_RecordOperatorAction_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ListDeadLetters(ctx context.Context, in *ListDeadLettersRequest, opts ...grpc.CallOption) (*ListDeadLettersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeadLettersResponse)
+	err := c.cc.Invoke(ctx, Admin_ListDeadLetters_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RedeliverEvent(ctx context.Context, in *RedeliverRequest, opts ...grpc.CallOption) (*Delivery, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Delivery)
+	err := c.cc.Invoke(ctx, Admin_RedeliverEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -938,6 +978,13 @@ type AdminServer interface {
 	// ActivityByDay counts sign-ins, step-ups, failures and recoveries per
 	// UTC day, for the dashboard overview.
 	ActivityByDay(context.Context, *ActivityByDayRequest) (*Activity, error)
+	// RecordOperatorAction audits an operator action the host performed
+	// itself (a session revocation, an audit export, a refused request).
+	RecordOperatorAction(context.Context, *OperatorActionRequest) (*AuditRecord, error)
+	// ListDeadLetters returns a page of dead-lettered webhook deliveries.
+	ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error)
+	// RedeliverEvent moves a dead letter back to pending, audited.
+	RedeliverEvent(context.Context, *RedeliverRequest) (*Delivery, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -986,6 +1033,15 @@ func (UnimplementedAdminServer) ListAudit(context.Context, *ListAuditRequest) (*
 }
 func (UnimplementedAdminServer) ActivityByDay(context.Context, *ActivityByDayRequest) (*Activity, error) {
 	return nil, status.Error(codes.Unimplemented, "method ActivityByDay not implemented")
+}
+func (UnimplementedAdminServer) RecordOperatorAction(context.Context, *OperatorActionRequest) (*AuditRecord, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordOperatorAction not implemented")
+}
+func (UnimplementedAdminServer) ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeadLetters not implemented")
+}
+func (UnimplementedAdminServer) RedeliverEvent(context.Context, *RedeliverRequest) (*Delivery, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedeliverEvent not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1242,6 +1298,60 @@ func _Admin_ActivityByDay_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_RecordOperatorAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OperatorActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RecordOperatorAction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RecordOperatorAction_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RecordOperatorAction(ctx, req.(*OperatorActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ListDeadLetters_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeadLettersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListDeadLetters(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListDeadLetters_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListDeadLetters(ctx, req.(*ListDeadLettersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RedeliverEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedeliverRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RedeliverEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RedeliverEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RedeliverEvent(ctx, req.(*RedeliverRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1300,6 +1410,18 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ActivityByDay",
 			Handler:    _Admin_ActivityByDay_Handler,
+		},
+		{
+			MethodName: "RecordOperatorAction",
+			Handler:    _Admin_RecordOperatorAction_Handler,
+		},
+		{
+			MethodName: "ListDeadLetters",
+			Handler:    _Admin_ListDeadLetters_Handler,
+		},
+		{
+			MethodName: "RedeliverEvent",
+			Handler:    _Admin_RedeliverEvent_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -148,3 +148,15 @@ func (fixed) ListAudit(context.Context, int64, int) ([]authenticator.AuditRecord
 func (fixed) ActivityByDay(context.Context, int) (authenticator.Activity, error) {
 	return authenticator.Activity{}, nil
 }
+
+func (fixed) RecordOperatorAction(context.Context, authenticator.OperatorActionRequest) (authenticator.AuditRecord, error) {
+	return authenticator.AuditRecord{}, nil
+}
+
+func (fixed) ListDeadLetters(context.Context, int64, int) ([]authenticator.Delivery, error) {
+	return nil, nil
+}
+
+func (fixed) RedeliverEvent(context.Context, authenticator.RedeliverRequest) (authenticator.Delivery, error) {
+	return authenticator.Delivery{}, nil
+}
