@@ -422,3 +422,10 @@ func (f *fakeAdmin) RedeliverEvent(_ context.Context, r authenticator.RedeliverR
 	}
 	return authenticator.Delivery{ID: r.DeliveryID, Status: authenticator.DeliveryPending}, nil
 }
+
+func (f *fakeAdmin) EraseUser(_ context.Context, r authenticator.UserActionRequest) (authenticator.Erasure, error) {
+	if err := f.record(actionCall{Method: "EraseUser", User: r.ExternalID, Reason: r.Reason, Operator: r.Operator}); err != nil {
+		return authenticator.Erasure{}, err
+	}
+	return authenticator.Erasure{ExternalID: r.ExternalID, AuditSubject: "p-00000000000000000000000000000001", At: testNow}, nil
+}

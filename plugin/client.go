@@ -167,3 +167,7 @@ func (c *client) ListDeadLetters(ctx context.Context, after int64, limit int) ([
 func (c *client) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error) {
 	return invoke(ctx, req, convert.ToProtoRedeliverRequest, c.admin.RedeliverEvent, convert.FromProtoDelivery)
 }
+
+func (c *client) EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error) {
+	return invoke(ctx, req, convert.ToProtoUserActionRequest, c.admin.EraseUser, convert.FromProtoErasure)
+}

@@ -113,6 +113,11 @@ type Admin interface {
 	// delivery is authenticator.ErrNotFound, one that is not dead
 	// authenticator.ErrConflict.
 	RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error)
+	// EraseUser erases a user: their biometric references at the provider,
+	// then passkeys, references, checks, approvals and events here, audited
+	// under the user's pseudonym, which the audit log keeps. A reason is
+	// required; an unknown user is authenticator.ErrNotFound.
+	EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error)
 }
 
 // Services is what one plugin process serves.

@@ -43,6 +43,7 @@ type fakeServices struct {
 	RecordOperatorActionFunc  func(context.Context, authenticator.OperatorActionRequest) (authenticator.AuditRecord, error)
 	ListDeadLettersFunc       func(context.Context, int64, int) ([]authenticator.Delivery, error)
 	RedeliverEventFunc        func(context.Context, authenticator.RedeliverRequest) (authenticator.Delivery, error)
+	EraseUserFunc             func(context.Context, authenticator.UserActionRequest) (authenticator.Erasure, error)
 }
 
 var _ plugin.Services = (*fakeServices)(nil)
@@ -171,4 +172,8 @@ func (f *fakeServices) ListDeadLetters(ctx context.Context, after int64, limit i
 
 func (f *fakeServices) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error) {
 	return f.RedeliverEventFunc(ctx, req)
+}
+
+func (f *fakeServices) EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error) {
+	return f.EraseUserFunc(ctx, req)
 }

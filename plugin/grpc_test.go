@@ -469,6 +469,13 @@ func TestRoundTrip(t *testing.T) {
 				f.RedeliverEventFunc = fn
 			},
 			plugin.Services.RedeliverEvent),
+		"EraseUser": roundTrip(authenticator.UserActionRequest{ExternalID: "u-1", Reason: "customer asked to be forgotten", Operator: "op-sub"},
+			authenticator.Erasure{ExternalID: "u-1", AuditSubject: "p-0123456789abcdef0123456789abcdef", Credentials: 2, References: 1,
+				Checks: 3, Approvals: 4, Events: 1 << 33, At: at},
+			func(f *fakeServices, fn func(context.Context, authenticator.UserActionRequest) (authenticator.Erasure, error)) {
+				f.EraseUserFunc = fn
+			},
+			plugin.Services.EraseUser),
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -469,3 +469,8 @@ func (h *Host) ListDeadLetters(ctx context.Context, after int64, limit int) ([]a
 func (h *Host) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRequest) (authenticator.Delivery, error) {
 	return call(ctx, h, func(s Services) (authenticator.Delivery, error) { return s.RedeliverEvent(ctx, req) })
 }
+
+// EraseUser implements Admin.
+func (h *Host) EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error) {
+	return call(ctx, h, func(s Services) (authenticator.Erasure, error) { return s.EraseUser(ctx, req) })
+}

@@ -256,3 +256,7 @@ func (s *adminServer) ListDeadLetters(ctx context.Context, req *pb.ListDeadLette
 func (s *adminServer) RedeliverEvent(ctx context.Context, req *pb.RedeliverRequest) (*pb.Delivery, error) {
 	return handle(ctx, s.log, req, convert.FromProtoRedeliverRequest, s.impl.RedeliverEvent, convert.ToProtoDelivery)
 }
+
+func (s *adminServer) EraseUser(ctx context.Context, req *pb.UserActionRequest) (*pb.Erasure, error) {
+	return handle(ctx, s.log, req, convert.FromProtoUserActionRequest, s.impl.EraseUser, convert.ToProtoErasure)
+}

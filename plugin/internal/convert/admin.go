@@ -396,3 +396,20 @@ func ToProtoRedeliverRequest(r authenticator.RedeliverRequest) *pb.RedeliverRequ
 func FromProtoRedeliverRequest(p *pb.RedeliverRequest) authenticator.RedeliverRequest {
 	return authenticator.RedeliverRequest{Operator: p.GetOperator(), DeliveryID: p.GetDeliveryId(), Reason: p.GetReason()}
 }
+
+// ToProtoErasure converts authenticator.Erasure.
+func ToProtoErasure(e authenticator.Erasure) *pb.Erasure {
+	return &pb.Erasure{ExternalId: e.ExternalID, AuditSubject: e.AuditSubject, Credentials: int64(e.Credentials),
+		References: int64(e.References), Checks: int64(e.Checks), Approvals: int64(e.Approvals), Events: int64(e.Events),
+		At: toTimestamp(e.At)}
+}
+
+// FromProtoErasure converts an Erasure message.
+func FromProtoErasure(p *pb.Erasure) authenticator.Erasure {
+	if p == nil {
+		return authenticator.Erasure{}
+	}
+	return authenticator.Erasure{ExternalID: p.ExternalId, AuditSubject: p.AuditSubject, Credentials: int(p.Credentials),
+		References: int(p.References), Checks: int(p.Checks), Approvals: int(p.Approvals), Events: int(p.Events),
+		At: fromTimestamp(p.At)}
+}

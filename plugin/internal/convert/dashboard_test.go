@@ -60,6 +60,15 @@ func TestRedeliverRequest(t *testing.T) {
 	})
 }
 
+func TestErasure(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoErasure, convert.FromProtoErasure, map[string]authenticator.Erasure{
+		"zero": {},
+		"full": {ExternalID: "u-1", AuditSubject: "p-0123456789abcdef0123456789abcdef", Credentials: 2, References: 1,
+			Checks: 3, Approvals: 4, Events: 1 << 33, At: at},
+	})
+}
+
 func TestFromProtoNilDashboard(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct{ got, want any }{
@@ -68,6 +77,7 @@ func TestFromProtoNilDashboard(t *testing.T) {
 		"Delivery":                {convert.FromProtoDelivery(nil), authenticator.Delivery{}},
 		"ListDeadLettersResponse": {convert.FromProtoListDeadLettersResponse(nil), []authenticator.Delivery(nil)},
 		"RedeliverRequest":        {convert.FromProtoRedeliverRequest(nil), authenticator.RedeliverRequest{}},
+		"Erasure":                 {convert.FromProtoErasure(nil), authenticator.Erasure{}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -2712,6 +2712,108 @@ func (x *ListDeadLettersResponse) GetDeliveries() []*Delivery {
 	return nil
 }
 
+// Erasure is authenticator.Erasure: whom EraseUser erased and how many of
+// their records it deleted.
+type Erasure struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExternalId    string                 `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	AuditSubject  string                 `protobuf:"bytes,2,opt,name=audit_subject,json=auditSubject,proto3" json:"audit_subject,omitempty"`
+	Credentials   int64                  `protobuf:"varint,3,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	References    int64                  `protobuf:"varint,4,opt,name=references,proto3" json:"references,omitempty"`
+	Checks        int64                  `protobuf:"varint,5,opt,name=checks,proto3" json:"checks,omitempty"`
+	Approvals     int64                  `protobuf:"varint,6,opt,name=approvals,proto3" json:"approvals,omitempty"`
+	Events        int64                  `protobuf:"varint,7,opt,name=events,proto3" json:"events,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Erasure) Reset() {
+	*x = Erasure{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Erasure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Erasure) ProtoMessage() {}
+
+func (x *Erasure) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Erasure.ProtoReflect.Descriptor instead.
+func (*Erasure) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *Erasure) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *Erasure) GetAuditSubject() string {
+	if x != nil {
+		return x.AuditSubject
+	}
+	return ""
+}
+
+func (x *Erasure) GetCredentials() int64 {
+	if x != nil {
+		return x.Credentials
+	}
+	return 0
+}
+
+func (x *Erasure) GetReferences() int64 {
+	if x != nil {
+		return x.References
+	}
+	return 0
+}
+
+func (x *Erasure) GetChecks() int64 {
+	if x != nil {
+		return x.Checks
+	}
+	return 0
+}
+
+func (x *Erasure) GetApprovals() int64 {
+	if x != nil {
+		return x.Approvals
+	}
+	return 0
+}
+
+func (x *Erasure) GetEvents() int64 {
+	if x != nil {
+		return x.Events
+	}
+	return 0
+}
+
+func (x *Erasure) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 // RedeliverRequest is authenticator.RedeliverRequest.
 type RedeliverRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2724,7 +2826,7 @@ type RedeliverRequest struct {
 
 func (x *RedeliverRequest) Reset() {
 	*x = RedeliverRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2736,7 +2838,7 @@ func (x *RedeliverRequest) String() string {
 func (*RedeliverRequest) ProtoMessage() {}
 
 func (x *RedeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2749,7 +2851,7 @@ func (x *RedeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeliverRequest.ProtoReflect.Descriptor instead.
 func (*RedeliverRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RedeliverRequest) GetOperator() string {
@@ -2786,7 +2888,7 @@ type StartIdentityCheckRequest struct {
 
 func (x *StartIdentityCheckRequest) Reset() {
 	*x = StartIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2798,7 +2900,7 @@ func (x *StartIdentityCheckRequest) String() string {
 func (*StartIdentityCheckRequest) ProtoMessage() {}
 
 func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2811,7 +2913,7 @@ func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *StartIdentityCheckRequest) GetJourney() string {
@@ -2860,7 +2962,7 @@ type IdentityCheck struct {
 
 func (x *IdentityCheck) Reset() {
 	*x = IdentityCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2872,7 +2974,7 @@ func (x *IdentityCheck) String() string {
 func (*IdentityCheck) ProtoMessage() {}
 
 func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2885,7 +2987,7 @@ func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
 func (*IdentityCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *IdentityCheck) GetProvider() string {
@@ -2954,7 +3056,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2966,7 +3068,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2979,7 +3081,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -3001,7 +3103,7 @@ type ApplyIDVWebhookRequest struct {
 
 func (x *ApplyIDVWebhookRequest) Reset() {
 	*x = ApplyIDVWebhookRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3013,7 +3115,7 @@ func (x *ApplyIDVWebhookRequest) String() string {
 func (*ApplyIDVWebhookRequest) ProtoMessage() {}
 
 func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3026,7 +3128,7 @@ func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
@@ -3054,7 +3156,7 @@ type RefreshIdentityCheckRequest struct {
 
 func (x *RefreshIdentityCheckRequest) Reset() {
 	*x = RefreshIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3066,7 +3168,7 @@ func (x *RefreshIdentityCheckRequest) String() string {
 func (*RefreshIdentityCheckRequest) ProtoMessage() {}
 
 func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3079,7 +3181,7 @@ func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RefreshIdentityCheckRequest) GetProvider() string {
@@ -3108,7 +3210,7 @@ type IdentityCheckStatusRequest struct {
 
 func (x *IdentityCheckStatusRequest) Reset() {
 	*x = IdentityCheckStatusRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3120,7 +3222,7 @@ func (x *IdentityCheckStatusRequest) String() string {
 func (*IdentityCheckStatusRequest) ProtoMessage() {}
 
 func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3133,7 +3235,7 @@ func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
 func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *IdentityCheckStatusRequest) GetProvider() string {
@@ -3176,7 +3278,7 @@ type IDVCheck struct {
 
 func (x *IDVCheck) Reset() {
 	*x = IDVCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3188,7 +3290,7 @@ func (x *IDVCheck) String() string {
 func (*IDVCheck) ProtoMessage() {}
 
 func (x *IDVCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3201,7 +3303,7 @@ func (x *IDVCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
 func (*IDVCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *IDVCheck) GetProvider() string {
@@ -3290,7 +3392,7 @@ type PendingCheck struct {
 
 func (x *PendingCheck) Reset() {
 	*x = PendingCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3302,7 +3404,7 @@ func (x *PendingCheck) String() string {
 func (*PendingCheck) ProtoMessage() {}
 
 func (x *PendingCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3315,7 +3417,7 @@ func (x *PendingCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
 func (*PendingCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *PendingCheck) GetToken() string {
@@ -3378,7 +3480,7 @@ type ContinueRequest struct {
 
 func (x *ContinueRequest) Reset() {
 	*x = ContinueRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3390,7 +3492,7 @@ func (x *ContinueRequest) String() string {
 func (*ContinueRequest) ProtoMessage() {}
 
 func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3403,7 +3505,7 @@ func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
 func (*ContinueRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ContinueRequest) GetToken() string {
@@ -3437,7 +3539,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3449,7 +3551,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3462,7 +3564,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Progress) GetJourney() string {
@@ -3532,7 +3634,7 @@ type ResumeEnrollmentRequest struct {
 
 func (x *ResumeEnrollmentRequest) Reset() {
 	*x = ResumeEnrollmentRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3544,7 +3646,7 @@ func (x *ResumeEnrollmentRequest) String() string {
 func (*ResumeEnrollmentRequest) ProtoMessage() {}
 
 func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3557,7 +3659,7 @@ func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
@@ -3586,7 +3688,7 @@ type BeginRecoveryRequest struct {
 
 func (x *BeginRecoveryRequest) Reset() {
 	*x = BeginRecoveryRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3598,7 +3700,7 @@ func (x *BeginRecoveryRequest) String() string {
 func (*BeginRecoveryRequest) ProtoMessage() {}
 
 func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3611,7 +3713,7 @@ func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
 func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
@@ -3645,7 +3747,7 @@ type VerifyApprovalRequest struct {
 
 func (x *VerifyApprovalRequest) Reset() {
 	*x = VerifyApprovalRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3657,7 +3759,7 @@ func (x *VerifyApprovalRequest) String() string {
 func (*VerifyApprovalRequest) ProtoMessage() {}
 
 func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3670,7 +3772,7 @@ func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *VerifyApprovalRequest) GetId() string {
@@ -3700,7 +3802,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3712,7 +3814,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3725,7 +3827,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Approval) GetId() string {
@@ -3817,7 +3919,7 @@ type ApprovalVerification struct {
 
 func (x *ApprovalVerification) Reset() {
 	*x = ApprovalVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3829,7 +3931,7 @@ func (x *ApprovalVerification) String() string {
 func (*ApprovalVerification) ProtoMessage() {}
 
 func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3842,7 +3944,7 @@ func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
 func (*ApprovalVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ApprovalVerification) GetApproval() *Approval {
@@ -4110,7 +4212,19 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x17ListDeadLettersResponse\x12=\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x1d.biometricpasskey.v1.DeliveryR\n" +
-	"deliveries\"g\n" +
+	"deliveries\"\x8b\x02\n" +
+	"\aErasure\x12\x1f\n" +
+	"\vexternal_id\x18\x01 \x01(\tR\n" +
+	"externalId\x12#\n" +
+	"\raudit_subject\x18\x02 \x01(\tR\fauditSubject\x12 \n" +
+	"\vcredentials\x18\x03 \x01(\x03R\vcredentials\x12\x1e\n" +
+	"\n" +
+	"references\x18\x04 \x01(\x03R\n" +
+	"references\x12\x16\n" +
+	"\x06checks\x18\x05 \x01(\x03R\x06checks\x12\x1c\n" +
+	"\tapprovals\x18\x06 \x01(\x03R\tapprovals\x12\x16\n" +
+	"\x06events\x18\a \x01(\x03R\x06events\x12*\n" +
+	"\x02at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"g\n" +
 	"\x10RedeliverRequest\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\tR\boperator\x12\x1f\n" +
 	"\vdelivery_id\x18\x02 \x01(\x03R\n" +
@@ -4231,7 +4345,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
 	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
 	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
-	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xd5\v\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xa8\f\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12Q\n" +
@@ -4248,7 +4362,8 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\rActivityByDay\x12).biometricpasskey.v1.ActivityByDayRequest\x1a\x1d.biometricpasskey.v1.Activity\x12d\n" +
 	"\x14RecordOperatorAction\x12*.biometricpasskey.v1.OperatorActionRequest\x1a .biometricpasskey.v1.AuditRecord\x12l\n" +
 	"\x0fListDeadLetters\x12+.biometricpasskey.v1.ListDeadLettersRequest\x1a,.biometricpasskey.v1.ListDeadLettersResponse\x12V\n" +
-	"\x0eRedeliverEvent\x12%.biometricpasskey.v1.RedeliverRequest\x1a\x1d.biometricpasskey.v1.DeliveryBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
+	"\x0eRedeliverEvent\x12%.biometricpasskey.v1.RedeliverRequest\x1a\x1d.biometricpasskey.v1.Delivery\x12Q\n" +
+	"\tEraseUser\x12&.biometricpasskey.v1.UserActionRequest\x1a\x1c.biometricpasskey.v1.ErasureBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
 
 var (
 	file_biometricpasskey_v1_plugin_proto_rawDescOnce sync.Once
@@ -4262,7 +4377,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -4303,146 +4418,150 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*ListDeadLettersRequest)(nil),      // 36: biometricpasskey.v1.ListDeadLettersRequest
 	(*Delivery)(nil),                    // 37: biometricpasskey.v1.Delivery
 	(*ListDeadLettersResponse)(nil),     // 38: biometricpasskey.v1.ListDeadLettersResponse
-	(*RedeliverRequest)(nil),            // 39: biometricpasskey.v1.RedeliverRequest
-	(*StartIdentityCheckRequest)(nil),   // 40: biometricpasskey.v1.StartIdentityCheckRequest
-	(*IdentityCheck)(nil),               // 41: biometricpasskey.v1.IdentityCheck
-	(*HeaderValues)(nil),                // 42: biometricpasskey.v1.HeaderValues
-	(*ApplyIDVWebhookRequest)(nil),      // 43: biometricpasskey.v1.ApplyIDVWebhookRequest
-	(*RefreshIdentityCheckRequest)(nil), // 44: biometricpasskey.v1.RefreshIdentityCheckRequest
-	(*IdentityCheckStatusRequest)(nil),  // 45: biometricpasskey.v1.IdentityCheckStatusRequest
-	(*IDVCheck)(nil),                    // 46: biometricpasskey.v1.IDVCheck
-	(*PendingCheck)(nil),                // 47: biometricpasskey.v1.PendingCheck
-	(*ContinueRequest)(nil),             // 48: biometricpasskey.v1.ContinueRequest
-	(*Progress)(nil),                    // 49: biometricpasskey.v1.Progress
-	(*ResumeEnrollmentRequest)(nil),     // 50: biometricpasskey.v1.ResumeEnrollmentRequest
-	(*BeginRecoveryRequest)(nil),        // 51: biometricpasskey.v1.BeginRecoveryRequest
-	(*VerifyApprovalRequest)(nil),       // 52: biometricpasskey.v1.VerifyApprovalRequest
-	(*Approval)(nil),                    // 53: biometricpasskey.v1.Approval
-	(*ApprovalVerification)(nil),        // 54: biometricpasskey.v1.ApprovalVerification
-	nil,                                 // 55: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 56: biometricpasskey.v1.AuditRecord.DetailEntry
-	nil,                                 // 57: biometricpasskey.v1.OperatorActionRequest.DetailEntry
-	nil,                                 // 58: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 59: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 60: google.protobuf.Duration
+	(*Erasure)(nil),                     // 39: biometricpasskey.v1.Erasure
+	(*RedeliverRequest)(nil),            // 40: biometricpasskey.v1.RedeliverRequest
+	(*StartIdentityCheckRequest)(nil),   // 41: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 42: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 43: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 44: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 45: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 46: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 47: biometricpasskey.v1.IDVCheck
+	(*PendingCheck)(nil),                // 48: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 49: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 50: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 51: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 52: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 53: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 54: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 55: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 56: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 57: biometricpasskey.v1.AuditRecord.DetailEntry
+	nil,                                 // 58: biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	nil,                                 // 59: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 60: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 61: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	59, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	59, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	59, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	60, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	60, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	60, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	59, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	59, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	59, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	60, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	60, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	60, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	47, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	48, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
 	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
 	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	59, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	60, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	59, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	60, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	47, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	60, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	61, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	48, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
 	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	55, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	59, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	56, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	60, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
 	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
 	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
 	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
 	26, // 25: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
-	59, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
-	56, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
+	60, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
+	57, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
 	30, // 28: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
-	59, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
+	60, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
 	33, // 30: biometricpasskey.v1.Activity.days:type_name -> biometricpasskey.v1.ActivityDay
-	57, // 31: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
-	59, // 32: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	59, // 33: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
-	59, // 34: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
+	58, // 31: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	60, // 32: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	60, // 33: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
+	60, // 34: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
 	19, // 35: biometricpasskey.v1.Delivery.event:type_name -> biometricpasskey.v1.Event
 	37, // 36: biometricpasskey.v1.ListDeadLettersResponse.deliveries:type_name -> biometricpasskey.v1.Delivery
-	59, // 37: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	58, // 38: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	59, // 39: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	59, // 40: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	59, // 41: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
-	47, // 42: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
-	15, // 43: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
-	7,  // 44: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
-	11, // 45: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	59, // 46: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
-	53, // 47: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
-	42, // 48: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 49: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 50: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 51: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 52: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 53: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 54: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 55: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	40, // 56: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	43, // 57: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	44, // 58: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	45, // 59: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	48, // 60: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
-	50, // 61: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
-	51, // 62: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
-	52, // 63: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
-	16, // 64: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 65: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	22, // 66: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
-	21, // 67: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	24, // 68: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	24, // 69: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	25, // 70: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
-	23, // 71: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 72: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 73: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
-	27, // 74: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
-	29, // 75: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
-	32, // 76: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
-	35, // 77: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
-	36, // 78: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
-	39, // 79: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
-	2,  // 80: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 81: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 82: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 83: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 84: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 85: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 86: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	41, // 87: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	46, // 88: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	46, // 89: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	46, // 90: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	49, // 91: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
-	47, // 92: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
-	47, // 93: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
-	54, // 94: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
-	17, // 95: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 96: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	20, // 97: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 98: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 99: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 100: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 101: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
-	4,  // 102: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 103: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 104: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
-	28, // 105: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
-	31, // 106: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
-	34, // 107: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
-	30, // 108: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
-	38, // 109: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
-	37, // 110: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
-	80, // [80:111] is the sub-list for method output_type
-	49, // [49:80] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	60, // 37: biometricpasskey.v1.Erasure.at:type_name -> google.protobuf.Timestamp
+	60, // 38: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	59, // 39: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	60, // 40: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	60, // 41: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	60, // 42: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	48, // 43: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 44: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 45: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 46: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	60, // 47: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	54, // 48: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	43, // 49: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 50: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 51: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 52: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 53: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 54: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 55: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 56: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	41, // 57: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	44, // 58: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	45, // 59: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	46, // 60: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	49, // 61: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	51, // 62: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	52, // 63: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	53, // 64: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 65: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 66: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	22, // 67: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
+	21, // 68: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	24, // 69: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	24, // 70: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	25, // 71: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
+	23, // 72: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 73: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 74: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
+	27, // 75: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
+	29, // 76: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
+	32, // 77: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
+	35, // 78: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
+	36, // 79: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
+	40, // 80: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
+	23, // 81: biometricpasskey.v1.Admin.EraseUser:input_type -> biometricpasskey.v1.UserActionRequest
+	2,  // 82: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 83: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 84: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 85: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 86: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 87: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 88: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	42, // 89: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	47, // 90: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	47, // 91: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	47, // 92: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	50, // 93: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	48, // 94: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	48, // 95: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	55, // 96: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 97: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 98: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	20, // 99: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 100: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 101: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 102: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 103: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
+	4,  // 104: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 105: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 106: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
+	28, // 107: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
+	31, // 108: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
+	34, // 109: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
+	30, // 110: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
+	38, // 111: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
+	37, // 112: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
+	39, // 113: biometricpasskey.v1.Admin.EraseUser:output_type -> biometricpasskey.v1.Erasure
+	82, // [82:114] is the sub-list for method output_type
+	50, // [50:82] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -4456,7 +4575,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   59,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -729,6 +729,7 @@ const (
 	Admin_RecordOperatorAction_FullMethodName  = "/biometricpasskey.v1.Admin/RecordOperatorAction"
 	Admin_ListDeadLetters_FullMethodName       = "/biometricpasskey.v1.Admin/ListDeadLetters"
 	Admin_RedeliverEvent_FullMethodName        = "/biometricpasskey.v1.Admin/RedeliverEvent"
+	Admin_EraseUser_FullMethodName             = "/biometricpasskey.v1.Admin/EraseUser"
 )
 
 // AdminClient is the client API for Admin service.
@@ -773,6 +774,9 @@ type AdminClient interface {
 	ListDeadLetters(ctx context.Context, in *ListDeadLettersRequest, opts ...grpc.CallOption) (*ListDeadLettersResponse, error)
 	// RedeliverEvent moves a dead letter back to pending, audited.
 	RedeliverEvent(ctx context.Context, in *RedeliverRequest, opts ...grpc.CallOption) (*Delivery, error)
+	// EraseUser erases a user and everything that refers to them; the audit
+	// log keeps the user's pseudonym.
+	EraseUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*Erasure, error)
 }
 
 type adminClient struct {
@@ -943,6 +947,16 @@ func (c *adminClient) RedeliverEvent(ctx context.Context, in *RedeliverRequest, 
 	return out, nil
 }
 
+func (c *adminClient) EraseUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*Erasure, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Erasure)
+	err := c.cc.Invoke(ctx, Admin_EraseUser_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -985,6 +999,9 @@ type AdminServer interface {
 	ListDeadLetters(context.Context, *ListDeadLettersRequest) (*ListDeadLettersResponse, error)
 	// RedeliverEvent moves a dead letter back to pending, audited.
 	RedeliverEvent(context.Context, *RedeliverRequest) (*Delivery, error)
+	// EraseUser erases a user and everything that refers to them; the audit
+	// log keeps the user's pseudonym.
+	EraseUser(context.Context, *UserActionRequest) (*Erasure, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -1042,6 +1059,9 @@ func (UnimplementedAdminServer) ListDeadLetters(context.Context, *ListDeadLetter
 }
 func (UnimplementedAdminServer) RedeliverEvent(context.Context, *RedeliverRequest) (*Delivery, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedeliverEvent not implemented")
+}
+func (UnimplementedAdminServer) EraseUser(context.Context, *UserActionRequest) (*Erasure, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseUser not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1352,6 +1372,24 @@ func _Admin_RedeliverEvent_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_EraseUser_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UserActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).EraseUser(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_EraseUser_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).EraseUser(ctx, req.(*UserActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1422,6 +1460,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RedeliverEvent",
 			Handler:    _Admin_RedeliverEvent_Handler,
+		},
+		{
+			MethodName: "EraseUser",
+			Handler:    _Admin_EraseUser_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -160,3 +160,7 @@ func (fixed) ListDeadLetters(context.Context, int64, int) ([]authenticator.Deliv
 func (fixed) RedeliverEvent(context.Context, authenticator.RedeliverRequest) (authenticator.Delivery, error) {
 	return authenticator.Delivery{}, nil
 }
+
+func (fixed) EraseUser(context.Context, authenticator.UserActionRequest) (authenticator.Erasure, error) {
+	return authenticator.Erasure{}, nil
+}
