@@ -14,6 +14,7 @@
 //	biometric-passkey-plugin --config config.yaml audit export [--since N]
 //	                                       (the audit records after record N as JSON lines)
 //	biometric-passkey-plugin --config config.yaml user show|suspend|unsuspend|reverify <user-id> --operator SUB [--reason TEXT]
+//	biometric-passkey-plugin --config config.yaml user erase <user-id> --operator SUB --reason TEXT
 //	                                       (an operator's read or action on a user, audited; JSON)
 //	biometric-passkey-plugin --config config.yaml credential rename <credential-id> <name> --operator SUB
 //	biometric-passkey-plugin --config config.yaml credential suspend|unsuspend|revoke <credential-id> --operator SUB [--reason TEXT]

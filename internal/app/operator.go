@@ -19,7 +19,7 @@ import (
 
 // Synopses of the operator commands.
 const (
-	userUsage       = "usage: biometric-passkey-plugin --config config.yaml user show|suspend|unsuspend|reverify <external-user-id> --operator SUB [--reason TEXT]"
+	userUsage       = "usage: biometric-passkey-plugin --config config.yaml user show|suspend|unsuspend|reverify <external-user-id> --operator SUB [--reason TEXT] | user erase <external-user-id> --operator SUB --reason TEXT"
 	credentialUsage = "usage: biometric-passkey-plugin --config config.yaml credential rename <credential-id> <name> --operator SUB | credential suspend|unsuspend|revoke <credential-id> --operator SUB [--reason TEXT]"
 )
 
@@ -31,12 +31,18 @@ const (
 //	user suspend <id> --operator SUB [--reason TEXT]    SuspendUser
 //	user unsuspend <id> --operator SUB [--reason TEXT]  UnsuspendUser
 //	user reverify <id> --operator SUB [--reason TEXT]   RequireReverification
+//	user erase <id> --operator SUB --reason TEXT        EraseUser (final; prints what was deleted)
 //
 // Flags may come before or after the id. show needs --operator too: every
-// read of a user's record is audited with who read it.
+// read of a user's record is audited with who read it. erase needs
+// --reason: it cannot be undone, and the audit record says why. erase asks
+// the identity-verification provider to delete the user's references first;
+// the sandbox provider lives in the running service's memory, out of this
+// command's reach, so a user with sandbox references is refused here
+// (conflict) and is erased from the dashboard instead.
 func UserCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 0 {
-		return fmt.Errorf("user: want a subcommand, show, suspend, unsuspend or reverify (%s)", userUsage)
+		return fmt.Errorf("user: want a subcommand, show, suspend, unsuspend, reverify or erase (%s)", userUsage)
 	}
 	sub := args[0]
 	var act func(*authenticator.Service, authenticator.UserActionRequest) (any, error)
@@ -58,6 +64,11 @@ func UserCommand(ctx context.Context, cfg Config, args []string, stdout io.Write
 			u, err := do(ctx, r)
 			return newUserJSON(u), err
 		}
+	case "erase":
+		act = func(svc *authenticator.Service, r authenticator.UserActionRequest) (any, error) {
+			e, err := svc.EraseUser(ctx, r)
+			return newErasureJSON(e), err
+		}
 	default:
 		return fmt.Errorf("user: unknown subcommand %q (%s)", sub, userUsage)
 	}
@@ -67,6 +78,9 @@ func UserCommand(ctx context.Context, cfg Config, args []string, stdout io.Write
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("user %s: want exactly one external user id, got %d arguments (%s)", sub, len(pos), userUsage)
+	}
+	if sub == "erase" && strings.TrimSpace(op.reason) == "" {
+		return fmt.Errorf("user erase: --reason is required: an erasure cannot be undone, and the audit log records why (%s)", userUsage)
 	}
 	req := authenticator.UserActionRequest{ExternalID: pos[0], Operator: op.operator, Reason: op.reason}
 	return withService(ctx, cfg, "user "+sub, stdout, log, func(svc *authenticator.Service) (any, error) {
@@ -229,6 +243,24 @@ type UserJSON struct {
 func newUserJSON(u authenticator.User) UserJSON {
 	return UserJSON{ExternalID: u.ExternalID, Username: u.Username, DisplayName: u.DisplayName, Status: string(u.Status),
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+// ErasureJSON is what `user erase` prints: whom it erased, the pseudonym
+// the audit log keeps for them, and how many records it deleted.
+type ErasureJSON struct {
+	ExternalID   string    `json:"external_id"`
+	AuditSubject string    `json:"audit_subject"`
+	Credentials  int       `json:"credentials"`
+	References   int       `json:"references"`
+	Checks       int       `json:"checks"`
+	Approvals    int       `json:"approvals"`
+	Events       int       `json:"events"`
+	At           time.Time `json:"at"`
+}
+
+func newErasureJSON(e authenticator.Erasure) ErasureJSON {
+	return ErasureJSON{ExternalID: e.ExternalID, AuditSubject: e.AuditSubject, Credentials: e.Credentials,
+		References: e.References, Checks: e.Checks, Approvals: e.Approvals, Events: e.Events, At: e.At}
 }
 
 // CredentialJSON is a passkey as the operator commands print it: no

@@ -21,6 +21,10 @@ var (
 	credB64 = base64.RawURLEncoding.EncodeToString(credID)
 )
 
+// seededSubject is the seeded user's audit pseudonym, the name audit
+// records give the user (ADR 0010).
+const seededSubject = "p-00112233445566778899aabbccddeeff"
+
 // seedOperator makes a SQLite store at a fresh path holding one enrolled
 // user, cust-1, with an active passkey and an active biometric reference,
 // and returns the configuration that opens it.
@@ -40,7 +44,7 @@ func seedOperator(t *testing.T) Config {
 	}()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	if err := st.CreateUser(ctx, authenticator.User{ExternalID: "cust-1", Handle: []byte{1}, Username: "ada", DisplayName: "Ada",
-		Status: authenticator.UserEnrolled, CreatedAt: now, UpdatedAt: now}); err != nil {
+		Status: authenticator.UserEnrolled, AuditSubject: seededSubject, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateCredential(ctx, authenticator.Credential{ID: credID, UserExternalID: "cust-1", PublicKey: []byte{0xa5},
@@ -108,7 +112,7 @@ func TestUserShowCommand(t *testing.T) {
 		t.Errorf("user show printed key material: %s", out)
 	}
 	r, n := lastAudit(t, openSQLite(t, cfg))
-	if n != 1 || r.Action != authenticator.AuditUserRead || r.Actor != "op-1@example.com" || r.Target != "cust-1" {
+	if n != 1 || r.Action != authenticator.AuditUserRead || r.Actor != "op-1@example.com" || r.Target != seededSubject {
 		t.Errorf("audit: got %d records, last %+v, want one user.read by op-1", n, r)
 	}
 }
@@ -135,7 +139,7 @@ func TestUserActionCommands(t *testing.T) {
 			t.Errorf("%v: got %q (%v), want status %s", s.args, out, err, s.wantStatus)
 		}
 		r, n := lastAudit(t, openSQLite(t, cfg))
-		if n != i+1 || r.Action != s.wantAction || r.Target != "cust-1" {
+		if n != i+1 || r.Action != s.wantAction || r.Target != seededSubject {
 			t.Errorf("%v: audit got %d records, last %+v, want %s", s.args, n, r, s.wantAction)
 		}
 	}
@@ -169,7 +173,7 @@ func TestCredentialCommands(t *testing.T) {
 			t.Errorf("%v: got %q (%v), want status %s, name %q", s.args, out, err, s.wantStatus, s.wantName)
 		}
 		r, n := lastAudit(t, openSQLite(t, cfg))
-		if n != i+1 || r.Action != s.wantAction || r.Target != credB64 {
+		if n != i+1 || r.Action != s.wantAction || r.Target != credB64 || r.Detail["user"] != seededSubject {
 			t.Errorf("%v: audit got %d records, last %+v, want %s", s.args, n, r, s.wantAction)
 		}
 	}
@@ -186,7 +190,11 @@ func TestOperatorCommandErrors(t *testing.T) {
 		"no operator":            {[]string{"user", "suspend", "cust-1"}, "--operator is required", nil},
 		"show without operator":  {[]string{"user", "show", "cust-1"}, "--operator is required", nil},
 		"no user id":             {[]string{"user", "suspend", "--operator", "op"}, "want exactly one external user id", nil},
-		"unknown subcommand":     {[]string{"user", "erase", "cust-1", "--operator", "op"}, `unknown subcommand "erase"`, nil},
+		"unknown subcommand":     {[]string{"user", "forget", "cust-1", "--operator", "op"}, `unknown subcommand "forget"`, nil},
+		"erase without reason":   {[]string{"user", "erase", "cust-1", "--operator", "op"}, "--reason is required", nil},
+		"erase blank reason":     {[]string{"user", "erase", "cust-1", "--operator", "op", "--reason", " "}, "--reason is required", nil},
+		"erase unknown user":     {[]string{"user", "erase", "nobody", "--operator", "op", "--reason", "r"}, `user erase "nobody"`, authenticator.ErrNotFound},
+		"erase with sandbox ref": {[]string{"user", "erase", "cust-1", "--operator", "op", "--reason", "r"}, `provider "sandbox", which is not configured`, authenticator.ErrConflict},
 		"unknown flag":           {[]string{"credential", "rename", credB64, "x", "--reason", "r", "--operator", "op"}, "flag provided but not defined: --reason", nil},
 		"bad credential id":      {[]string{"credential", "revoke", "not base64!", "--operator", "op"}, "is not a credential id in base64url", nil},
 		"unknown user":           {[]string{"user", "suspend", "nobody", "--operator", "op"}, `user suspend "nobody"`, authenticator.ErrNotFound},
@@ -213,5 +221,46 @@ func TestOperatorCommandErrors(t *testing.T) {
 	}
 	if _, n := lastAudit(t, openSQLite(t, cfg)); n != 0 {
 		t.Errorf("audit records after refused commands: got %d, want 0", n)
+	}
+}
+
+func TestUserEraseCommand(t *testing.T) {
+	t.Parallel()
+	cfg := seedOperator(t)
+	ctx := t.Context()
+	st := openSQLite(t, cfg)
+	const subject = "p-ffeeddccbbaa99887766554433221100"
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if err := st.CreateUser(ctx, authenticator.User{ExternalID: "cust-2", Handle: []byte{2}, Status: authenticator.UserBiometricPending,
+		AuditSubject: subject, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCredential(ctx, authenticator.Credential{ID: []byte{2, 2}, UserExternalID: "cust-2", PublicKey: []byte{0xa5},
+		Status: authenticator.CredentialActive, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := operatorRun(t, cfg, "user", "erase", "cust-2", "--operator", "op-1", "--reason", "asked to be forgotten")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e ErasureJSON
+	if err := json.Unmarshal([]byte(out), &e); err != nil || e.ExternalID != "cust-2" || e.AuditSubject != subject ||
+		e.Credentials != 1 || e.References != 0 || e.At.IsZero() {
+		t.Errorf("user erase: got %q (%v), want cust-2 erased with its passkey, pseudonym %s", out, err, subject)
+	}
+	r, n := lastAudit(t, st)
+	if n != 1 || r.Action != authenticator.AuditUserErase || r.Actor != "op-1" || r.Target != subject ||
+		r.Detail["reason"] != "asked to be forgotten" || r.Detail["credentials"] != "1" {
+		t.Errorf("audit: got %d records, last %+v, want one user.erase by op-1 on %s", n, r, subject)
+	}
+	if _, err := st.GetUser(ctx, "cust-2"); !errors.Is(err, authenticator.ErrNotFound) {
+		t.Errorf("GetUser after user erase: got %v, want not found", err)
+	}
+	if _, err := st.GetUser(ctx, "cust-1"); err != nil {
+		t.Errorf("GetUser(cust-1) after erasing cust-2: %v", err)
+	}
+	if _, err := operatorRun(t, cfg, "user", "erase", "cust-2", "--operator", "op-1", "--reason", "again"); !errors.Is(err, authenticator.ErrNotFound) {
+		t.Errorf("user erase again: got %v, want not found", err)
 	}
 }
