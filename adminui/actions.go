@@ -1,14 +1,17 @@
 package adminui
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,12 +22,13 @@ import (
 
 // Limits of an action form.
 const (
-	maxActionForm = 8192 // bytes of a POSTed form
-	maxReasonLen  = 512  // the Admin contract's limit on a reason
-	flashTTL      = time.Minute
-	purposeFlash  = "adminui/flash/v1"
-	confirmValue  = "yes"
-	exportPage    = authenticator.MaxPageSize
+	maxActionForm   = 8192 // bytes of a POSTed form
+	maxReasonLen    = 512  // the Admin contract's limit on a reason
+	maxAttemptedLen = 64   // an audit detail value naming what was attempted
+	flashTTL        = time.Minute
+	purposeFlash    = "adminui/flash/v1"
+	confirmValue    = "yes"
+	exportPage      = authenticator.MaxPageSize
 )
 
 // action is an operator action on a user or one of their passkeys. Each
@@ -35,9 +39,19 @@ type action struct {
 	Done  string // the flash message's first sentence
 	Min   Role
 	// Exactly one of these is set: user actions take the user's id from
-	// the path, credential actions the credential id from the form.
+	// the path, credential actions the credential id from the form; run
+	// actions take the user's id and do more than one Admin call (or act
+	// at the identity server and record it through Admin), returning the
+	// flash message.
 	user func(context.Context, plugin.Admin, authenticator.UserActionRequest) (authenticator.User, error)
 	cred func(context.Context, plugin.Admin, authenticator.CredentialActionRequest) (authenticator.Credential, error)
+	run  func(*Server, context.Context, authenticator.UserActionRequest) (string, error)
+	// sessions marks an action that needs Config.Sessions.
+	sessions bool
+	// after is where a successful action leads; empty: the user's page.
+	after string
+	// warning is shown on the confirmation page of an irreversible action.
+	warning string
 	// offered reports whether the form is shown for a status; a POST is
 	// sent to Admin whatever the status, which reports any conflict.
 	offeredUser func(authenticator.UserStatus) bool
@@ -52,6 +66,8 @@ const (
 	actRevokeCredential = "revoke-credential"
 	actSuspendCred      = "suspend-credential"
 	actUnsuspendCred    = "unsuspend-credential"
+	actRevokeSessions   = "revoke-sessions"
+	actEraseUser        = "erase-user"
 )
 
 // actions is every action, in the order the user page shows them.
@@ -71,6 +87,12 @@ var actions = []*action{
 			return a.RequireReverification(ctx, r)
 		},
 		offeredUser: func(st authenticator.UserStatus) bool { return st == authenticator.UserEnrolled }},
+	{Name: actRevokeSessions, Label: "Revoke sessions", Min: RoleFraud, run: (*Server).revokeSessions, sessions: true,
+		offeredUser: func(authenticator.UserStatus) bool { return true }},
+	{Name: actEraseUser, Label: "Erase user", Min: RoleAdmin, run: (*Server).eraseUser, after: "/users",
+		warning: "This cannot be undone. The user's passkeys, biometric references (also at the identity-verification provider), " +
+			"identity checks, transaction approvals and events are deleted, and their sessions revoked; the audit log keeps only the user's pseudonym.",
+		offeredUser: func(authenticator.UserStatus) bool { return true }},
 	{Name: actRevokeCredential, Label: "Revoke passkey", Done: "Passkey revoked.", Min: RoleFraud,
 		cred: func(ctx context.Context, a plugin.Admin, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
 			return a.RevokeCredential(ctx, authenticator.RevokeCredentialRequest(r))
@@ -90,6 +112,9 @@ var actions = []*action{
 		}},
 }
 
+// available reports whether this dashboard can take a at all.
+func (s *Server) available(a *action) bool { return !a.sessions || s.cfg.Sessions != nil }
+
 func actionNamed(name string) *action {
 	for _, a := range actions {
 		if a.Name == name {
@@ -107,11 +132,12 @@ type formView struct {
 	Name, Label, Credential string
 }
 
-// userForms are the user actions sess's role may take on a user in st.
-func userForms(role Role, st authenticator.UserStatus) []formView {
+// userForms are the user actions role may take on a user in st; the
+// host's actions only when the dashboard has the identity server's sessions.
+func (s *Server) userForms(role Role, st authenticator.UserStatus) []formView {
 	var out []formView
 	for _, a := range actions {
-		if a.user != nil && role.can(a.Min) && a.offeredUser(st) {
+		if a.cred == nil && s.available(a) && role.can(a.Min) && a.offeredUser(st) {
 			out = append(out, formView{Name: a.Name, Label: a.Label})
 		}
 	}
@@ -134,6 +160,7 @@ type confirmView struct {
 	UserID     string
 	Action     string
 	Label      string
+	Warning    string
 	Credential string
 	Reason     string
 	CSRF       string
@@ -161,16 +188,16 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 		return errFormRefused(err)
 	}
 	f := r.PostForm
+	a := actionNamed(f.Get("action"))
 	if subtle.ConstantTimeCompare([]byte(f.Get(csrfFormName)), []byte(sess.CSRF)) != 1 {
+		s.refused(r, sess, f.Get("action"), id, refusedCSRF)
 		return errFormRefused(fmt.Errorf("csrf token mismatch"))
 	}
-	a := actionNamed(f.Get("action"))
-	if a == nil {
+	if a == nil || !s.available(a) {
 		return &pageError{status: http.StatusBadRequest, message: "There is no such action."}
 	}
 	if !sess.Role.can(a.Min) {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "action refused by role", slog.String("sub", sess.Sub),
-			slog.String("role", string(sess.Role)), slog.String("action", a.Name), slog.String("user", id))
+		s.refused(r, sess, a.Name, id, refusedRole)
 		return &pageError{status: http.StatusForbidden,
 			message: fmt.Sprintf("Your role (%s) does not allow this action: %s. Nothing was changed.", sess.Role, strings.ToLower(a.Label))}
 	}
@@ -190,6 +217,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 			return &pageError{status: http.StatusBadRequest, back: "/users/" + id, message: "The passkey id is not valid."}
 		}
 		credID = b
+		// Admin acts on the passkey whoever owns it; the page acted from
+		// names a user, and the action must not reach past them.
+		if err := s.checkOwner(r.Context(), sess, id, credID); err != nil {
+			return err
+		}
 	}
 	if f.Get("confirm") != confirmValue {
 		subject := id
@@ -197,17 +229,24 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 			subject = "passkey " + credText + " of user " + id
 		}
 		s.render(w, r, http.StatusOK, pageConfirm, sess, "Confirm",
-			confirmView{UserID: id, Action: a.Name, Label: a.Label + " for " + subject, Credential: credText, Reason: reason, CSRF: sess.CSRF})
+			confirmView{UserID: id, Action: a.Name, Label: a.Label + " for " + subject, Warning: a.warning, Credential: credText, Reason: reason, CSRF: sess.CSRF})
 		return nil
 	}
 	var flash string
-	if a.user != nil {
-		u, err := a.user(r.Context(), s.admin, authenticator.UserActionRequest{ExternalID: id, Reason: reason, Operator: sess.Sub})
+	userReq := authenticator.UserActionRequest{ExternalID: id, Reason: reason, Operator: sess.Sub}
+	switch {
+	case a.run != nil:
+		var err error
+		if flash, err = a.run(s, r.Context(), userReq); err != nil {
+			return withBack(err, "/users/"+id)
+		}
+	case a.user != nil:
+		u, err := a.user(r.Context(), s.admin, userReq)
 		if err != nil {
 			return withBack(err, "/users/"+id)
 		}
 		flash = fmt.Sprintf("%s User status: %s.", a.Done, u.Status)
-	} else {
+	default:
 		c, err := a.cred(r.Context(), s.admin, authenticator.CredentialActionRequest{CredentialID: credID, Reason: reason, Operator: sess.Sub})
 		if err != nil {
 			return withBack(err, "/users/"+id)
@@ -219,8 +258,114 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 	if err := s.setFlash(w, flash); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/users/"+url.PathEscape(id), http.StatusSeeOther)
+	to := "/users/" + url.PathEscape(id)
+	if a.after != "" {
+		to = a.after
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+// checkOwner refuses, as not found, a passkey that is not userID's. The
+// read is the operator's, audited like the page they act from.
+func (s *Server) checkOwner(ctx context.Context, sess *session, userID string, credID []byte) error {
+	d, err := s.admin.ReadUser(ctx, authenticator.ReadUserRequest{ExternalID: userID, Operator: sess.Sub})
+	if err != nil {
+		return withBack(err, "/users/"+userID)
+	}
+	if !slices.ContainsFunc(d.Credentials, func(c authenticator.Credential) bool { return bytes.Equal(c.ID, credID) }) {
+		return &pageError{status: http.StatusNotFound, back: "/users/" + userID, message: "This user has no such passkey. Nothing was changed."}
+	}
+	return nil
+}
+
+// revokeSessions ends the user's sessions at the identity server, then
+// records the action with its result through Admin (audit record and,
+// when it succeeded, the sessions.revoked event). The identity server is
+// asked first because the record must say what happened; a failure there
+// is recorded too, and the operator told to try again.
+func (s *Server) revokeSessions(ctx context.Context, r authenticator.UserActionRequest) (string, error) {
+	revokeErr := s.cfg.Sessions.RevokeSessions(ctx, r.ExternalID)
+	detail := map[string]string{"result": "revoked"}
+	if revokeErr != nil {
+		detail["result"] = "failed"
+	}
+	_, recErr := s.admin.RecordOperatorAction(ctx, authenticator.OperatorActionRequest{Operator: r.Operator,
+		Action: authenticator.AuditSessionsRevoke, ExternalID: r.ExternalID, Reason: r.Reason, Detail: detail})
+	switch {
+	case revokeErr != nil:
+		return "", &pageError{status: http.StatusBadGateway, cause: errors.Join(revokeErr, recErr),
+			message: "The identity server did not revoke the sessions; they may still be active. Try again."}
+	case recErr != nil:
+		return "", &pageError{status: http.StatusInternalServerError, cause: recErr,
+			message: "The sessions were revoked, but the audit record could not be written. Tell the service's administrators."}
+	}
+	return "Sessions revoked: the user signs in again everywhere, and tokens issued before no longer work.", nil
+}
+
+// Why a signed-in operator's request was refused (access.refused records).
+const (
+	refusedRole = "role"
+	refusedCSRF = "csrf"
+)
+
+// refused audits a signed-in operator's refused request (DESIGN.md §7.7:
+// an attempt beyond one's role, or a form from elsewhere, is something the
+// fraud and audit teams want in the tamper-evident log, not only in the
+// logs). attempted is the action or page; userID names the user acted on
+// when it is a valid id (the record names the user's pseudonym). The
+// request is refused whatever happens here; a failure is logged.
+func (s *Server) refused(r *http.Request, sess *session, attempted, userID, why string) {
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("sub", sess.Sub),
+		slog.String("role", string(sess.Role)), slog.String("attempted", attempted), slog.String("why", why))
+	if len(attempted) > maxAttemptedLen || !utf8.ValidString(attempted) {
+		attempted = "(unreadable)"
+	}
+	req := authenticator.OperatorActionRequest{Operator: sess.Sub, Action: authenticator.AuditAccessRefused,
+		Detail: map[string]string{"attempted": attempted, "why": why, "role": string(sess.Role)}}
+	if authenticator.ValidateExternalUserID(userID) == nil {
+		req.ExternalID = userID
+	}
+	_, err := s.admin.RecordOperatorAction(r.Context(), req)
+	if err != nil && req.ExternalID != "" && authenticator.CodeOf(err) == authenticator.CodeNotFound {
+		req.ExternalID = "" // no such user: record the attempt without one
+		_, err = s.admin.RecordOperatorAction(r.Context(), req)
+	}
+	if err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "refused request not audited", slog.String("sub", sess.Sub), slog.String("error", err.Error()))
+	}
+}
+
+// requireAdmin refuses, and audits the refusal of, a role below admin;
+// what names the page for the message and the record.
+func (s *Server) requireAdmin(r *http.Request, sess *session, what string) error {
+	if sess.Role.can(RoleAdmin) {
+		return nil
+	}
+	s.refused(r, sess, what, "", refusedRole)
+	return &pageError{status: http.StatusForbidden,
+		message: fmt.Sprintf("Your role (%s) does not allow %s; the admin role does.", sess.Role, what)}
+}
+
+// eraseUser erases the user (Admin.EraseUser: passkeys, references at the
+// provider and here, checks, approvals, events; the audit keeps the
+// pseudonym), then ends the user's sessions at the identity server, if
+// the dashboard has them: a failure there is logged, not returned, since
+// the provider refuses every session of a user it no longer knows.
+func (s *Server) eraseUser(ctx context.Context, r authenticator.UserActionRequest) (string, error) {
+	e, err := s.admin.EraseUser(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("User %s erased: %d passkeys, %d biometric references, %d events deleted. The audit log keeps the pseudonym %s.",
+		e.ExternalID, e.Credentials, e.References, e.Events, e.AuditSubject)
+	if s.cfg.Sessions != nil {
+		if err := s.cfg.Sessions.RevokeSessions(ctx, r.ExternalID); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "erased user's sessions not revoked", slog.String("error", err.Error()))
+			msg += " Their sessions at the identity server could not be revoked; the provider refuses them anyway."
+		}
+	}
+	return msg, nil
 }
 
 // withBack attaches a link back to err's error page.
@@ -275,16 +420,21 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
 	return f.Message
 }
 
-// auditExport is GET /audit/export (admin only): every audit record as
+// auditExport is GET /audit/export (admin only, audited as audit.export): every audit record as
 // JSON lines, in the format of `biometric-passkey-plugin audit export`
 // (authenticator.AuditRecord's MarshalJSON, HTML not escaped), read from
 // ListAudit a page at a time. The first page is read before any byte is
 // sent, so an early failure is an error page; a later one ends the
 // download short, and the error is logged.
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, sess *session) error {
-	if !sess.Role.can(RoleAdmin) {
-		return &pageError{status: http.StatusForbidden,
-			message: fmt.Sprintf("Your role (%s) does not allow exporting the audit log; the admin role does.", sess.Role)}
+	if err := s.requireAdmin(r, sess, "exporting the audit log"); err != nil {
+		return err
+	}
+	// The export is audited before a record leaves: one that cannot be
+	// recorded does not happen (the record is in the export it starts).
+	if _, err := s.admin.RecordOperatorAction(r.Context(), authenticator.OperatorActionRequest{Operator: sess.Sub,
+		Action: authenticator.AuditExport, Detail: map[string]string{"format": "jsonl", "via": "dashboard"}}); err != nil {
+		return err
 	}
 	page, err := s.admin.ListAudit(r.Context(), 0, exportPage)
 	if err != nil {

@@ -68,8 +68,13 @@ func TestActionsByRole(t *testing.T) {
 					if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "does not allow this action") {
 						t.Errorf("status %d, want 403 with a clear message:\n%s", resp.StatusCode, body)
 					}
-					if len(calls) != 0 {
-						t.Errorf("Admin called %+v, want no call", calls)
+					// Only the refusal is recorded (audited), nothing acted on.
+					want := []actionCall{{Method: "RecordOperatorAction:" + authenticator.AuditAccessRefused, User: "alice", Operator: "op-support"}}
+					if diff := cmp.Diff(want, calls); diff != "" {
+						t.Errorf("Admin calls (-want +got):\n%s", diff)
+					}
+					if recs := h.admin.operatorRecords(); len(recs) != 1 || recs[0].Detail["attempted"] != name || recs[0].Detail["why"] != "role" {
+						t.Errorf("refusal records %+v, want one naming %s and why=role", recs, name)
 					}
 					return
 				}
@@ -108,7 +113,7 @@ func TestActionFormsByRole(t *testing.T) {
 		RoleSupport: nil,
 		// alice is enrolled; passkey AQID active, BAUG revoked.
 		RoleFraud: {actSuspendUser, actReverifyUser, actRevokeCredential, actSuspendCred},
-		RoleAdmin: {actSuspendUser, actReverifyUser, actRevokeCredential, actSuspendCred},
+		RoleAdmin: {actSuspendUser, actReverifyUser, actEraseUser, actRevokeCredential, actSuspendCred},
 	} {
 		t.Run(string(role), func(t *testing.T) {
 			t.Parallel()
@@ -134,21 +139,24 @@ func TestActionRefused(t *testing.T) {
 		form       func(csrf string) url.Values
 		wantStatus int
 		wantText   string
+		audited    bool // an access.refused record (why=csrf) is the only Admin call
 	}{
 		"no csrf": {form: func(string) url.Values {
 			f := actionForm("", actRevokeCredential, "AQID", "r")
 			f.Del("csrf")
 			return f
-		}, wantStatus: http.StatusForbidden, wantText: "did not come from the dashboard"},
+		}, wantStatus: http.StatusForbidden, wantText: "did not come from the dashboard", audited: true},
 		"wrong csrf": {form: func(string) url.Values {
 			return actionForm("forged-token-forged-token", actRevokeCredential, "AQID", "r")
 		},
-			wantStatus: http.StatusForbidden, wantText: "did not come from the dashboard"},
+			wantStatus: http.StatusForbidden, wantText: "did not come from the dashboard", audited: true},
+		"passkey of another user": {form: func(csrf string) url.Values { return actionForm(csrf, actRevokeCredential, "BwgJ", "r") },
+			wantStatus: http.StatusNotFound, wantText: "This user has no such passkey. Nothing was changed."},
 		"no reason": {form: func(csrf string) url.Values { return actionForm(csrf, actRevokeCredential, "AQID", "  ") },
 			wantStatus: http.StatusBadRequest, wantText: "A reason is required"},
 		"long reason": {form: func(csrf string) url.Values { return actionForm(csrf, actSuspendUser, "", strings.Repeat("x", 513)) },
 			wantStatus: http.StatusBadRequest, wantText: "A reason is required"},
-		"unknown action": {form: func(csrf string) url.Values { return actionForm(csrf, "erase-user", "", "r") },
+		"unknown action": {form: func(csrf string) url.Values { return actionForm(csrf, "explode-user", "", "r") },
 			wantStatus: http.StatusBadRequest, wantText: "no such action"},
 		"bad credential": {form: func(csrf string) url.Values { return actionForm(csrf, actRevokeCredential, "!!", "r") },
 			wantStatus: http.StatusBadRequest, wantText: "passkey id is not valid"},
@@ -163,8 +171,15 @@ func TestActionRefused(t *testing.T) {
 			if resp.StatusCode != tc.wantStatus || !strings.Contains(body, tc.wantText) {
 				t.Errorf("status %d, want %d with %q:\n%s", resp.StatusCode, tc.wantStatus, tc.wantText, body)
 			}
-			if calls := h.admin.actionCalls(); len(calls) != 0 {
-				t.Errorf("Admin called %+v, want no call", calls)
+			var want []actionCall
+			if tc.audited {
+				want = []actionCall{{Method: "RecordOperatorAction:" + authenticator.AuditAccessRefused, User: "alice", Operator: "op-fraud"}}
+				if recs := h.admin.operatorRecords(); len(recs) != 1 || recs[0].Detail["why"] != "csrf" || recs[0].Detail["attempted"] != actRevokeCredential {
+					t.Errorf("refusal records %+v, want one with why=csrf", recs)
+				}
+			}
+			if diff := cmp.Diff(want, h.admin.actionCalls()); diff != "" {
+				t.Errorf("Admin calls (-want +got):\n%s", diff)
 			}
 			checkHeaders(t, resp)
 		})

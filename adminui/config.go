@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/adminui/aaguid"
 )
 
 // Role is what an operator may do in the dashboard.
@@ -18,7 +21,7 @@ type Role string
 const (
 	RoleSupport Role = "support" // read
 	RoleFraud   Role = "fraud"   // read + act on users and passkeys (actions.go)
-	RoleAdmin   Role = "admin"   // + audit export (the configuration view: next)
+	RoleAdmin   Role = "admin"   // + audit export, configuration view, dead letters, erasure
 )
 
 // rank orders roles; an unknown role ranks 0 and is no role at all.
@@ -71,9 +74,47 @@ type Config struct {
 	// Sandbox shows the SANDBOX banner on every page.
 	Sandbox bool
 
+	// Sessions is the identity server's record of each user's sessions
+	// (Hydra's, in this project's host): the user page lists them and the
+	// fraud role may revoke them. Nil hides both.
+	Sessions Sessions
+	// Authenticators names passkeys' authenticators from their AAGUIDs on
+	// the user page. Nil: aaguid.Default(), the embedded list.
+	Authenticators *aaguid.Registry
+	// Settings is the host's effective configuration, secrets redacted,
+	// for the admin role's configuration view. The host builds it; the
+	// dashboard shows it as given.
+	Settings []Setting
+
 	Logger     *slog.Logger     // default: discard
 	Now        func() time.Time // default: time.Now
 	HTTPClient *http.Client     // for the provider; default http.DefaultClient
+}
+
+// Sessions is what the dashboard needs of the identity server's sessions.
+// The subject is the user's external id, which the host signs users in as.
+type Sessions interface {
+	// ConsentSessions lists the clients the subject is signed in to.
+	ConsentSessions(ctx context.Context, subject string) ([]ClientSession, error)
+	// RevokeSessions ends the subject's login sessions and the consent
+	// sessions with their tokens.
+	RevokeSessions(ctx context.Context, subject string) error
+}
+
+// ClientSession is one client a user is signed in to at the identity server.
+type ClientSession struct {
+	ClientID       string
+	ClientName     string
+	Scopes         []string
+	GrantedAt      time.Time
+	LoginSessionID string
+	ACR            string // the level of the login the session followed
+}
+
+// Setting is one line of the configuration view: a dotted key and its
+// value as the host wants it shown (secrets redacted).
+type Setting struct {
+	Key, Value string
 }
 
 // withDefaults returns a copy of c with zero values replaced.
@@ -96,6 +137,10 @@ func (c Config) withDefaults() Config {
 	c.RoleMap = cloneMap(c.RoleMap)
 	c.SessionKey = slices.Clone(c.SessionKey)
 	c.Scopes = slices.Clone(c.Scopes)
+	c.Settings = slices.Clone(c.Settings)
+	if c.Authenticators == nil {
+		c.Authenticators = aaguid.Default()
+	}
 	return c
 }
 

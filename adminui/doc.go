@@ -20,8 +20,12 @@
 //	GET  /users?q=      search by external id prefix, status badges
 //	GET  /users/{id}    user detail through Admin.ReadUser with the operator's sub (audited)
 //	GET  /audit         audit log page with in-page filters, VerifyAudit result on top
-//	GET  /audit/export  admin: every audit record as JSON lines (attachment), ListAudit page by page
+//	GET  /audit/export  admin: every audit record as JSON lines (attachment), ListAudit page by page,
+//	                    audited first (audit.export)
 //	POST /users/{id}/act fraud, admin: an action on the user or one of their passkeys
+//	GET  /events/dead   admin: the webhook dead letters (Admin.ListDeadLetters), a redeliver form each
+//	POST /events/dead/{id}/redeliver  admin: back to pending (Admin.RedeliverEvent, audited)
+//	GET  /config        admin: the host's effective configuration (Config.Settings), secrets redacted
 //	GET  /static/…      embedded stylesheet
 //
 // Roles (actions.go, table actions):
@@ -32,7 +36,28 @@
 //	require re-verification               ·       ✓      ✓
 //	revoke passkey                        ·       ✓      ✓
 //	suspend / unsuspend passkey           ·       ✓      ✓
+//	revoke sessions (Config.Sessions)     ·       ✓      ✓
 //	export the audit log                  ·       ·      ✓
+//	dead letters: view, redeliver         ·       ·      ✓
+//	configuration view                    ·       ·      ✓
+//	erase user                            ·       ·      ✓
+//
+// A signed-in operator's request refused for the role or a missing CSRF
+// token is audited (access.refused, with the attempted action and why)
+// besides being logged; a request without a session is only logged: it
+// has no operator to name.
+//
+// Revoke sessions asks the identity server (Config.Sessions; the host
+// gives Hydra's admin API) to end the user's login sessions and consent
+// sessions with their tokens, then records the result through
+// Admin.RecordOperatorAction (sessions.revoke; the sessions.revoked event
+// when it worked). The user page lists the sessions (client, since,
+// level, scopes, login session id). Erase user (Admin.EraseUser) deletes
+// the user's passkeys, checks, approvals and events, and the biometric
+// references here and at the provider; the audit log keeps only the
+// user's pseudonym (docs/adr/0010-erasure-and-pseudonymous-audit.md).
+// The sessions are revoked after it, best effort. A passkey action
+// checks, through ReadUser, that the passkey is the user's in the URL.
 //
 // The user page renders a form only for an action the operator's role
 // allows (and the record's status offers); a POST of any other is refused

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +145,9 @@ type fakeAdmin struct {
 
 	calls     []actionCall // every action method called
 	actionErr error        // returned by every action method when set
+
+	opRecords   []authenticator.OperatorActionRequest // every RecordOperatorAction request
+	deadLetters []authenticator.Delivery
 }
 
 // actionCall is one call of an action method of Admin.
@@ -349,11 +353,14 @@ func (h *harness) session(over map[string]any) *http.Cookie {
 	return c
 }
 
+// testAliceSubject is alice's audit pseudonym.
+const testAliceSubject = "p-a11cea11cea11cea11cea11cea11cea1"
+
 // sampleAdmin holds users, one detailed user with hostile strings, and audit records.
 func sampleAdmin() *fakeAdmin {
 	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	alice := authenticator.User{ExternalID: "alice", Username: "alice@example.com", DisplayName: `<script>alert("x")</script> Alice`,
-		Status: authenticator.UserEnrolled, CreatedAt: t0, UpdatedAt: t0.Add(time.Hour)}
+		Status: authenticator.UserEnrolled, CreatedAt: t0, UpdatedAt: t0.Add(time.Hour), AuditSubject: testAliceSubject}
 	users := []authenticator.User{
 		alice,
 		{ExternalID: "alan", Username: "alan", DisplayName: "Alan", Status: authenticator.UserBiometricPending, CreatedAt: t0},
@@ -386,11 +393,12 @@ func sampleAdmin() *fakeAdmin {
 				{ID: 1, Type: authenticator.EventCredentialRegistered, UserExternalID: "alice", CredentialID: []byte{1, 2, 3}, Actor: "user", At: t0},
 			}},
 		audit: []authenticator.AuditRecord{
-			{Seq: 1, At: t0, Actor: "op-bob", Action: authenticator.AuditUserRead, Target: "alice", Hash: make([]byte, 32)},
+			{Seq: 1, At: t0, Actor: "op-bob", Action: authenticator.AuditUserRead, Target: testAliceSubject, Hash: make([]byte, 32)},
 			{Seq: 2, At: t0, Actor: "op-carol", Action: authenticator.AuditCredentialRevoke, Target: "BAUG",
-				Detail: map[string]string{"reason": "<i>stolen</i>", "reference_id": "ref-SECRET-456"}, Hash: make([]byte, 32)},
+				Detail: map[string]string{"reason": "<i>stolen</i>", "reference_id": "ref-SECRET-456", "user": testAliceSubject}, Hash: make([]byte, 32)},
+			{Seq: 3, At: t0, Actor: "op-bob", Action: authenticator.AuditUserRead, Target: "p-b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", Hash: make([]byte, 32)},
 		},
-		verify: authenticator.AuditVerification{Records: 2, Head: []byte{0xab, 0xcd}},
+		verify: authenticator.AuditVerification{Records: 3, Head: []byte{0xab, 0xcd}},
 		activity: authenticator.Activity{Days: []authenticator.ActivityDay{
 			{Day: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), SignIns: 40, StepUps: 3, Failures: 1},
 			{Day: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), SignIns: 10, StepUps: 6},
@@ -401,31 +409,46 @@ func sampleAdmin() *fakeAdmin {
 
 // The Admin methods for the dashboard's operator actions and dead letters.
 // Each action is recorded in calls, its Method naming what was done:
-// "RecordOperatorAction:<action>" (User is the request's ExternalID) and
-// "RedeliverEvent:<delivery id>"; an action returns actionErr when set.
+// "RecordOperatorAction:<action>" (User is the request's ExternalID, and
+// the request is kept in opRecords), "RedeliverEvent:<delivery id>" and
+// "EraseUser"; an action returns actionErr when set.
 
 func (f *fakeAdmin) RecordOperatorAction(_ context.Context, r authenticator.OperatorActionRequest) (authenticator.AuditRecord, error) {
+	f.mu.Lock()
+	f.opRecords = append(f.opRecords, r)
+	f.mu.Unlock()
 	if err := f.record(actionCall{Method: "RecordOperatorAction:" + r.Action, User: r.ExternalID, Reason: r.Reason, Operator: r.Operator}); err != nil {
 		return authenticator.AuditRecord{}, err
 	}
 	return authenticator.AuditRecord{At: testNow, Actor: r.Operator, Action: r.Action, Detail: r.Detail}, nil
 }
 
-func (f *fakeAdmin) ListDeadLetters(context.Context, int64, int) ([]authenticator.Delivery, error) {
-	return nil, nil
+func (f *fakeAdmin) operatorRecords() []authenticator.OperatorActionRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]authenticator.OperatorActionRequest(nil), f.opRecords...)
+}
+
+func (f *fakeAdmin) ListDeadLetters(_ context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
+	var out []authenticator.Delivery
+	for _, d := range f.deadLetters {
+		if d.ID > after && len(out) < limit {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeAdmin) RedeliverEvent(_ context.Context, r authenticator.RedeliverRequest) (authenticator.Delivery, error) {
-	id, _ := json.Marshal(r.DeliveryID) // the id in decimal
-	if err := f.record(actionCall{Method: "RedeliverEvent:" + string(id), Reason: r.Reason, Operator: r.Operator}); err != nil {
+	if err := f.record(actionCall{Method: "RedeliverEvent:" + strconv.FormatInt(r.DeliveryID, 10), Reason: r.Reason, Operator: r.Operator}); err != nil {
 		return authenticator.Delivery{}, err
 	}
-	return authenticator.Delivery{ID: r.DeliveryID, Status: authenticator.DeliveryPending}, nil
+	return authenticator.Delivery{ID: r.DeliveryID, EventID: 40 + r.DeliveryID, Endpoint: "https://rp.example/hook", Status: authenticator.DeliveryPending}, nil
 }
 
 func (f *fakeAdmin) EraseUser(_ context.Context, r authenticator.UserActionRequest) (authenticator.Erasure, error) {
 	if err := f.record(actionCall{Method: "EraseUser", User: r.ExternalID, Reason: r.Reason, Operator: r.Operator}); err != nil {
 		return authenticator.Erasure{}, err
 	}
-	return authenticator.Erasure{ExternalID: r.ExternalID, AuditSubject: "p-00000000000000000000000000000001", At: testNow}, nil
+	return authenticator.Erasure{ExternalID: r.ExternalID, AuditSubject: "p-00112233445566778899aabbccddeeff", Credentials: 2, References: 1, Events: 6}, nil
 }

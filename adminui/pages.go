@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -113,6 +114,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 // User search.
 
 type usersView struct {
+	Flash   string // the result of the action just taken (an erasure), if any
 	Query   string
 	Invalid bool // the query cannot be an external id prefix
 	Users   []authenticator.User
@@ -122,7 +124,7 @@ type usersView struct {
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, sess *session) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	v := usersView{Query: q}
+	v := usersView{Query: q, Flash: s.takeFlash(w, r)}
 	after := r.URL.Query().Get("after")
 	if q != "" && authenticator.ValidateExternalUserID(q) != nil {
 		v.Invalid = true
@@ -178,12 +180,22 @@ type userView struct {
 	Credentials []credentialView
 	SignIns     []signInView // derived from the events: see signIns
 	Events      []eventView
+
+	SessionsShown bool // the dashboard has the identity server's sessions
+	Sessions      []sessionView
+	SessionsError string
+}
+
+type sessionView struct {
+	ClientSession
+	Level string // the ACR's short name, like the sign-ins table's
 }
 
 type credentialView struct {
 	ID          string // base64url
 	Name        string
 	AAGUID      string
+	Model       string // the authenticator's name from its AAGUID, as reported; empty when unknown
 	DeviceBound bool
 	BackedUp    bool
 	Status      authenticator.CredentialStatus
@@ -210,12 +222,12 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, sess *session) err
 	if err != nil {
 		return err
 	}
-	v := userView{Flash: s.takeFlash(w, r), CSRF: sess.CSRF, CanAct: sess.Role.can(RoleFraud), Forms: userForms(sess.Role, d.User.Status),
+	v := userView{Flash: s.takeFlash(w, r), CSRF: sess.CSRF, CanAct: sess.Role.can(RoleFraud), Forms: s.userForms(sess.Role, d.User.Status),
 		User: d.User, Reference: referenceStatus(d.User.Status)}
 	for _, c := range d.Credentials {
 		cid := base64.RawURLEncoding.EncodeToString(c.ID)
 		v.Credentials = append(v.Credentials, credentialView{
-			ID: cid, Name: c.Name, AAGUID: formatAAGUID(c.AAGUID),
+			ID: cid, Name: c.Name, AAGUID: formatAAGUID(c.AAGUID), Model: s.model(c.AAGUID),
 			DeviceBound: c.DeviceBound(), BackedUp: c.BackupState, Status: c.Status, Reason: c.StatusReason,
 			CreatedAt: c.CreatedAt, LastUsedAt: c.LastUsedAt, Forms: credentialForms(sess.Role, cid, c.Status),
 		})
@@ -228,6 +240,17 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, sess *session) err
 		v.Events = append(v.Events, ev)
 	}
 	v.SignIns = signIns(d.Events)
+	if s.cfg.Sessions != nil {
+		v.SessionsShown = true
+		sessions, err := s.cfg.Sessions.ConsentSessions(r.Context(), id)
+		if err != nil {
+			s.log.LogAttrs(r.Context(), slog.LevelWarn, "sessions unavailable", slog.String("user", id), slog.String("error", err.Error()))
+			v.SessionsError = "The identity server did not answer; the sessions cannot be shown now."
+		}
+		for _, cs := range sessions {
+			v.Sessions = append(v.Sessions, sessionView{ClientSession: cs, Level: acrShortName(cs.ACR)})
+		}
+	}
 	s.render(w, r, http.StatusOK, pageUser, sess, "User "+d.User.ExternalID, v)
 	return nil
 }
@@ -247,6 +270,12 @@ func referenceStatus(st authenticator.UserStatus) string {
 		return "unchanged by the suspension; see the timeline"
 	}
 	return "unknown (status " + string(st) + ")"
+}
+
+// model names the authenticator of an AAGUID, or "" when unknown.
+func (s *Server) model(id []byte) string {
+	name, _ := s.cfg.Authenticators.Name(id)
+	return name
 }
 
 // formatAAGUID writes a 16-byte AAGUID as a UUID; all zeros (no
@@ -272,6 +301,7 @@ type auditView struct {
 	Actor        string
 	Action       string
 	Target       string
+	Subject      string // a user's audit pseudonym: records whose target or detail "user" it is
 	After        int64
 	Records      []auditRecordView
 	Scanned      int
@@ -290,7 +320,7 @@ type auditRecordView struct {
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, sess *session) error {
 	q := r.URL.Query()
-	v := auditView{CanExport: sess.Role.can(RoleAdmin), Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target")}
+	v := auditView{CanExport: sess.Role.can(RoleAdmin), Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target"), Subject: q.Get("subject")}
 	if a := q.Get("after"); a != "" {
 		n, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || n < 0 {
@@ -314,11 +344,14 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, sess *session) er
 		if !strings.HasPrefix(rec.Actor, v.Actor) || !strings.HasPrefix(rec.Action, v.Action) || !strings.HasPrefix(rec.Target, v.Target) {
 			continue
 		}
+		if v.Subject != "" && rec.Target != v.Subject && rec.Detail["user"] != v.Subject {
+			continue
+		}
 		v.Records = append(v.Records, auditRecordView{Seq: rec.Seq, At: rec.At, Actor: rec.Actor, Action: rec.Action,
 			Target: rec.Target, Details: details(rec.Detail), Hash: shortHex(rec.Hash)})
 	}
 	if len(recs) == auditPageSize {
-		v.Next = queryURL("/audit", "actor", v.Actor, "action", v.Action, "target", v.Target,
+		v.Next = queryURL("/audit", "actor", v.Actor, "action", v.Action, "target", v.Target, "subject", v.Subject,
 			"after", fmt.Sprint(recs[len(recs)-1].Seq))
 	}
 	s.render(w, r, http.StatusOK, pageAudit, sess, "Audit log", v)
@@ -331,4 +364,15 @@ func shortHex(b []byte) string {
 		return h[:16] + "…"
 	}
 	return h
+}
+
+// Configuration.
+
+// config is GET /config (admin only): the host's Settings.
+func (s *Server) config(w http.ResponseWriter, r *http.Request, sess *session) error {
+	if err := s.requireAdmin(r, sess, "viewing the configuration"); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, pageConfig, sess, "Configuration", s.cfg.Settings)
+	return nil
 }

@@ -38,13 +38,15 @@ var assets embed.FS
 
 // Page names; each is templates/<name>.html rendered inside layout.html.
 const (
-	pageOverview  = "overview"
-	pageUsers     = "users"
-	pageUser      = "user"
-	pageAudit     = "audit"
-	pageFail      = "error"
-	pageSignedOut = "signedout"
-	pageConfirm   = "confirm"
+	pageOverview    = "overview"
+	pageUsers       = "users"
+	pageUser        = "user"
+	pageAudit       = "audit"
+	pageFail        = "error"
+	pageSignedOut   = "signedout"
+	pageConfirm     = "confirm"
+	pageConfig      = "config"
+	pageDeadLetters = "deadletters"
 )
 
 // Server is the dashboard. Its zero value is not usable; call New.
@@ -85,7 +87,7 @@ func New(cfg Config, admin plugin.Admin) (*Server, error) {
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template)
-	for _, name := range []string{pageOverview, pageUsers, pageUser, pageAudit, pageFail, pageSignedOut, pageConfirm} {
+	for _, name := range []string{pageOverview, pageUsers, pageUser, pageAudit, pageFail, pageSignedOut, pageConfirm, pageConfig, pageDeadLetters} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("adminui: parse page %s: %w", name, err)
@@ -114,6 +116,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /users/{id}/act", s.authed(s.act))
 	mux.Handle("GET /audit", s.authed(s.audit))
 	mux.Handle("GET /audit/export", s.authed(s.auditExport))
+	mux.Handle("GET /config", s.authed(s.config))
+	mux.Handle("GET /events/dead", s.authed(s.deadLetters))
+	mux.Handle("POST /events/dead/{id}/redeliver", s.authed(s.redeliver))
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err) // the embed pattern guarantees the directory
