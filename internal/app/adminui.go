@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
+	"os"
 	"slices"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/adminui"
+	"github.com/biometric-passkey/biometric-passkey/adminui/aaguid"
 )
 
 // AdminUIConfig configures the operator dashboard (package adminui), which
@@ -38,6 +40,10 @@ type AdminUIConfig struct {
 	SessionKey Secret `yaml:"session_key"`
 	// SessionTTL is how long a sign-in lasts: default 8h, at most 24h.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// AuthenticatorNames is a JSON file of AAGUID → authenticator name
+	// laid over the embedded list (package adminui/aaguid), to name your
+	// own or newer authenticators. Empty: the embedded list alone.
+	AuthenticatorNames string `yaml:"authenticator_names"`
 }
 
 // Defaults of AdminUIConfig.
@@ -130,13 +136,35 @@ func (a AdminUIConfig) dashboardConfig(sandbox bool, log *slog.Logger) (adminui.
 		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
 		log.Warn("adminui.session_key is empty: generated one for this run; operators sign in again after a restart (development only)")
 	}
+	names, err := a.authenticatorNames()
+	if err != nil {
+		return adminui.Config{}, err
+	}
 	roles := make(map[string]adminui.Role, len(a.RoleMap))
 	for k, v := range a.RoleMap {
 		roles[k] = adminui.Role(v)
 	}
 	return adminui.Config{
 		PublicURL: a.PublicURL, Issuer: a.Issuer, ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(),
-		RoleClaim: a.RoleClaim, RoleMap: roles, SessionKey: key, SessionTTL: a.SessionTTL, Sandbox: sandbox,
+		RoleClaim: a.RoleClaim, RoleMap: roles, SessionKey: key, SessionTTL: a.SessionTTL, Sandbox: sandbox, Authenticators: names,
 		Logger: log.With("component", "adminui"),
 	}, nil
+}
+
+// authenticatorNames is the embedded AAGUID list with the operator's file,
+// if any, laid over it.
+func (a AdminUIConfig) authenticatorNames() (*aaguid.Registry, error) {
+	if a.AuthenticatorNames == "" {
+		return aaguid.Default(), nil
+	}
+	f, err := os.Open(a.AuthenticatorNames)
+	if err != nil {
+		return nil, fmt.Errorf("adminui.authenticator_names: %w", err)
+	}
+	defer f.Close()
+	over, err := aaguid.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("adminui.authenticator_names %s: %w", a.AuthenticatorNames, err)
+	}
+	return aaguid.Default().Merge(over), nil
 }

@@ -69,7 +69,7 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 	}
 	sandbox := cfg.Authenticator.IDV.Provider == IDVProviderSandbox
 	if cfg.AdminUI.Enabled {
-		if err := p.startDashboard(cfg.AdminUI, sandbox, log); err != nil {
+		if err := p.startDashboard(cfg, hydraSessions{srv}, sandbox, log); err != nil {
 			return nil, errors.Join(err, p.closeAll())
 		}
 	}
@@ -84,11 +84,13 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 
 // startDashboard serves the operator dashboard on adminui.listen. Its end
 // is reported on Done like the provider's.
-func (p *Provider) startDashboard(c AdminUIConfig, sandbox bool, log *slog.Logger) error {
+func (p *Provider) startDashboard(cfg Config, sessions adminui.Sessions, sandbox bool, log *slog.Logger) error {
+	c := cfg.AdminUI
 	dc, err := c.dashboardConfig(sandbox, log)
 	if err != nil {
 		return err
 	}
+	dc.Sessions, dc.Settings = sessions, settings(cfg)
 	dash, err := adminui.New(dc, p.Admin())
 	if err != nil {
 		return err
@@ -150,4 +152,20 @@ func (p *Provider) closeAll() error {
 		errs = append(errs, c())
 	}
 	return errors.Join(errs...)
+}
+
+// hydraSessions gives the dashboard the users' sessions at Hydra.
+type hydraSessions struct{ srv *hydra.Server }
+
+func (h hydraSessions) ConsentSessions(ctx context.Context, subject string) ([]adminui.ClientSession, error) {
+	got, err := h.srv.ConsentSessions(ctx, subject)
+	out := make([]adminui.ClientSession, 0, len(got))
+	for _, c := range got {
+		out = append(out, adminui.ClientSession(c))
+	}
+	return out, err
+}
+
+func (h hydraSessions) RevokeSessions(ctx context.Context, subject string) error {
+	return h.srv.RevokeSessions(ctx, subject)
 }
