@@ -13,7 +13,7 @@
 //	                            with full jitter
 //	MaxAttempts or MaxAge hit → dead (a dead letter: kept, listed by
 //	                            `biometric-passkey-plugin events dead-letters`,
-//	                            moved back by `events redeliver <id>`)
+//	                            moved back by `events redeliver <id> --operator SUB`)
 //
 // Delivery is at least once: a deliverer that dies after the receiver
 // answered but before settling leaves the row to be sent again when its

@@ -19,7 +19,7 @@ func TestEventsCommands(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	if status := run(t.Context(), []string{"events", "redeliver", "7"}, env, &stdout, &stderr); status != 1 || !strings.Contains(stderr.String(), "no dead delivery 7") {
+	if status := run(t.Context(), []string{"events", "redeliver", "7", "--operator", "op-ann"}, env, &stdout, &stderr); status != 1 || !strings.Contains(stderr.String(), "no dead delivery 7") {
 		t.Errorf("events redeliver 7: status %d, stderr %q; want 1 naming the missing dead letter", status, stderr.String())
 	}
 }

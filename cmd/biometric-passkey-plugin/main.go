@@ -21,7 +21,7 @@
 //	                                       (an operator's action on a passkey, audited; JSON)
 //	biometric-passkey-plugin --config config.yaml events dead-letters [--after ID]
 //	                                       (the dead-lettered webhook deliveries as JSON lines)
-//	biometric-passkey-plugin --config config.yaml events redeliver <delivery-id>
+//	biometric-passkey-plugin --config config.yaml events redeliver <delivery-id> --operator SUB [--reason TEXT]
 //	                                       (move a dead letter back to pending)
 //	biometric-passkey-plugin --version
 //

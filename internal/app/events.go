@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
@@ -15,7 +16,7 @@ import (
 )
 
 // eventsUsage is the events command's synopsis.
-const eventsUsage = "usage: biometric-passkey-plugin --config config.yaml events dead-letters [--after ID] | events redeliver <id> [--operator SUB] [--reason TEXT]"
+const eventsUsage = "usage: biometric-passkey-plugin --config config.yaml events dead-letters [--after ID] | events redeliver <id> --operator SUB [--reason TEXT]"
 
 // DeadLetter is one line of `events dead-letters`.
 type DeadLetter struct {
@@ -32,13 +33,13 @@ type DeadLetter struct {
 //
 //	events dead-letters [--after ID]  the dead-lettered webhook deliveries after
 //	                                  delivery ID (default 0: all) as JSON lines
-//	events redeliver <id> [--operator SUB] [--reason TEXT]
+//	events redeliver <id> --operator SUB [--reason TEXT]
 //	                                  move dead letter <id> back to pending; the
 //	                                  running plugin's deliverer sends it
 //
 // A redelivery is audited (event_delivery.redeliver) with the operator's
-// sub; without --operator the record's actor is "unattributed", as for
-// scripts written before the flag. Flags may come before or after the id.
+// sub, so --operator is required (DESIGN.md §7.7: every operator action
+// is audited with who took it). Flags may come before or after the id.
 //
 // Like audit, it needs no identity-verification provider, so a sandbox in
 // cfg is left out.
@@ -58,9 +59,12 @@ func Events(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 		after := fs.Int64("after", 0, "list only the dead letters after this delivery id")
 		run = func(svc *authenticator.Service) error { return listDeadLetters(ctx, svc, *after, stdout) }
 	case "redeliver":
-		operator := fs.String("operator", authenticator.AuditActorUnattributed, "the operator's sub, for the audit record")
+		operator := fs.String("operator", "", "the operator's sub, for the audit record (required)")
 		reason := fs.String("reason", "", "why, for the audit record")
 		run = func(svc *authenticator.Service) error {
+			if strings.TrimSpace(*operator) == "" {
+				return fmt.Errorf("events redeliver: --operator is required: the audit log records who acted (%s)", eventsUsage)
+			}
 			id, err := strconv.ParseInt(pos[0], 10, 64)
 			if err != nil || id <= 0 {
 				return fmt.Errorf("events redeliver: want a delivery id, got %q (%s)", pos[0], eventsUsage)

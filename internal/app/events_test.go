@@ -126,7 +126,7 @@ func TestEventsCommand(t *testing.T) {
 	if err := Events(ctx, cfg, []string{"redeliver", "1", "--operator", "op-ann", "--reason=endpoint fixed"}, &out, log); err != nil {
 		t.Fatal(err)
 	}
-	if err := Events(ctx, cfg, []string{"redeliver", "2"}, &out, log); err != nil {
+	if err := Events(ctx, cfg, []string{"redeliver", "2", "--operator", "op-bo"}, &out, log); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := out.String(), "delivery 1 is pending again\ndelivery 2 is pending again\n"; got != want {
@@ -159,14 +159,14 @@ func TestEventsCommand(t *testing.T) {
 	}
 	want := []audited{
 		{"op-ann", authenticator.AuditEventRedeliver, "1", "endpoint fixed"},
-		{authenticator.AuditActorUnattributed, authenticator.AuditEventRedeliver, "2", ""},
+		{"op-bo", authenticator.AuditEventRedeliver, "2", ""},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit records: got %+v, want %+v", got, want)
 	}
 
 	for _, args := range [][]string{nil, {"nope"}, {"redeliver"}, {"redeliver", "x"}, {"redeliver", "1", "2"}, {"dead-letters", "extra"},
-		{"redeliver", "1", "--operator"}, {"redeliver", "1", "--operator", " "}} {
+		{"redeliver", "1", "--operator"}, {"redeliver", "1", "--operator", " "}, {"redeliver", "1"}} {
 		if err := Events(ctx, cfg, args, &out, log); err == nil {
 			t.Errorf("events %q: got nil error", args)
 		}
