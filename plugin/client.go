@@ -147,7 +147,7 @@ func (c *client) VerifyAudit(ctx context.Context, anchors ...authenticator.Audit
 }
 
 func (c *client) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
-	return invoke(ctx, convert.AuditPage{After: after, Limit: limit}, convert.ToProtoListAuditRequest,
+	return invoke(ctx, convert.Page{After: after, Limit: limit}, convert.ToProtoListAuditRequest,
 		c.admin.ListAudit, convert.FromProtoListAuditResponse)
 }
 
@@ -160,7 +160,7 @@ func (c *client) RecordOperatorAction(ctx context.Context, req authenticator.Ope
 }
 
 func (c *client) ListDeadLetters(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
-	return invoke(ctx, convert.DeadLetterPage{After: after, Limit: limit}, convert.ToProtoListDeadLettersRequest,
+	return invoke(ctx, convert.Page{After: after, Limit: limit}, convert.ToProtoListDeadLettersRequest,
 		c.admin.ListDeadLetters, convert.FromProtoListDeadLettersResponse)
 }
 

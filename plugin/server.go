@@ -230,11 +230,7 @@ func (s *adminServer) VerifyAudit(ctx context.Context, req *pb.VerifyAuditReques
 }
 
 func (s *adminServer) ListAudit(ctx context.Context, req *pb.ListAuditRequest) (*pb.ListAuditResponse, error) {
-	return handle(ctx, s.log, req, convert.FromProtoListAuditRequest,
-		func(ctx context.Context, q convert.AuditPage) ([]authenticator.AuditRecord, error) {
-			return s.impl.ListAudit(ctx, q.After, q.Limit)
-		},
-		convert.ToProtoListAuditResponse)
+	return handle(ctx, s.log, req, convert.FromProtoListAuditRequest, paged(s.impl.ListAudit), convert.ToProtoListAuditResponse)
 }
 
 func (s *adminServer) ActivityByDay(ctx context.Context, req *pb.ActivityByDayRequest) (*pb.Activity, error) {
@@ -246,10 +242,7 @@ func (s *adminServer) RecordOperatorAction(ctx context.Context, req *pb.Operator
 }
 
 func (s *adminServer) ListDeadLetters(ctx context.Context, req *pb.ListDeadLettersRequest) (*pb.ListDeadLettersResponse, error) {
-	return handle(ctx, s.log, req, convert.FromProtoListDeadLettersRequest,
-		func(ctx context.Context, q convert.DeadLetterPage) ([]authenticator.Delivery, error) {
-			return s.impl.ListDeadLetters(ctx, q.After, q.Limit)
-		},
+	return handle(ctx, s.log, req, convert.FromProtoListDeadLettersRequest, paged(s.impl.ListDeadLetters),
 		convert.ToProtoListDeadLettersResponse)
 }
 
@@ -259,4 +252,9 @@ func (s *adminServer) RedeliverEvent(ctx context.Context, req *pb.RedeliverReque
 
 func (s *adminServer) EraseUser(ctx context.Context, req *pb.UserActionRequest) (*pb.Erasure, error) {
 	return handle(ctx, s.log, req, convert.FromProtoUserActionRequest, s.impl.EraseUser, convert.ToProtoErasure)
+}
+
+// paged adapts a listing method to the one-argument form handle calls.
+func paged[T any](list func(ctx context.Context, after int64, limit int) ([]T, error)) func(context.Context, convert.Page) ([]T, error) {
+	return func(ctx context.Context, q convert.Page) ([]T, error) { return list(ctx, q.After, q.Limit) }
 }

@@ -246,26 +246,31 @@ func FromProtoAuditVerification(p *pb.AuditVerification) authenticator.AuditVeri
 	return authenticator.AuditVerification{Records: int(p.Records), FirstBad: p.FirstBad, Problem: p.Problem, Head: p.Head}
 }
 
-// AuditPage is ListAudit's arguments.
-type AuditPage struct {
+// Page is the arguments of a paged listing (ListAudit, ListDeadLetters):
+// the items after After, at most Limit.
+type Page struct {
 	After int64
 	Limit int
 }
 
-// ToProtoListAuditRequest converts ListAudit's arguments. The limit
-// travels as 64 bits, as UserQuery's does.
-func ToProtoListAuditRequest(q AuditPage) *pb.ListAuditRequest {
-	return &pb.ListAuditRequest{After: q.After, Limit: int64(q.Limit)}
-}
-
-// FromProtoListAuditRequest converts a ListAuditRequest message. A limit
-// beyond int's range becomes -1, which the service refuses.
-func FromProtoListAuditRequest(p *pb.ListAuditRequest) AuditPage {
-	limit := p.GetLimit()
+// pageFromProto converts a page's wire fields. The limit travels as 64
+// bits, as UserQuery's does; one beyond int's range becomes -1, which the
+// service refuses.
+func pageFromProto(after, limit int64) Page {
 	if int64(int(limit)) != limit {
 		limit = -1
 	}
-	return AuditPage{After: p.GetAfter(), Limit: int(limit)}
+	return Page{After: after, Limit: int(limit)}
+}
+
+// ToProtoListAuditRequest converts ListAudit's arguments.
+func ToProtoListAuditRequest(q Page) *pb.ListAuditRequest {
+	return &pb.ListAuditRequest{After: q.After, Limit: int64(q.Limit)}
+}
+
+// FromProtoListAuditRequest converts a ListAuditRequest message.
+func FromProtoListAuditRequest(p *pb.ListAuditRequest) Page {
+	return pageFromProto(p.GetAfter(), p.GetLimit())
 }
 
 // ToProtoAuditRecord converts authenticator.AuditRecord.
@@ -337,27 +342,14 @@ func FromProtoOperatorActionRequest(p *pb.OperatorActionRequest) authenticator.O
 		Reason: p.GetReason(), Detail: p.GetDetail()}
 }
 
-// DeadLetterPage is ListDeadLetters' arguments.
-type DeadLetterPage struct {
-	After int64
-	Limit int
-}
-
-// ToProtoListDeadLettersRequest converts ListDeadLetters' arguments. The
-// limit travels as 64 bits, as UserQuery's does.
-func ToProtoListDeadLettersRequest(q DeadLetterPage) *pb.ListDeadLettersRequest {
+// ToProtoListDeadLettersRequest converts ListDeadLetters' arguments.
+func ToProtoListDeadLettersRequest(q Page) *pb.ListDeadLettersRequest {
 	return &pb.ListDeadLettersRequest{After: q.After, Limit: int64(q.Limit)}
 }
 
-// FromProtoListDeadLettersRequest converts a ListDeadLettersRequest
-// message. A limit beyond int's range becomes -1, which the service
-// refuses.
-func FromProtoListDeadLettersRequest(p *pb.ListDeadLettersRequest) DeadLetterPage {
-	limit := p.GetLimit()
-	if int64(int(limit)) != limit {
-		limit = -1
-	}
-	return DeadLetterPage{After: p.GetAfter(), Limit: int(limit)}
+// FromProtoListDeadLettersRequest converts a ListDeadLettersRequest message.
+func FromProtoListDeadLettersRequest(p *pb.ListDeadLettersRequest) Page {
+	return pageFromProto(p.GetAfter(), p.GetLimit())
 }
 
 // ToProtoDelivery converts authenticator.Delivery.

@@ -30,7 +30,7 @@ func TestOperatorActionRequest(t *testing.T) {
 
 func TestListDeadLettersRequest(t *testing.T) {
 	t.Parallel()
-	roundTrip(t, convert.ToProtoListDeadLettersRequest, convert.FromProtoListDeadLettersRequest, map[string]convert.DeadLetterPage{
+	roundTrip(t, convert.ToProtoListDeadLettersRequest, convert.FromProtoListDeadLettersRequest, map[string]convert.Page{
 		"zero": {},
 		"page": {After: 1 << 40, Limit: authenticator.MaxPageSize},
 	})
@@ -73,7 +73,7 @@ func TestFromProtoNilDashboard(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct{ got, want any }{
 		"OperatorActionRequest":   {convert.FromProtoOperatorActionRequest(nil), authenticator.OperatorActionRequest{}},
-		"ListDeadLettersRequest":  {convert.FromProtoListDeadLettersRequest(nil), convert.DeadLetterPage{}},
+		"ListDeadLettersRequest":  {convert.FromProtoListDeadLettersRequest(nil), convert.Page{}},
 		"Delivery":                {convert.FromProtoDelivery(nil), authenticator.Delivery{}},
 		"ListDeadLettersResponse": {convert.FromProtoListDeadLettersResponse(nil), []authenticator.Delivery(nil)},
 		"RedeliverRequest":        {convert.FromProtoRedeliverRequest(nil), authenticator.RedeliverRequest{}},
