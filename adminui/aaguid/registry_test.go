@@ -180,8 +180,9 @@ func TestEmbedded(t *testing.T) {
 
 func TestDefaultIsShared(t *testing.T) {
 	t.Parallel()
-	if Default() != Default() {
-		t.Error("Default() returned different registries; want one shared value")
+	a, b := Default(), Default()
+	if a != b {
+		t.Errorf("Default() returned %p, then %p; want one shared value", a, b)
 	}
 }
 
