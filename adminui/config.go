@@ -81,6 +81,9 @@ type Config struct {
 	// Authenticators names passkeys' authenticators from their AAGUIDs on
 	// the user page. Nil: aaguid.Default(), the embedded list.
 	Authenticators *aaguid.Registry
+	// Version names the host's release, plugin protocol and schema
+	// (DESIGN.md §8), shown at the foot of every page.
+	Version string
 	// Settings is the host's effective configuration, secrets redacted,
 	// for the admin role's configuration view. The host builds it; the
 	// dashboard shows it as given.

@@ -371,3 +371,15 @@ func TestAuditSubjectFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionFooter(t *testing.T) {
+	t.Parallel()
+	const v = "biometric-passkey-provider v1.2.3 (plugin protocol 1, schema 7)"
+	h := newHarness(t, func(c *Config) { c.Version = v })
+	c, _ := h.operator(RoleSupport, "op")
+	for _, path := range []string{"/", "/users", "/audit"} {
+		if body := readBody(t, h.do(http.MethodGet, path, []*http.Cookie{c}, nil)); !strings.Contains(body, `<footer class="version" id="version">`+v+`</footer>`) {
+			t.Errorf("GET %s lacks the version footer:\n%s", path, body)
+		}
+	}
+}

@@ -219,13 +219,14 @@ type view struct {
 	Sandbox  bool
 	Operator *session // nil when signed out
 	Body     any
+	Version  string
 }
 
 // render executes page into a buffer first, so a template failure never
 // sends half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, sess *session, title string, body any) {
 	var buf bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&buf, "layout", view{Title: title, Sandbox: s.cfg.Sandbox, Operator: sess, Body: body}); err != nil {
+	if err := s.pages[page].ExecuteTemplate(&buf, "layout", view{Title: title, Sandbox: s.cfg.Sandbox, Operator: sess, Body: body, Version: s.cfg.Version}); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", page), slog.String("error", err.Error()))
 		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
 		return

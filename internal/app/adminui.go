@@ -14,6 +14,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/adminui"
 	"github.com/biometric-passkey/biometric-passkey/adminui/aaguid"
+	"github.com/biometric-passkey/biometric-passkey/internal/version"
 )
 
 // AdminUIConfig configures the operator dashboard (package adminui), which
@@ -147,7 +148,8 @@ func (a AdminUIConfig) dashboardConfig(sandbox bool, log *slog.Logger) (adminui.
 	return adminui.Config{
 		PublicURL: a.PublicURL, Issuer: a.Issuer, ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(),
 		RoleClaim: a.RoleClaim, RoleMap: roles, SessionKey: key, SessionTTL: a.SessionTTL, Sandbox: sandbox, Authenticators: names,
-		Logger: log.With("component", "adminui"),
+		Version: version.String("biometric-passkey-provider"),
+		Logger:  log.With("component", "adminui"),
 	}, nil
 }
 
