@@ -102,9 +102,11 @@ func (s *Service) EraseUser(ctx context.Context, req UserActionRequest) (Erasure
 		e.AuditSubject = u.AuditSubject
 		e.Credentials, e.References, e.Checks, e.Approvals, e.Events = n.Credentials, n.References, n.Checks, n.Approvals, n.Events
 		// The event carries the external id: the relying party needs it to
-		// erase the user on its side. It is the only record left that does.
+		// erase the user on its side. It is the only record left that does,
+		// so it must not carry the pseudonym too: together they would link
+		// the audit records back to the person (ADR 0010).
 		if err := s.event(ctx, tx, Event{Type: EventUserErased, UserExternalID: req.ExternalID, Actor: req.Operator,
-			Detail: map[string]string{"reason": req.Reason, "audit_subject": u.AuditSubject}}); err != nil {
+			Detail: map[string]string{"reason": req.Reason}}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, AuditRecord{Actor: req.Operator, Action: AuditUserErase, Target: u.AuditSubject,
