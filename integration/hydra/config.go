@@ -68,6 +68,13 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// ObserveRequest, when set, is called once per request after the
+	// response, for metrics (internal/metrics). route is the pattern of the
+	// route that served it, such as "/login" or "/api/v1/approvals/{id}"
+	// (doc.go's table), or RouteOther when none did: never the raw path,
+	// which may carry ids and tokens. method is the request's method as
+	// sent; status the response's status code. Nil observes nothing.
+	ObserveRequest func(route, method string, status int, elapsed time.Duration)
 }
 
 // normalize validates c (a copy), fills in defaults and reports every problem

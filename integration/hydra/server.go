@@ -148,8 +148,9 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
-// withCommonHeaders sets the security headers every response carries and
-// logs each request (path only: queries carry challenges and tokens).
+// withCommonHeaders sets the security headers every response carries, logs
+// each request (path only: queries carry challenges and tokens) and hands
+// it to Config.ObserveRequest (route only).
 func (s *Server) withCommonHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.cfg.Now()
@@ -160,10 +161,34 @@ func (s *Server) withCommonHeaders(next http.Handler) http.Handler {
 		h.Set("Cache-Control", noStoreCacheControl)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		elapsed := s.cfg.Now().Sub(start)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Duration("duration", s.cfg.Now().Sub(start)))
+			slog.Int("status", sw.status), slog.Duration("duration", elapsed))
+		if s.cfg.ObserveRequest != nil {
+			s.cfg.ObserveRequest(routeOf(r.Pattern), r.Method, sw.status, elapsed)
+		}
 	})
+}
+
+// RouteOther is the route Config.ObserveRequest reports for a request no
+// route served: an unknown page or API path, or a method a route does not
+// take.
+const RouteOther = "other"
+
+// routeOf turns the ServeMux pattern that served a request (set on the
+// request by the mux, "" when none matched) into its route: the path part
+// without the method, and RouteOther for the catch-alls that only answer
+// 404.
+func routeOf(pattern string) string {
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		pattern = path
+	}
+	switch pattern {
+	case "", "/", pathAPIPrefix:
+		return RouteOther
+	}
+	return pattern
 }
 
 // statusWriter remembers the status code for the request log.
