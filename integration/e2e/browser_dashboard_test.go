@@ -3,15 +3,23 @@ package e2e_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/biometric-passkey/biometric-passkey/acr"
+	"github.com/biometric-passkey/biometric-passkey/authenticator"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge"
+	"github.com/biometric-passkey/biometric-passkey/internal/app"
 	"github.com/biometric-passkey/biometric-passkey/internal/devstack"
 )
 
@@ -20,7 +28,17 @@ const (
 	msgFormRefused     = "This form has expired or did not come from the dashboard. Go back, reload the page and try again."
 	msgSupportNoRevoke = "Your role (support) does not allow this action: revoke passkey. Nothing was changed."
 	msgReferenceOnFile = "on file with the identity-verification provider"
+	msgSupportNoConfig = "Your role (support) does not allow viewing the configuration; the admin role does."
+	msgSessionsRevoked = "Sessions revoked: the user signs in again everywhere, and tokens issued before no longer work."
+	msgNoSessions      = "No active sessions at the identity server."
+	msgEraseWarning    = "This cannot be undone. The user's passkeys, biometric references (also at the identity-verification provider), " +
+		"identity checks, transaction approvals and events are deleted, and their sessions revoked; the audit log keeps only the user's pseudonym."
 )
+
+// msgPasskeyUnknown is what the provider's sign-in page says for a passkey
+// it does not know (authenticator's verification_failed for a user handle
+// with no user), as static/passkey.js writes it.
+const msgPasskeyUnknown = "This passkey is not registered here."
 
 // operator is a demo operator enrolled in a browser context of its own.
 type operator struct {
@@ -188,52 +206,243 @@ func (b *tab) forgeAction(userID string, fields map[string]string, withCSRF bool
 	return resp.Status, strings.TrimSpace(get(b, "read the error", chromedp.Text(chromedp.CSS("main p.error"))))
 }
 
+// load navigates to url and returns the page's status, whatever it is.
+func (b *tab) load(what, url string) int64 {
+	b.t.Helper()
+	ctx, cancel := b.stepContext()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(url))
+	if err != nil {
+		b.fatalf("%s: %v", what, err)
+	}
+	return resp.Status
+}
+
+// errorText returns the dashboard's error page's message.
+func (b *tab) errorText() string {
+	b.t.Helper()
+	return strings.TrimSpace(get(b, "read the error", chromedp.Text(chromedp.CSS("main p.error"))))
+}
+
+// userFacts returns the user page's facts, by their label.
+func (b *tab) userFacts() map[string]string {
+	b.t.Helper()
+	pairs := get(b, "read the facts", chromedp.Evaluate[[][2]string](
+		`Array.from(document.querySelectorAll("dl.facts dt"), (dt) => [dt.textContent.trim(), dt.nextElementSibling ? dt.nextElementSibling.textContent.trim() : ""])`))
+	out := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		out[p[0]] = p[1]
+	}
+	return out
+}
+
+// sessionRow is a row of the user page's "Active sessions" table.
+type sessionRow struct {
+	Client string   `json:"client"` // the client id
+	Level  string   `json:"level"`
+	Cells  []string `json:"cells"`
+}
+
+// sessionsSection is the user page's "Active sessions" section.
+type sessionsSection struct {
+	Heading bool         `json:"heading"`
+	Rows    []sessionRow `json:"rows"`
+	Next    string       `json:"next"` // the paragraph after the heading, if there is one
+}
+
+// activeSessions returns the user page's "Active sessions" rows (none
+// when the table is absent) and, without a table, the text that follows
+// the section's heading.
+func (b *tab) activeSessions() (rows []sessionRow, none string) {
+	b.t.Helper()
+	v := get(b, "read the active sessions", chromedp.Evaluate[sessionsSection](`(() => {
+		const h = Array.from(document.querySelectorAll("main h2")).find((h) => h.textContent.trim() === "Active sessions");
+		const rows = Array.from(document.querySelectorAll("#sessions tbody tr"), (tr) => ({
+			client: (tr.cells[0].querySelector("code") || {textContent: ""}).textContent.trim(),
+			level: tr.cells[2].textContent.trim(),
+			cells: Array.from(tr.cells, (c) => c.textContent.trim()),
+		}));
+		const n = h && h.nextElementSibling;
+		return {heading: !!h, rows, next: n && n.tagName === "P" ? n.textContent.trim() : ""};
+	})()`))
+	if !v.Heading {
+		b.fatalf("the user page has no \"Active sessions\" section")
+	}
+	return v.Rows, v.Next
+}
+
+// auditRow is a row of the audit log page.
+type auditRow struct {
+	Seq                   string
+	Actor, Action, Target string
+	Detail                map[string]string
+}
+
+// auditRows opens the audit log page at query (such as
+// "?action=access.refused") and returns its rows, the detail parsed.
+func (b *tab) auditRows(query string) []auditRow {
+	b.t.Helper()
+	b.do("open the audit log "+query,
+		chromedp.Navigate(b.stack.DashboardURL+"/audit"+query),
+		chromedp.WaitVisible(chromedp.ID("chain")))
+	raw := get(b, "read the audit records", chromedp.Evaluate[[][]string](
+		`Array.from(document.querySelectorAll("main table tbody tr"), (tr) => Array.from(tr.cells, (c) => c.innerText.trim()))`))
+	var out []auditRow
+	for _, r := range raw {
+		if len(r) != 7 { // #, at, actor, action, target, detail, hash
+			b.fatalf("audit row %q: got %d cells, want 7", r, len(r))
+		}
+		row := auditRow{Seq: r[0], Actor: r[2], Action: r[3], Target: r[4], Detail: map[string]string{}}
+		for line := range strings.SplitSeq(r[5], "\n") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(line), ": "); ok {
+				row.Detail[k] = v
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// bankSignInStart opens the bank's /login in the customer's tab, which
+// starts a new authorization request at Hydra, and waits until the browser
+// settles on the provider's sign-in page or the bank's account page.
+func (b *tab) bankSignInStart() *url.URL {
+	b.t.Helper()
+	b.do("start a sign-in at the bank",
+		chromedp.Navigate(b.stack.BankURL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#passkey-signin, #acr")),
+	)
+	return b.location()
+}
+
+// secretSettings returns the configuration's set secrets (app.Secret) by
+// the dotted key the configuration view shows them under.
+func secretSettings(cfg app.Config) map[string]string {
+	out := map[string]string{}
+	var walk func(v reflect.Value, key string)
+	walk = func(v reflect.Value, key string) {
+		if v.Type() == reflect.TypeFor[app.Secret]() {
+			if s := v.Interface().(app.Secret).Reveal(); s != "" {
+				out[key] = s
+			}
+			return
+		}
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+				if f.IsExported() && name != "" && name != "-" {
+					walk(v.Field(i), strings.TrimPrefix(key+"."+name, "."))
+				}
+			}
+		case reflect.Slice:
+			if v.Type().Elem().Kind() == reflect.Struct {
+				for i := range v.Len() {
+					walk(v.Index(i), fmt.Sprintf("%s[%d]", key, i))
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(cfg), "")
+	return out
+}
+
+// fetchExport fetches GET /audit/export from the page, with its cookies.
+const fetchExport = `fetch("/audit/export", {credentials: "same-origin"}).then(async (r) => ({
+	status: r.status, type: r.headers.get("Content-Type"), disposition: r.headers.get("Content-Disposition"), body: await r.text(),
+}))`
+
+// exportResponse is what fetchExport got.
+type exportResponse struct {
+	Status      int    `json:"status"`
+	ContentType string `json:"type"`
+	Disposition string `json:"disposition"`
+	Body        string `json:"body"`
+}
+
 // TestBrowserDashboard is the dashboard part of issue 4's "Done when", on
 // the stack `make run` starts, each step a subtest on the same stack (a
 // failed step ends the test):
 //
-//  1. the fraud and the support demo operators enroll from their links
+//  1. the fraud, support and admin demo operators enroll from their links
 //     (passkey + sandbox pass), each in a browser context of its own, and a
 //     customer signs up at the bank, enrolls and signs in once;
 //  2. the fraud operator signs in to the dashboard through Hydra with the
 //     passkey: the overview names the operator's sub, the role and the
 //     sandbox;
 //  3. a search by the customer id's prefix finds the customer, whose page
-//     shows the passkey, the reference status and the sign-in event;
+//     shows the passkey, the reference status, the sign-in event, the
+//     audit pseudonym (linked to the audit log filtered by it) and, under
+//     "Active sessions", the bank's client;
 //  4. the support operator's user page offers no action, and a forged
 //     revoke with the page's CSRF token is refused with 403; a revoke
 //     without the CSRF token is refused with 403 for the fraud operator
 //     too; the passkey stays active and the audit log has no revoke;
-//  5. the fraud operator revokes the passkey (reason, confirmation): the
+//  5. the support operator is refused the configuration view with 403,
+//     and the audit log has the refusal (access.refused) by support's sub;
+//  6. the fraud operator revokes the customer's sessions: first, as a
+//     control, a new bank sign-in completes without the sign-in page (Hydra
+//     skips the login: the passkey does not sign, auth_time is the first
+//     sign-in's); then revoke (reason, confirmation): the page says so and
+//     lists no session; the customer's next bank sign-in stops at the
+//     provider's sign-in page;
+//  7. the fraud operator revokes the passkey (reason, confirmation): the
 //     page says so and shows it revoked;
-//  6. the customer's next sign-in with it fails, saying the passkey is no
+//  8. the customer's next sign-in with it fails, saying the passkey is no
 //     longer valid;
-//  7. the audit log, its chain intact, lists the one revoke by the fraud
-//     operator's sub, and both operators' reads of the customer's record.
+//  9. the audit log, its chain intact, lists the one revoke and the one
+//     sessions revoke by the fraud operator's sub, naming the customer by
+//     the pseudonym only, and both operators' reads of the customer's
+//     record;
+//  10. the admin operator signs in;
+//  11. the admin's configuration view lists the settings with every secret
+//     "[redacted]" and none of the generated configuration's secrets; the
+//     dead letters page loads and has none;
+//  12. the admin exports the audit log (JSON lines): the dashboard's CSP
+//     refuses a fetch by its page; with the CSP lifted (DevTools) the
+//     page's fetch gets the export: seqs 1…n without gaps, the chain verifies (authenticator.VerifyAuditChain),
+//     the last record is the export itself by the admin's sub, and no line
+//     names the customer's external id;
+//  13. the admin erases the customer (reason, confirmation with its
+//     warning): /users says so, naming the pseudonym; the user page is 404;
+//     the audit log filtered by the pseudonym lists the erasure by the
+//     admin's sub; the customer's passkey no longer signs in: the provider
+//     does not know it.
 //
 // Screenshots: dashboard-user.png (the user page as fraud),
-// dashboard-audit.png; openAccount takes enroll.png too.
+// dashboard-sessions.png (the same after the control sign-in, before the
+// sessions are revoked), dashboard-audit.png, dashboard-config.png,
+// dashboard-erase-confirm.png; openAccount takes enroll.png too.
 func TestBrowserDashboard(t *testing.T) {
 	b := startBrowserTest(t)
 	var (
-		fraud, support *operator
-		customer       *tab
-		customerID     string // the customer's external id: the bank's sub
-		credID         string // the customer's passkey, base64url
+		fraud, support, admin *operator
+		customer              *tab
+		firstSignIn           accountPage // the customer's sign-in after enrollment
+		customerID            string      // the customer's external id: the bank's sub
+		pseudonym             string      // the customer's audit pseudonym, p-…
+		credID                string      // the customer's passkey, base64url
 	)
-	const reason = "Customer reported the phone stolen"
+	const (
+		reason         = "Customer reported the phone stolen"
+		sessionsReason = "Customer reported a session they did not start"
+		eraseReason    = "Customer asked to be forgotten (GDPR art. 17)"
+	)
 
 	if !t.Run("enroll operators and customer", func(t *testing.T) {
 		b := b.in(t)
 		fraud = b.enrollOperator("fraud")
 		support = b.enrollOperator("support")
+		admin = b.enrollOperator("admin")
 		customer = b.newDevice()
 		if got := customer.openAccount("kim-" + secret()[:8]); got != msgEnrolled {
 			t.Errorf("customer's enrollment result: got %q, want %q", got, msgEnrolled)
 		}
 		credID = base64.RawURLEncoding.EncodeToString(customer.credentials()[0].CredentialID)
 		customer.returnToBank()
-		customerID = customer.signIn().sub
+		firstSignIn = customer.signIn()
+		customerID = firstSignIn.sub
 	}) {
 		return
 	}
@@ -269,10 +478,16 @@ func TestBrowserDashboard(t *testing.T) {
 		if u := o.location(); u.String() != o.stack.DashboardURL+"/users/"+customerID {
 			o.fatalf("search result link: got %s, want the user page", u)
 		}
-		facts := get(o.tab, "read the facts", chromedp.Evaluate[[]string](
-			`Array.from(document.querySelectorAll("dl.facts dd"), (dd) => dd.textContent.trim())`))
-		if len(facts) < 6 || facts[0] != "enrolled" || !strings.HasPrefix(facts[5], msgReferenceOnFile) {
+		facts := o.userFacts()
+		if facts["Status"] != "enrolled" || !strings.HasPrefix(facts["Biometric reference"], msgReferenceOnFile) {
 			t.Errorf("user facts: got %q, want status enrolled and the reference %q", facts, msgReferenceOnFile)
+		}
+		pseudonym = o.text("audit-subject")
+		if !regexp.MustCompile(`^p-[0-9a-f]{32}$`).MatchString(pseudonym) {
+			o.fatalf("#audit-subject: got %q, want a pseudonym p- and 32 hex digits", pseudonym)
+		}
+		if got, want := o.attr("audit-subject", "href"), "/audit?subject="+pseudonym; got != want {
+			t.Errorf("#audit-subject[href]: got %q, want %q", got, want)
 		}
 		row := o.passkeyRow(credID)
 		if row[3] != "device-bound" || row[5] == "never" || row[6] != "active" {
@@ -284,6 +499,14 @@ func TestBrowserDashboard(t *testing.T) {
 			return strings.Contains(e, "authentication.succeeded") && strings.Contains(e, credID)
 		}) {
 			t.Errorf("events: got %q, want an authentication.succeeded with passkey %s", events, credID)
+		}
+		// The customer signed in to the bank once: Hydra remembers the
+		// consent, at the routine level.
+		sessions, none := o.activeSessions()
+		if !slices.ContainsFunc(sessions, func(r sessionRow) bool {
+			return r.Client == devstack.BankClientID && r.Level == "routine"
+		}) {
+			t.Errorf("active sessions: got %+v (%q), want a routine one for the client %q", sessions, none, devstack.BankClientID)
 		}
 		o.screenshot("dashboard-user.png")
 	}) {
@@ -316,11 +539,87 @@ func TestBrowserDashboard(t *testing.T) {
 		if row := f.passkeyRow(credID); row[6] != "active" {
 			t.Errorf("passkey after the refused revokes: got status %q, want active", row[6])
 		}
-		f.do("open the audit log's revokes",
-			chromedp.Navigate(f.stack.DashboardURL+"/audit?action=credential.revoke"),
-			chromedp.WaitVisible(chromedp.ID("chain")))
-		if n := get(f.tab, "count the revokes", chromedp.Evaluate[int](`document.querySelectorAll("main table tbody tr").length`)); n != 0 {
-			t.Errorf("audit log after the refused revokes: got %d credential.revoke records, want none", n)
+		if recs := f.auditRows("?action=" + authenticator.AuditCredentialRevoke); len(recs) != 0 {
+			t.Errorf("audit log after the refused revokes: got %d credential.revoke records (%+v), want none", len(recs), recs)
+		}
+	}) {
+		return
+	}
+
+	if !t.Run("support is refused the configuration, audited", func(t *testing.T) {
+		o := support.in(t)
+		if status := o.load("open the configuration as support", o.stack.DashboardURL+"/config"); status != http.StatusForbidden {
+			o.fatalf("support's /config: got status %d, want %d", status, http.StatusForbidden)
+		}
+		if got := o.errorText(); got != msgSupportNoConfig {
+			t.Errorf("support's /config: got %q, want %q", got, msgSupportNoConfig)
+		}
+		if get(o.tab, "look for #settings", chromedp.Evaluate[bool](`document.getElementById("settings") !== null`)) {
+			t.Errorf("support's /config: got the settings table, want none")
+		}
+		// The fraud team sees the attempt in the tamper-evident log.
+		recs := fraud.in(t).auditRows("?action=" + authenticator.AuditAccessRefused + "&actor=" + support.sub)
+		want := map[string]string{"attempted": "viewing the configuration", "why": authenticator.RefusedRole, "role": "support"}
+		if !slices.ContainsFunc(recs, func(r auditRow) bool {
+			return r.Actor == support.sub && r.Target == "" && maps.Equal(r.Detail, want)
+		}) {
+			t.Errorf("audit access.refused records by %s: got %+v, want one with no target and detail %v", support.sub, recs, want)
+		}
+	}) {
+		return
+	}
+
+	if !t.Run("fraud revokes the customer's sessions", func(t *testing.T) {
+		c := customer.in(t)
+		// Control: the customer's session at Hydra is live, so a new sign-in
+		// at the bank is a skipped login: no sign-in page, the passkey does
+		// not sign, and the ID token's auth_time is the first sign-in's.
+		count := c.signCount()
+		if u := c.bankSignInStart(); u.String() != c.stack.BankURL+"/account" {
+			c.fatalf("the customer's sign-in with a live session: got %s, want the bank's account page without the provider's sign-in page", u)
+		}
+		skipped := c.readAccount()
+		if skipped.sub != customerID || skipped.acr != acr.RoutineACR || !skipped.authTime.Equal(firstSignIn.authTime) {
+			t.Errorf("account page after the skipped login: got sub %q, acr %q, auth_time %s; want %q, %q, %s (the first sign-in's)",
+				skipped.sub, skipped.acr, skipped.authTime, customerID, acr.RoutineACR, firstSignIn.authTime)
+		}
+		if got := c.signCount(); got != count {
+			t.Fatalf("passkey signature counter after the skipped login: got %v, want %v (unused)", got, count)
+		}
+
+		o := fraud.in(t)
+		o.openUser(customerID)
+		if rows, none := o.activeSessions(); !slices.ContainsFunc(rows, func(r sessionRow) bool { return r.Client == devstack.BankClientID }) {
+			t.Errorf("active sessions before the revoke: got %+v (%q), want the client %q", rows, none, devstack.BankClientID)
+		}
+		o.screenshot("dashboard-sessions.png")
+		form := `form.action:has(input[name="action"][value="revoke-sessions"])`
+		o.do("revoke the sessions with a reason",
+			chromedp.SendKeys(chromedp.CSS(form+` input[name="reason"]`), sessionsReason),
+			chromedp.Click(chromedp.CSS(form+` button`)),
+			chromedp.WaitVisible(chromedp.ID("confirm")),
+		)
+		if got, want := o.text("confirm"), "Confirm: Revoke sessions for "+customerID+"?"; got != want {
+			t.Errorf("#confirm: got %q, want %q", got, want)
+		}
+		o.do("confirm", chromedp.Click(chromedp.CSS("main form button")), chromedp.WaitVisible(chromedp.ID("flash")))
+		if got := o.text("flash"); got != msgSessionsRevoked {
+			t.Errorf("#flash: got %q, want %q", got, msgSessionsRevoked)
+		}
+		if u := o.location(); u.String() != o.stack.DashboardURL+"/users/"+customerID {
+			t.Errorf("after the sessions revoke: got %s, want the user page", u)
+		}
+		if rows, none := o.activeSessions(); len(rows) != 0 || none != msgNoSessions {
+			t.Errorf("active sessions after the revoke: got %+v and %q, want none and %q", rows, none, msgNoSessions)
+		}
+
+		// The same request now finds no session at Hydra: the provider's
+		// sign-in page, though the passkey and the user are still active.
+		if u := c.bankSignInStart(); !strings.HasPrefix(u.String(), c.stack.ProviderURL+"/login?login_challenge=") {
+			c.fatalf("the customer's sign-in after the revoke: got %s, want the provider's sign-in page", u)
+		}
+		if got := c.signCount(); got != count {
+			t.Errorf("passkey signature counter on the sign-in page: got %v, want %v (unused)", got, count)
 		}
 	}) {
 		return
@@ -354,66 +653,47 @@ func TestBrowserDashboard(t *testing.T) {
 
 	if !t.Run("revoked passkey no longer signs in", func(t *testing.T) {
 		c := customer.in(t)
-		c.do("sign in at the bank again",
-			chromedp.Navigate(c.stack.BankURL+"/login"),
-			chromedp.WaitVisible(chromedp.ID("passkey-signin")),
-			scriptReady(),
-		)
-		signIn := c.location()
-		if !strings.HasPrefix(signIn.String(), c.stack.ProviderURL+"/login?") {
-			c.fatalf("customer's sign-in: got %s, want the provider's sign-in page", signIn)
-		}
-		c.do("sign in with the revoked passkey",
-			chromedp.Click(chromedp.ID("passkey-signin")),
-			chromedp.WaitVisible(chromedp.CSS("#status.error")),
-			chromedp.WaitEnabled(chromedp.ID("passkey-signin")),
-		)
-		if got := c.text("status"); got != msgPasskeyRevoked {
-			t.Errorf("#status with the revoked passkey: got %q, want %q", got, msgPasskeyRevoked)
-		}
-		if got := c.location(); got.String() != signIn.String() {
-			t.Errorf("after the revoked passkey: got %s, want to stay on %s", got, signIn)
-		}
+		c.refusedSignIn("the revoked passkey", msgPasskeyRevoked)
 	}) {
 		return
 	}
 
-	t.Run("audit lists the revoke", func(t *testing.T) {
+	if !t.Run("audit lists the revoke", func(t *testing.T) {
 		o := fraud.in(t)
-		o.do("open the audit log",
-			chromedp.Navigate(o.stack.DashboardURL+"/audit"),
-			chromedp.WaitVisible(chromedp.ID("chain")),
-		)
+		// Records name the customer by their audit pseudonym, never by the
+		// external id (ADR 0010): the revoke's detail gives it.
+		rows := o.auditRows("")
 		if got := o.text("chain"); !strings.HasPrefix(got, "Chain intact") {
 			t.Errorf("#chain: got %q, want the chain intact", got)
 		}
-		// #, at, actor, action, target, detail, hash. Records name the
-		// customer by their audit pseudonym, never by the external id (ADR
-		// 0010): the revoke's detail gives it.
-		rows := o.dashboardRows()
-		var revokes [][]string
+		var revokes, sessionRevokes []auditRow
 		for _, r := range rows {
-			if len(r) > 5 && r[3] == "credential.revoke" {
+			switch r.Action {
+			case authenticator.AuditCredentialRevoke:
 				revokes = append(revokes, r)
+			case authenticator.AuditSessionsRevoke:
+				sessionRevokes = append(sessionRevokes, r)
 			}
-			if len(r) > 5 && (strings.Contains(r[4], customerID) || strings.Contains(r[5], customerID)) {
-				t.Errorf("audit record %q: got the customer's external id, want their pseudonym only", r)
-			}
-		}
-		var pseudonym string
-		if len(revokes) == 1 {
-			if m := regexp.MustCompile(`user: (p-[0-9a-f]{32})`).FindStringSubmatch(revokes[0][5]); m != nil {
-				pseudonym = m[1]
+			if strings.Contains(r.Target, customerID) || slices.ContainsFunc(slices.Collect(maps.Values(r.Detail)), func(v string) bool {
+				return strings.Contains(v, customerID)
+			}) {
+				t.Errorf("audit record %+v: got the customer's external id, want their pseudonym only", r)
 			}
 		}
-		if len(revokes) != 1 || revokes[0][2] != o.sub || revokes[0][4] != credID ||
-			!strings.Contains(revokes[0][5], "reason: "+reason) || pseudonym == "" {
-			t.Errorf("audit credential.revoke records: got %q, want one by %s on %s with the reason and the customer's pseudonym", revokes, o.sub, credID)
+		if len(revokes) != 1 || revokes[0].Actor != o.sub || revokes[0].Target != credID ||
+			revokes[0].Detail["reason"] != reason || revokes[0].Detail["user"] != pseudonym {
+			t.Errorf("audit credential.revoke records: got %+v, want one by %s on %s with the reason %q and the customer's pseudonym %s",
+				revokes, o.sub, credID, reason, pseudonym)
+		}
+		wantDetail := map[string]string{"reason": sessionsReason, "result": authenticator.SessionsRevoked}
+		if len(sessionRevokes) != 1 || sessionRevokes[0].Actor != o.sub || sessionRevokes[0].Target != pseudonym ||
+			!maps.Equal(sessionRevokes[0].Detail, wantDetail) {
+			t.Errorf("audit sessions.revoke records: got %+v, want one by %s on %s with detail %v", sessionRevokes, o.sub, pseudonym, wantDetail)
 		}
 		readers := map[string]bool{}
 		for _, r := range rows {
-			if len(r) > 4 && r[3] == "user.read" && r[4] == pseudonym {
-				readers[r[2]] = true
+			if r.Action == authenticator.AuditUserRead && r.Target == pseudonym {
+				readers[r.Actor] = true
 			}
 		}
 		// Every read of the user's record is audited with the operator's sub.
@@ -423,5 +703,177 @@ func TestBrowserDashboard(t *testing.T) {
 			}
 		}
 		o.screenshot("dashboard-audit.png")
+	}) {
+		return
+	}
+
+	if !t.Run("admin operator signs in", func(t *testing.T) {
+		admin.sub = admin.in(t).signInDashboard()
+	}) {
+		return
+	}
+
+	if !t.Run("admin views the configuration and dead letters", func(t *testing.T) {
+		o := admin.in(t)
+		o.navigate("open the configuration", chromedp.Navigate(o.stack.DashboardURL+"/config"))
+		o.do("wait for the settings", chromedp.WaitVisible(chromedp.ID("settings")))
+		settings := map[string]string{}
+		for _, r := range get(o.tab, "read the settings", chromedp.Evaluate[[][]string](
+			`Array.from(document.querySelectorAll("#settings tbody tr"), (tr) => Array.from(tr.cells, (c) => c.textContent.trim()))`)) {
+			if len(r) != 2 {
+				o.fatalf("settings row %q: got %d cells, want 2", r, len(r))
+			}
+			settings[r[0]] = r[1]
+		}
+		if got := settings["host.public_url"]; got != o.stack.ProviderURL {
+			t.Errorf("setting host.public_url: got %q, want %q", got, o.stack.ProviderURL)
+		}
+		// The secrets make run generated for this stack: each is listed,
+		// redacted, and its value is nowhere in the page.
+		cfg, err := app.Load(o.stack.ConfigPath, nil)
+		if err != nil {
+			t.Fatalf("load the stack's configuration: %v", err)
+		}
+		secrets := secretSettings(cfg)
+		if len(secrets) == 0 {
+			t.Fatalf("the stack's configuration %s: got no secrets, want the generated ones", o.stack.ConfigPath)
+		}
+		html := get(o.tab, "read the page", chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+		for key, value := range secrets {
+			if got := settings[key]; got != "[redacted]" {
+				t.Errorf("setting %s: got %q, want [redacted]", key, got)
+			}
+			if strings.Contains(html, value) {
+				t.Errorf("the configuration page: got the value of %s in it, want it redacted", key)
+			}
+		}
+		o.screenshot("dashboard-config.png")
+
+		o.navigate("open the dead letters", chromedp.Navigate(o.stack.DashboardURL+"/events/dead"))
+		// make run configures no webhook endpoint: nothing is ever dead.
+		o.do("wait for the dead letters page", chromedp.WaitVisible(chromedp.ID("no-deadletters")))
+	}) {
+		return
+	}
+
+	if !t.Run("admin exports the audit log", func(t *testing.T) {
+		o := admin.in(t)
+		// The dashboard's CSP (default-src 'none') lets no script of its
+		// pages connect anywhere: the page's fetch is refused...
+		o.do("open the audit log", chromedp.Navigate(o.stack.DashboardURL+"/audit"), chromedp.WaitVisible(chromedp.ID("export")))
+		ctx, cancel := o.stepContext()
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[exportResponse](fetchExport, chromedp.EvalAwaitPromise))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "Failed to fetch") {
+			t.Errorf("fetch of /audit/export under the dashboard's CSP: got error %v, want the browser's \"Failed to fetch\"", err)
+		}
+		// ...so the test lifts it for this tab (DevTools), as the brief's
+		// stand-in for the #export link's download.
+		call(o.tab, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		o.do("reload the audit log without its CSP", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("export")))
+		res := get(o.tab, "fetch the export", chromedp.Evaluate[exportResponse](fetchExport, chromedp.EvalAwaitPromise))
+		call(o.tab, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: false})
+		if res.Status != http.StatusOK || !strings.HasPrefix(res.ContentType, "application/jsonl") || !strings.HasPrefix(res.Disposition, "attachment;") {
+			o.fatalf("GET /audit/export: got %d, %q, %q, want 200, application/jsonl, an attachment", res.Status, res.ContentType, res.Disposition)
+		}
+		lines := strings.Split(strings.TrimSuffix(res.Body, "\n"), "\n")
+		records := make([]authenticator.AuditRecord, len(lines))
+		for i, line := range lines {
+			if err := json.Unmarshal([]byte(line), &records[i]); err != nil {
+				t.Fatalf("export line %d %q: %v", i+1, line, err)
+			}
+			if records[i].Seq != int64(i+1) {
+				t.Fatalf("export line %d: got seq %d, want %d (seqs from 1 without gaps)", i+1, records[i].Seq, i+1)
+			}
+			if strings.Contains(line, customerID) {
+				t.Errorf("export line %d %s: got the customer's external id %s, want their pseudonym only", i+1, line, customerID)
+			}
+		}
+		v, err := authenticator.VerifyAuditChain(records)
+		if err != nil || !v.Intact() || v.Records != len(records) {
+			t.Errorf("VerifyAuditChain of the export: got %+v, %v, want intact over %d records", v, err, len(records))
+		}
+		if !strings.Contains(res.Body, pseudonym) {
+			t.Errorf("the export: got no record naming the customer's pseudonym %s, want their reads and revokes", pseudonym)
+		}
+		// Audited before a record was read: the export holds its own
+		// record, the last, since nothing else happened meanwhile.
+		last := records[len(records)-1]
+		if last.Action != authenticator.AuditExport || last.Actor != admin.sub || last.Target != "" ||
+			!maps.Equal(last.Detail, map[string]string{"format": "jsonl", "via": "dashboard"}) {
+			t.Errorf("the export's last record: got %s %s on %q with %v, want %s by %s, no target, format jsonl via dashboard",
+				last.Action, last.Actor, last.Target, last.Detail, authenticator.AuditExport, admin.sub)
+		}
+	}) {
+		return
+	}
+
+	t.Run("admin erases the customer", func(t *testing.T) {
+		o := admin.in(t)
+		o.openUser(customerID)
+		form := `form.action:has(input[name="action"][value="erase-user"])`
+		o.do("erase with a reason",
+			chromedp.SendKeys(chromedp.CSS(form+` input[name="reason"]`), eraseReason),
+			chromedp.Click(chromedp.CSS(form+` button`)),
+			chromedp.WaitVisible(chromedp.ID("confirm")),
+			chromedp.WaitVisible(chromedp.ID("warning")),
+		)
+		if got, want := o.text("confirm"), "Confirm: Erase user for "+customerID+"?"; got != want {
+			t.Errorf("#confirm: got %q, want %q", got, want)
+		}
+		if got := o.text("warning"); got != msgEraseWarning {
+			t.Errorf("#warning: got %q, want %q", got, msgEraseWarning)
+		}
+		o.screenshot("dashboard-erase-confirm.png")
+		o.do("confirm", chromedp.Click(chromedp.CSS("main form button")), chromedp.WaitVisible(chromedp.ID("flash")))
+		if u := o.location(); u.String() != o.stack.DashboardURL+"/users" {
+			t.Errorf("after the erasure: got %s, want %s/users", u, o.stack.DashboardURL)
+		}
+		// One passkey (revoked, still the user's), the enrollment's reference.
+		flash := regexp.MustCompile(`^User ` + regexp.QuoteMeta(customerID) + ` erased: 1 passkeys, 1 biometric references, [0-9]+ events deleted\. ` +
+			`The audit log keeps the pseudonym ` + regexp.QuoteMeta(pseudonym) + `\.$`)
+		if got := o.text("flash"); !flash.MatchString(got) {
+			t.Errorf("#flash: got %q, want it to match %s", got, flash)
+		}
+		if rows := o.dashboardRows(); slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == customerID }) {
+			t.Errorf("/users after the erasure: got %q, want no %s", rows, customerID)
+		}
+		if status := o.load("open the erased user's page", o.stack.DashboardURL+"/users/"+customerID); status != http.StatusNotFound {
+			o.fatalf("the erased user's page: got status %d, want %d", status, http.StatusNotFound)
+		}
+		// The page withholds every detail whose key names a reference
+		// (adminui's hiddenDetailKey), the erasure's "references" count too.
+		recs := o.auditRows("?subject=" + pseudonym)
+		if !slices.ContainsFunc(recs, func(r auditRow) bool {
+			return r.Action == authenticator.AuditUserErase && r.Actor == admin.sub && r.Target == pseudonym &&
+				r.Detail["reason"] == eraseReason && r.Detail["credentials"] == "1"
+		}) {
+			t.Errorf("audit records of %s: got %+v, want a user.erase by %s with the reason and 1 credential", pseudonym, recs, admin.sub)
+		}
+
+		customer.in(t).refusedSignIn("the erased user's passkey", msgPasskeyUnknown)
 	})
+}
+
+// refusedSignIn starts a sign-in at the bank, which must stop at the
+// provider's sign-in page, uses the tab's passkey there and checks that the
+// provider refuses it with msg, leaving the browser on the page.
+func (b *tab) refusedSignIn(passkey, msg string) {
+	b.t.Helper()
+	signIn := b.bankSignInStart()
+	if !strings.HasPrefix(signIn.String(), b.stack.ProviderURL+"/login?") {
+		b.fatalf("customer's sign-in: got %s, want the provider's sign-in page", signIn)
+	}
+	b.do("sign in with "+passkey,
+		scriptReady(),
+		chromedp.Click(chromedp.ID("passkey-signin")),
+		chromedp.WaitVisible(chromedp.CSS("#status.error")),
+		chromedp.WaitEnabled(chromedp.ID("passkey-signin")),
+	)
+	if got := b.text("status"); got != msg {
+		b.t.Errorf("#status with %s: got %q, want %q", passkey, got, msg)
+	}
+	if got := b.location(); got.String() != signIn.String() {
+		b.t.Errorf("after %s: got %s, want to stay on %s", passkey, got, signIn)
+	}
 }
