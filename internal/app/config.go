@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -63,6 +64,12 @@ type HostConfig struct {
 	OperatorRoles map[string][]string `yaml:"operator_roles"`
 	// OperatorRolesClaim names that claim. Default "roles".
 	OperatorRolesClaim string `yaml:"operator_roles_claim"`
+	// MetricsListen is the host:port of a listener of its own that serves
+	// Prometheus metrics at /metrics (internal/metrics lists them). Empty,
+	// the default in every mode, serves none: metrics are for the
+	// operator's network, so the operator picks the interface, never the
+	// public listener. make run sets a free local port.
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // PluginConfig says how the host runs the authenticator.
@@ -458,6 +465,13 @@ func (c Config) Validate() error {
 	}
 	if c.Host.OperatorRolesClaim == "" || strings.ContainsAny(c.Host.OperatorRolesClaim, " \t") {
 		bad("host.operator_roles_claim", "must be one claim name, got %q", c.Host.OperatorRolesClaim)
+	}
+	if m := c.Host.MetricsListen; m != "" {
+		if _, port, err := net.SplitHostPort(m); err != nil {
+			bad("host.metrics_listen", "must be host:port, got %q", m)
+		} else if port != "0" && (m == c.Host.Listen || (c.AdminUI.Enabled && m == c.AdminUI.Listen)) {
+			bad("host.metrics_listen", "must not be host.listen or adminui.listen: metrics get a listener of their own, got %q", m)
+		}
 	}
 	a.Events.validate(c.Mode, bad)
 	if c.Mode == ModeProduction {

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/biometric-passkey/biometric-passkey/adminui"
 	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
+	"github.com/biometric-passkey/biometric-passkey/internal/metrics"
 	"github.com/biometric-passkey/biometric-passkey/plugin"
 )
 
@@ -22,6 +25,8 @@ type Provider struct {
 	ln       net.Listener
 	dash     *http.Server // the operator dashboard; nil unless adminui.enabled
 	dashLn   net.Listener
+	metrics  *http.Server // Prometheus /metrics; nil unless host.metrics_listen
+	metricLn net.Listener
 	closers  []func() error
 	done     chan error
 	shutdown time.Duration
@@ -29,9 +34,22 @@ type Provider struct {
 
 // StartProvider launches the authenticator (the plugin binary, or in-process
 // when cfg.Plugin.Path is empty) and serves the provider on cfg.Host.Listen.
-// configPath is handed to the plugin so both read the same file.
+// configPath is handed to the plugin so both read the same file. With
+// cfg.Host.MetricsListen set it also serves Prometheus metrics there, from
+// a registry of this provider's own.
 func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog.Logger) (*Provider, error) {
-	p := &Provider{done: make(chan error, 2), shutdown: cfg.Host.ShutdownTimeout}
+	p := &Provider{done: make(chan error, 3), shutdown: cfg.Host.ShutdownTimeout}
+	var (
+		reg *prometheus.Registry
+		m   *metrics.Metrics
+	)
+	if cfg.Host.MetricsListen != "" {
+		reg = prometheus.NewRegistry()
+		var err error
+		if m, err = metrics.New(reg); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
 	if cfg.Plugin.Path == "" {
 		log.Warn("authenticator runs in-process: no plugin isolation (development only)")
 		// This process holds the authenticator, so it also serves the
@@ -58,11 +76,16 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 		}
 		p.svc, p.closers = host, append(p.closers, func() error { host.Close(); return nil })
 	}
+	var observe func(route, method string, status int, elapsed time.Duration)
+	if m != nil {
+		p.svc, observe = m.Services(p.svc), m.ObserveRequest
+	}
 	srv, err := hydra.New(hydra.Config{
 		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
 		EnrollmentScope: cfg.Host.EnrollmentScope, ApprovalScope: cfg.Host.ApprovalScope,
 		OperatorClients: cfg.Host.OperatorClients, OperatorRoles: cfg.Host.OperatorRoles, OperatorRolesClaim: cfg.Host.OperatorRolesClaim,
 		Sandbox: cfg.Authenticator.IDV.Provider == IDVProviderSandbox, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
+		ObserveRequest: observe,
 	}, p.svc)
 	if err != nil {
 		return nil, errors.Join(err, p.closeAll())
@@ -73,8 +96,13 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 			return nil, errors.Join(err, p.closeAll())
 		}
 	}
+	if reg != nil {
+		if err := p.startMetrics(cfg.Host.MetricsListen, reg, log); err != nil {
+			return nil, errors.Join(err, p.closeDashboard(), p.closeAll())
+		}
+	}
 	if p.ln, err = net.Listen("tcp", cfg.Host.Listen); err != nil {
-		return nil, errors.Join(fmt.Errorf("host.listen: %w", err), p.closeDashboard(), p.closeAll())
+		return nil, errors.Join(fmt.Errorf("host.listen: %w", err), p.closeMetrics(), p.closeDashboard(), p.closeAll())
 	}
 	p.srv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() { p.done <- p.srv.Serve(p.ln) }()
@@ -109,6 +137,44 @@ func (p *Provider) startDashboard(cfg Config, sessions adminui.Sessions, sandbox
 	return nil
 }
 
+// startMetrics serves reg's exposition at /metrics (and nothing else) on
+// addr, a listener of its own: never the public one. Its end is reported on
+// Done like the provider's.
+func (p *Provider) startMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("host.metrics_listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(reg, log))
+	p.metricLn = ln
+	p.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := p.metrics.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			p.done <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	return nil
+}
+
+// MetricsAddr is the address serving /metrics; nil when host.metrics_listen
+// is empty.
+func (p *Provider) MetricsAddr() net.Addr {
+	if p.metricLn == nil {
+		return nil
+	}
+	return p.metricLn.Addr()
+}
+
+func (p *Provider) closeMetrics() error {
+	if p.metrics == nil {
+		return nil
+	}
+	return p.metrics.Close()
+}
+
 // DashboardAddr is the operator dashboard's address; nil when it is off.
 func (p *Provider) DashboardAddr() net.Addr {
 	if p.dashLn == nil {
@@ -134,16 +200,21 @@ func (p *Provider) Addr() net.Addr { return p.ln.Addr() }
 // means it failed).
 func (p *Provider) Done() <-chan error { return p.done }
 
-// Close drains requests for up to host.shutdown_timeout, then stops the
+// Close drains requests for up to host.shutdown_timeout (the dashboard's,
+// the provider's, then the metrics listener's), then stops the
 // authenticator.
 func (p *Provider) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), p.shutdown)
 	defer cancel()
-	var dash error
+	var dash, met error
 	if p.dash != nil {
 		dash = p.dash.Shutdown(ctx)
 	}
-	return errors.Join(p.srv.Shutdown(ctx), dash, p.closeAll())
+	err := p.srv.Shutdown(ctx) // the provider first, so its last requests are still counted
+	if p.metrics != nil {
+		met = p.metrics.Shutdown(ctx)
+	}
+	return errors.Join(err, dash, met, p.closeAll())
 }
 
 func (p *Provider) closeAll() error {
