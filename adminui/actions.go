@@ -357,8 +357,8 @@ func (s *Server) eraseUser(ctx context.Context, r authenticator.UserActionReques
 	if err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("User %s erased: %d passkeys, %d biometric references, %d events deleted. The audit log keeps the pseudonym %s.",
-		e.ExternalID, e.Credentials, e.References, e.Events, e.AuditSubject)
+	msg := fmt.Sprintf("User %s erased: %s, %s, %s deleted. The audit log keeps the pseudonym %s.", e.ExternalID,
+		count(e.Credentials, "passkey"), count(e.References, "biometric reference"), count(e.Events, "event"), e.AuditSubject)
 	if s.cfg.Sessions != nil {
 		if err := s.cfg.Sessions.RevokeSessions(ctx, r.ExternalID); err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "erased user's sessions not revoked", slog.String("error", err.Error()))
@@ -366,6 +366,14 @@ func (s *Server) eraseUser(ctx context.Context, r authenticator.UserActionReques
 		}
 	}
 	return msg, nil
+}
+
+// count writes n things, in the singular for one.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // withBack attaches a link back to err's error page.

@@ -214,7 +214,7 @@ func TestEraseUser(t *testing.T) {
 				t.Errorf("sessions revoked after the erasure (-want +got):\n%s", diff)
 			}
 			page := readBody(t, h.do(http.MethodGet, "/users", []*http.Cookie{c, cookieNamed(resp, "adminui_flash")}, nil))
-			if !strings.Contains(page, "User alice erased: 2 passkeys, 1 biometric references, 6 events deleted. The audit log keeps the pseudonym p-00112233445566778899aabbccddeeff.") {
+			if !strings.Contains(page, "User alice erased: 2 passkeys, 1 biometric reference, 6 events deleted. The audit log keeps the pseudonym p-00112233445566778899aabbccddeeff.") {
 				t.Errorf("users page lacks the erasure's flash:\n%s", page)
 			}
 		})
@@ -380,6 +380,18 @@ func TestVersionFooter(t *testing.T) {
 	for _, path := range []string{"/", "/users", "/audit"} {
 		if body := readBody(t, h.do(http.MethodGet, path, []*http.Cookie{c}, nil)); !strings.Contains(body, `<footer class="version" id="version">`+v+`</footer>`) {
 			t.Errorf("GET %s lacks the version footer:\n%s", path, body)
+		}
+	}
+}
+
+func TestHiddenDetailKey(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]bool{
+		"reference_id": true, "sealed_ref": true, "webhook_secret": true, "sdk_token": true, "biometric_template": true, "ref_id": true,
+		"references": false, "revoked_references": false, "reason": false, "user": false, "credentials": false,
+	} {
+		if got := hiddenDetailKey(key); got != want {
+			t.Errorf("hiddenDetailKey(%q) = %v, want %v", key, got, want)
 		}
 	}
 }

@@ -40,6 +40,9 @@ var funcs = template.FuncMap{
 // link a user to a provider's record.
 func hiddenDetailKey(k string) bool {
 	k = strings.ToLower(k)
+	if k == "references" || strings.HasSuffix(k, "_references") {
+		return false // a count of references (erasure, re-verification), not one
+	}
 	for _, bad := range []string{"reference", "ref_id", "sealed", "secret", "token", "biometric"} {
 		if strings.Contains(k, bad) {
 			return true
@@ -219,6 +222,10 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, sess *session) err
 		return &pageError{status: http.StatusNotFound, message: "There is no user with this id."}
 	}
 	d, err := s.admin.ReadUser(r.Context(), authenticator.ReadUserRequest{ExternalID: id, Operator: sess.Sub})
+	if authenticator.CodeOf(err) == authenticator.CodeNotFound {
+		return &pageError{status: http.StatusNotFound, back: "/users", cause: err,
+			message: "There is no user with this id. An erased user is gone from here; the audit log keeps their pseudonym."}
+	}
 	if err != nil {
 		return err
 	}

@@ -264,7 +264,7 @@ func TestPages(t *testing.T) {
 		"search none":  {path: "/users?q=zed", wantStatus: 200, want: []string{"No users match"}},
 		"search bad":   {path: "/users?q=%3Cx%3E", wantStatus: 200, want: []string{"No user can match", "&lt;x&gt;"}},
 		"user":         {path: "/users/alice", wantStatus: 200, want: []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Alice", "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", "synced (backed up)", "device-bound", "none (not attested)", "on file with the identity-verification provider", "bank&lt;img src=x onerror=alert(1)&gt;", "provider: sandbox", "step_up.passed"}},
-		"user missing": {path: "/users/nobody", wantStatus: 404, want: []string{"user not found"}},
+		"user missing": {path: "/users/nobody", wantStatus: 404, want: []string{"There is no user with this id. An erased user is gone from here"}},
 		"user invalid": {path: "/users/%3Cx%3E", wantStatus: 404, want: []string{"no user with this id"}},
 		"audit":        {path: "/audit", wantStatus: 200, want: []string{"Chain intact: 3 records, head <code>abcd</code>", "op-carol", "&lt;i&gt;stolen&lt;/i&gt;"}},
 		"audit filter": {path: "/audit?actor=op-b", wantStatus: 200, want: []string{"op-bob", `value="op-b"`}},

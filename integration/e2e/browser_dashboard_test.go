@@ -830,7 +830,7 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Errorf("after the erasure: got %s, want %s/users", u, o.stack.DashboardURL)
 		}
 		// One passkey (revoked, still the user's), the enrollment's reference.
-		flash := regexp.MustCompile(`^User ` + regexp.QuoteMeta(customerID) + ` erased: 1 passkeys, 1 biometric references, [0-9]+ events deleted\. ` +
+		flash := regexp.MustCompile(`^User ` + regexp.QuoteMeta(customerID) + ` erased: 1 passkey, 1 biometric reference, [0-9]+ events deleted\. ` +
 			`The audit log keeps the pseudonym ` + regexp.QuoteMeta(pseudonym) + `\.$`)
 		if got := o.text("flash"); !flash.MatchString(got) {
 			t.Errorf("#flash: got %q, want it to match %s", got, flash)
