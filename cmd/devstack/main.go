@@ -26,6 +26,7 @@ func main() {
 	flag.IntVar(&o.BankPort, "bank-port", 8080, "demo bank port")
 	flag.IntVar(&o.DashboardPort, "dashboard-port", 8082, "operator dashboard port (served by the provider)")
 	flag.IntVar(&o.SandboxPort, "sandbox-port", 8090, "sandbox identity-check pages port (served by the plugin)")
+	flag.IntVar(&o.MetricsPort, "metrics-port", 9464, "Prometheus /metrics port (served by the provider)")
 	flag.StringVar(&o.RedisAddr, "redis", "", "Redis address for challenges (default: in memory)")
 	flag.Parse()
 
@@ -45,6 +46,7 @@ func main() {
   Passkey login provider             %s
   Sandbox identity check (SANDBOX)   %s
   Ory Hydra (OpenID Provider)        %s
+  Metrics (Prometheus)               %s
   Logs                               %s/*.log
 
   Open an account: register a passkey, then verify your identity on the
@@ -53,7 +55,7 @@ func main() {
   identity check, with the transfer shown. "Lost your device?" on the sign-in
   page recovers the account in another browser. Ctrl-C stops everything.
 
-`, s.BankURL, s.BankURL, s.ProviderURL, s.SandboxURL, s.Issuer, o.Dir)
+`, s.BankURL, s.BankURL, s.ProviderURL, s.SandboxURL, s.Issuer, s.MetricsURL, o.Dir)
 	fmt.Print(dashboardLine(s))
 	<-ctx.Done()
 	fmt.Println("\nStopping…")

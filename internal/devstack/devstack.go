@@ -87,6 +87,7 @@ type Options struct {
 	BankPort      int
 	SandboxPort   int       // the sandbox's capture pages, served by the plugin
 	DashboardPort int       // the operator dashboard, served by the provider
+	MetricsPort   int       // the provider's Prometheus /metrics (host.metrics_listen)
 	RedisAddr     string    // when set, challenges live in Redis instead of memory
 	Logs          io.Writer // receives every process's output, prefixed; nil writes Dir/<name>.log
 	// IDVProvider is authenticator.idv.provider: empty or app.IDVProviderSandbox
@@ -104,6 +105,8 @@ type Stack struct {
 	SandboxURL  string // the sandbox IDV provider's public URL (served by the plugin), capture pages under it; empty without the sandbox
 	// DashboardURL is the operator dashboard, served by the provider.
 	DashboardURL string
+	// MetricsURL is the provider's Prometheus /metrics.
+	MetricsURL string
 	// Operators are the demo operators with their enrollment links.
 	Operators  []DemoOperator
 	Hydra      *hydraproc.Hydra
@@ -133,7 +136,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("devstack: state dir: %w", err)
 	}
-	ports := []*int{&o.HydraPort, &o.HydraAdmin, &o.ProviderPort, &o.BankPort, &o.DashboardPort}
+	ports := []*int{&o.HydraPort, &o.HydraAdmin, &o.ProviderPort, &o.BankPort, &o.DashboardPort, &o.MetricsPort}
 	if o.IDVProvider == app.IDVProviderSandbox {
 		ports = append(ports, &o.SandboxPort)
 	}
@@ -145,6 +148,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		ProviderURL:  "http://localhost:" + strconv.Itoa(o.ProviderPort),
 		Issuer:       "http://localhost:" + strconv.Itoa(o.HydraPort),
 		DashboardURL: "http://localhost:" + strconv.Itoa(o.DashboardPort),
+		MetricsURL:   "http://localhost:" + strconv.Itoa(o.MetricsPort) + "/metrics",
 	}
 	if o.IDVProvider == app.IDVProviderSandbox {
 		s.SandboxURL = "http://localhost:" + strconv.Itoa(o.SandboxPort) + "/sandbox/idv"
@@ -333,6 +337,7 @@ func (o Options) providerConfig(s *Stack, hydraAdminURL, pluginPath, pluginSHA25
 	cfg.Host.Listen = "127.0.0.1:" + strconv.Itoa(o.ProviderPort)
 	cfg.Host.PublicURL = s.ProviderURL
 	cfg.Host.HydraAdminURL = hydraAdminURL
+	cfg.Host.MetricsListen = "127.0.0.1:" + strconv.Itoa(o.MetricsPort)
 	cfg.Host.FirstPartyClients = []string{BankClientID, DashboardClientID}
 	cfg.Host.OperatorClients = []string{DashboardClientID}
 	cfg.Host.OperatorRoles = map[string][]string{}

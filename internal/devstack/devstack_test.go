@@ -37,7 +37,8 @@ func TestWriteProviderConfig(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(bin, "biometric-passkey-plugin"), []byte("not really a plugin"), 0o700); err != nil {
 				t.Fatal(err)
 			}
-			o := Options{BinDir: bin, Dir: t.TempDir(), ProviderPort: 8081, SandboxPort: 8090, DashboardPort: 8082, IDVProvider: tc.provider}
+			o := Options{BinDir: bin, Dir: t.TempDir(), ProviderPort: 8081, SandboxPort: 8090, DashboardPort: 8082, MetricsPort: 9464,
+				IDVProvider: tc.provider}
 			s := &Stack{ProviderURL: "http://localhost:8081", Issuer: "http://localhost:4444", DashboardURL: "http://localhost:8082",
 				dashboardSecret: "dashboard-secret"}
 			if tc.wantSandbox {
@@ -52,6 +53,9 @@ func TestWriteProviderConfig(t *testing.T) {
 				t.Fatalf("the written config does not load: %v", err)
 			}
 			wantDashboard(t, cfg)
+			if got, want := cfg.Host.MetricsListen, "127.0.0.1:9464"; got != want {
+				t.Errorf("host.metrics_listen: got %q, want %q", got, want)
+			}
 			idv := cfg.Authenticator.IDV
 			if !tc.wantSandbox {
 				if idv.Provider != app.IDVProviderNone {
