@@ -410,9 +410,8 @@ type exportResponse struct {
 //     admin's sub; the customer's passkey no longer signs in: the provider
 //     does not know it.
 //
-// Screenshots: dashboard-user.png (the user page as fraud),
-// dashboard-sessions.png (the same after the control sign-in, before the
-// sessions are revoked), dashboard-audit.png, dashboard-config.png,
+// Screenshots: dashboard-user.png (the user page as fraud, with the active
+// sessions), dashboard-audit.png, dashboard-config.png,
 // dashboard-erase-confirm.png; openAccount takes enroll.png too.
 func TestBrowserDashboard(t *testing.T) {
 	b := startBrowserTest(t)
@@ -592,7 +591,6 @@ func TestBrowserDashboard(t *testing.T) {
 		if rows, none := o.activeSessions(); !slices.ContainsFunc(rows, func(r sessionRow) bool { return r.Client == devstack.BankClientID }) {
 			t.Errorf("active sessions before the revoke: got %+v (%q), want the client %q", rows, none, devstack.BankClientID)
 		}
-		o.screenshot("dashboard-sessions.png")
 		form := `form.action:has(input[name="action"][value="revoke-sessions"])`
 		o.do("revoke the sessions with a reason",
 			chromedp.SendKeys(chromedp.CSS(form+` input[name="reason"]`), sessionsReason),
