@@ -75,6 +75,11 @@ type Config struct {
 	// which may carry ids and tokens. method is the request's method as
 	// sent; status the response's status code. Nil observes nothing.
 	ObserveRequest func(route, method string, status int, elapsed time.Duration)
+	// ObserveLogin, when set, is called once per login request Hydra
+	// accepted ("accepted", the acr granted, "") or rejected ("rejected",
+	// "", the OAuth error code) at this provider's word, for metrics. Nil
+	// observes nothing.
+	ObserveLogin func(result, acr, errorCode string)
 }
 
 // normalize validates c (a copy), fills in defaults and reports every problem

@@ -131,6 +131,7 @@ func (s *Server) acceptLogin(ctx context.Context, challenge, subject string, out
 	if err != nil {
 		return "", challengeErr("accept login", resp, err)
 	}
+	s.observeLogin(loginAccepted, out.ACR, "")
 	return res.RedirectTo, nil
 }
 
@@ -146,7 +147,21 @@ func (s *Server) rejectLogin(ctx context.Context, challenge, code, description s
 	if err != nil {
 		return "", challengeErr("reject login", resp, err)
 	}
+	s.observeLogin(loginRejected, "", code)
 	return res.RedirectTo, nil
+}
+
+// Results Config.ObserveLogin reports.
+const (
+	loginAccepted = "accepted"
+	loginRejected = "rejected"
+)
+
+// observeLogin reports a login Hydra took our answer on.
+func (s *Server) observeLogin(result, acrValue, code string) {
+	if s.cfg.ObserveLogin != nil {
+		s.cfg.ObserveLogin(result, acrValue, code)
+	}
 }
 
 // getConsentRequest fetches a consent request.

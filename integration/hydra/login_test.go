@@ -14,6 +14,7 @@ import (
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/integration/hydra"
 )
 
 var stepUp = acr.Outcome{ACR: acr.StepUpACR, AMR: []string{"face", "hwk", "mfa", "user"}}
@@ -284,7 +285,10 @@ func TestLoginFinishAcceptsTheBoundLogin(t *testing.T) {
 				return authenticator.AuthenticationResult{LoginChallenge: "bound", Subject: "cust-1", Outcome: stepUp,
 					AuthTime: tc.authTime, RememberFor: tc.rememberFor}, nil
 			}}
-			h, hy := newServer(t, auth)
+			var observed [][3]string
+			h, hy := newServer(t, auth, func(c *hydra.Config) {
+				c.ObserveLogin = func(result, acr, code string) { observed = append(observed, [3]string{result, acr, code}) }
+			})
 
 			w := postJSON(h, "/api/v1/login/finish", `{"ceremony_id":"cer-1","credential":{"id":"abc","type":"public-key"}}`)
 
@@ -305,6 +309,9 @@ func TestLoginFinishAcceptsTheBoundLogin(t *testing.T) {
 				"remember": true, "remember_for": tc.wantRememberFor, "context": wantLoginContext(acr.StepUpACR, tc.wantAuthTime)}
 			if diff := cmp.Diff(want, calls[0].Body); diff != "" {
 				t.Errorf("accept body mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([][3]string{{"accepted", acr.StepUpACR, ""}}, observed); diff != "" {
+				t.Errorf("ObserveLogin calls (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -334,12 +341,18 @@ func TestLoginFinishRefusesUnmetRequirements(t *testing.T) {
 	auth := &fakeAuth{finishAuthentication: func(context.Context, authenticator.FinishRequest) (authenticator.AuthenticationResult, error) {
 		return authenticator.AuthenticationResult{LoginChallenge: "bound", Error: acr.ErrorUnmetRequirements, ErrorDescription: why}, nil
 	}}
-	h, hy := newServer(t, auth)
+	var observed [][3]string
+	h, hy := newServer(t, auth, func(c *hydra.Config) {
+		c.ObserveLogin = func(result, acr, code string) { observed = append(observed, [3]string{result, acr, code}) }
+	})
 
 	w := postJSON(h, "/api/v1/login/finish", `{"ceremony_id":"cer-1","credential":{}}`)
 
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200 (body %s)", w.Code, w.Body)
+	}
+	if diff := cmp.Diff([][3]string{{"rejected", "", acr.ErrorUnmetRequirements}}, observed); diff != "" {
+		t.Errorf("ObserveLogin calls (-want +got):\n%s", diff)
 	}
 	want := map[string]string{"redirect_to": loginRejected, "error": acr.ErrorUnmetRequirements, "message": why}
 	if diff := cmp.Diff(want, decodeBody[map[string]string](t, w)); diff != "" {

@@ -76,16 +76,19 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 		}
 		p.svc, p.closers = host, append(p.closers, func() error { host.Close(); return nil })
 	}
-	var observe func(route, method string, status int, elapsed time.Duration)
+	var (
+		observe      func(route, method string, status int, elapsed time.Duration)
+		observeLogin func(result, acr, errorCode string)
+	)
 	if m != nil {
-		p.svc, observe = m.Services(p.svc), m.ObserveRequest
+		p.svc, observe, observeLogin = m.Services(p.svc), m.ObserveRequest, m.ObserveLogin
 	}
 	srv, err := hydra.New(hydra.Config{
 		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
 		EnrollmentScope: cfg.Host.EnrollmentScope, ApprovalScope: cfg.Host.ApprovalScope,
 		OperatorClients: cfg.Host.OperatorClients, OperatorRoles: cfg.Host.OperatorRoles, OperatorRolesClaim: cfg.Host.OperatorRolesClaim,
 		Sandbox: cfg.Authenticator.IDV.Provider == IDVProviderSandbox, RememberFor: cfg.Authenticator.SessionTTL, Logger: log,
-		ObserveRequest: observe,
+		ObserveRequest: observe, ObserveLogin: observeLogin,
 	}, p.svc)
 	if err != nil {
 		return nil, errors.Join(err, p.closeAll())

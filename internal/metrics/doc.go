@@ -10,6 +10,7 @@
 //	bp_http_request_duration_seconds{handler,method}   histogram: time to respond
 //	bp_plugin_calls_total{method,code}                 counter: calls to the authenticator
 //	bp_plugin_call_duration_seconds{method}            histogram: time per call
+//	bp_logins_total{result,acr,error}                  counter: logins accepted (acr) or rejected (error)
 //	go_*, process_*                                    the Go runtime and the process
 //
 // handler is the route that served the request (integration/hydra's route
@@ -22,5 +23,6 @@
 //
 // Only internal/app imports this package: acr, authenticator, plugin and
 // integration/hydra stay free of Prometheus (deps_test.go); the provider
-// hands integration/hydra a plain function (hydra.Config.ObserveRequest).
+// hands integration/hydra plain functions (hydra.Config.ObserveRequest,
+// ObserveLogin).
 package metrics

@@ -31,6 +31,7 @@ type Metrics struct {
 	requestTime *prometheus.HistogramVec
 	calls       *prometheus.CounterVec
 	callTime    *prometheus.HistogramVec
+	logins      *prometheus.CounterVec
 	now         func() time.Time
 }
 
@@ -61,10 +62,14 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Time a call to the authenticator plugin took, as the provider sees it, by method.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bp_logins_total",
+			Help: "Login requests answered to Hydra: accepted with the acr granted, or rejected with the OAuth error.",
+		}, []string{"result", "acr", "error"}),
 		now: time.Now,
 	}
 	for _, c := range []prometheus.Collector{
-		m.requests, m.requestTime, m.calls, m.callTime,
+		m.requests, m.requestTime, m.calls, m.callTime, m.logins,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
@@ -83,6 +88,28 @@ func (m *Metrics) ObserveRequest(route, method string, status int, elapsed time.
 	method = methodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.requestTime.WithLabelValues(route, method).Observe(elapsed.Seconds())
+}
+
+// ObserveLogin counts one login answered to Hydra (hydra.Config.ObserveLogin).
+// The acr comes from the service's configured ladder and the error from the
+// provider's fixed set of OAuth errors, so both are bounded; a value that is
+// not a plain token (at most 128 bytes of printable ASCII) is counted as
+// Other all the same.
+func (m *Metrics) ObserveLogin(result, acr, errorCode string) {
+	m.logins.WithLabelValues(tokenLabel(result), tokenLabel(acr), tokenLabel(errorCode)).Inc()
+}
+
+// tokenLabel keeps v when it is empty or a plain token, else Other.
+func tokenLabel(v string) string {
+	if len(v) > 128 {
+		return Other
+	}
+	for i := range len(v) {
+		if v[i] <= ' ' || v[i] > '~' {
+			return Other
+		}
+	}
+	return v
 }
 
 // methodLabel keeps the HTTP methods of RFC 9110 §9 and PATCH; anything

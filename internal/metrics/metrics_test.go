@@ -222,3 +222,29 @@ func call(method reflect.Value, args []reflect.Value) (panicked bool) {
 	}
 	return false
 }
+
+func TestObserveLogin(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		result, acr, code string
+		want              [3]string // the labels counted
+	}{
+		"accepted":          {"accepted", "urn:biometric-passkey:acr:step-up", "", [3]string{"accepted", "urn:biometric-passkey:acr:step-up", ""}},
+		"rejected":          {"rejected", "", "unmet_authentication_requirements", [3]string{"rejected", "", "unmet_authentication_requirements"}},
+		"not a plain token": {"accepted", "urn:x acr\n", "", [3]string{"accepted", Other, ""}},
+		"too long":          {"rejected", "", strings.Repeat("e", 129), [3]string{"rejected", "", Other}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m, _ := newMetrics(t)
+			m.ObserveLogin(tc.result, tc.acr, tc.code)
+			if got := testutil.ToFloat64(m.logins.WithLabelValues(tc.want[0], tc.want[1], tc.want[2])); got != 1 {
+				t.Errorf("bp_logins_total%v: got %v, want 1", tc.want, got)
+			}
+			if got := testutil.CollectAndCount(m.logins); got != 1 {
+				t.Errorf("bp_logins_total: got %d series, want 1", got)
+			}
+		})
+	}
+}
