@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -367,14 +368,17 @@ type exportResponse struct {
 //
 //  1. the fraud, support and admin demo operators enroll from their links
 //     (passkey + sandbox pass), each in a browser context of its own, and a
-//     customer signs up at the bank, enrolls and signs in once;
+//     customer signs up at the bank, enrolls, signs in and steps up once
+//     (a new payee: passkey and a passed identity check);
 //  2. the fraud operator signs in to the dashboard through Hydra with the
 //     passkey: the overview names the operator's sub, the role and the
 //     sandbox;
-//  3. a search by the customer id's prefix finds the customer, whose page
-//     shows the passkey, the reference status, the sign-in event, the
-//     audit pseudonym (linked to the audit log filtered by it) and, under
-//     "Active sessions", the bank's client;
+//  3. a search by the customer id's prefix finds the customer who just
+//     stepped up, whose page shows the passkey, the reference status, the
+//     sign-in and step-up events, the step-up among the recent sign-ins
+//     (level step-up, the bank's client, succeeded), the audit pseudonym
+//     (linked to the audit log filtered by it) and, under "Active
+//     sessions", the bank's client (its consent, granted at routine);
 //  4. the support operator's user page offers no action, and a forged
 //     revoke with the page's CSRF token is refused with 403; a revoke
 //     without the CSRF token is refused with 403 for the fraud operator
@@ -383,7 +387,7 @@ type exportResponse struct {
 //     and the audit log has the refusal (access.refused) by support's sub;
 //  6. the fraud operator revokes the customer's sessions: first, as a
 //     control, a new bank sign-in completes without the sign-in page (Hydra
-//     skips the login: the passkey does not sign, auth_time is the first
+//     skips the login: the passkey does not sign, auth_time is an earlier
 //     sign-in's); then revoke (reason, confirmation): the page says so and
 //     lists no session; the customer's next bank sign-in stops at the
 //     provider's sign-in page;
@@ -442,6 +446,13 @@ func TestBrowserDashboard(t *testing.T) {
 		customer.returnToBank()
 		firstSignIn = customer.signIn()
 		customerID = firstSignIn.sub
+		// The customer steps up: a new payee needs a fresh passkey
+		// assertion and a passed identity check.
+		customer.startPayee(payeeName, payeeIBAN)
+		customer.approvalPage("payee_creation")
+		customer.approveWithPasskey()
+		customer.identityCheck(idvbridge.JourneyStepUp, "pass", "")
+		checkStepUpDone(t, customer.readDone("payees"), "Payee added")
 	}) {
 		return
 	}
@@ -499,13 +510,27 @@ func TestBrowserDashboard(t *testing.T) {
 		}) {
 			t.Errorf("events: got %q, want an authentication.succeeded with passkey %s", events, credID)
 		}
-		// The customer signed in to the bank once: Hydra remembers the
-		// consent, at the routine level.
+		if !slices.ContainsFunc(events, func(e string) bool {
+			return strings.Contains(e, "step_up.passed") && strings.Contains(e, credID)
+		}) {
+			t.Errorf("events: got %q, want a step_up.passed with passkey %s", events, credID)
+		}
+		// The user who just stepped up: the recent sign-ins show the
+		// step-up session (journey, level, client, result) …
+		// time, journey, level reached, client, result, passkey.
+		if rows := o.dashboardRows(); !slices.ContainsFunc(rows, func(r []string) bool {
+			return len(r) == 6 && r[1] == "step-up" && r[2] == "step-up" && r[3] == devstack.BankClientID && r[4] == "succeeded"
+		}) {
+			t.Errorf("recent sign-ins: got rows %q, want a succeeded step-up at the step-up level for %s", rows, devstack.BankClientID)
+		}
+		// … and Hydra's session with the bank: the consent, remembered since
+		// the first sign-in (the step-up reused it), at the level it was
+		// granted at.
 		sessions, none := o.activeSessions()
 		if !slices.ContainsFunc(sessions, func(r sessionRow) bool {
 			return r.Client == devstack.BankClientID && r.Level == "routine"
 		}) {
-			t.Errorf("active sessions: got %+v (%q), want a routine one for the client %q", sessions, none, devstack.BankClientID)
+			t.Errorf("active sessions: got %+v (%q), want the one granted at routine for the client %q", sessions, none, devstack.BankClientID)
 		}
 		o.screenshot("dashboard-user.png")
 	}) {
@@ -572,15 +597,17 @@ func TestBrowserDashboard(t *testing.T) {
 		c := customer.in(t)
 		// Control: the customer's session at Hydra is live, so a new sign-in
 		// at the bank is a skipped login: no sign-in page, the passkey does
-		// not sign, and the ID token's auth_time is the first sign-in's.
+		// not sign, and the ID token's auth_time is an earlier sign-in's.
 		count := c.signCount()
+		before := time.Now()
 		if u := c.bankSignInStart(); u.String() != c.stack.BankURL+"/account" {
 			c.fatalf("the customer's sign-in with a live session: got %s, want the bank's account page without the provider's sign-in page", u)
 		}
 		skipped := c.readAccount()
-		if skipped.sub != customerID || skipped.acr != acr.RoutineACR || !skipped.authTime.Equal(firstSignIn.authTime) {
-			t.Errorf("account page after the skipped login: got sub %q, acr %q, auth_time %s; want %q, %q, %s (the first sign-in's)",
-				skipped.sub, skipped.acr, skipped.authTime, customerID, acr.RoutineACR, firstSignIn.authTime)
+		if skipped.sub != customerID || !ladderSatisfies(skipped.acr, acr.RoutineACR) ||
+			skipped.authTime.Before(firstSignIn.authTime) || skipped.authTime.After(before) {
+			t.Errorf("account page after the skipped login: got sub %q, acr %q, auth_time %s; want %q, at least %q, auth_time of an earlier sign-in (%s to %s)",
+				skipped.sub, skipped.acr, skipped.authTime, customerID, acr.RoutineACR, firstSignIn.authTime, before)
 		}
 		if got := c.signCount(); got != count {
 			t.Fatalf("passkey signature counter after the skipped login: got %v, want %v (unused)", got, count)
