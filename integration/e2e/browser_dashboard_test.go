@@ -414,8 +414,8 @@ type exportResponse struct {
 //     admin's sub; the customer's passkey no longer signs in: the provider
 //     does not know it.
 //
-// Screenshots: dashboard-user.png (the user page as fraud, with the active
-// sessions), dashboard-audit.png, dashboard-config.png,
+// Screenshots: dashboard-overview.png, dashboard-user.png (the user page
+// as fraud, with the active sessions), dashboard-audit.png, dashboard-config.png,
 // dashboard-erase-confirm.png; openAccount takes enroll.png too.
 func TestBrowserDashboard(t *testing.T) {
 	b := startBrowserTest(t)
@@ -458,7 +458,13 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 
 	if !t.Run("fraud operator signs in", func(t *testing.T) {
-		fraud.sub = fraud.in(t).signInDashboard()
+		o := fraud.in(t)
+		fraud.sub = o.signInDashboard()
+		// The overview charts today's sign-in and step-up of the customer.
+		if n := get(o.tab, "count the charts", chromedp.Evaluate[int](`document.querySelectorAll("main svg").length`)); n == 0 {
+			t.Errorf("overview: got no charts, want the daily activity charts")
+		}
+		o.screenshot("dashboard-overview.png")
 	}) {
 		return
 	}
