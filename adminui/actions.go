@@ -22,13 +22,12 @@ import (
 
 // Limits of an action form.
 const (
-	maxActionForm   = 8192 // bytes of a POSTed form
-	maxReasonLen    = 512  // the Admin contract's limit on a reason
-	maxAttemptedLen = 64   // an audit detail value naming what was attempted
-	flashTTL        = time.Minute
-	purposeFlash    = "adminui/flash/v1"
-	confirmValue    = "yes"
-	exportPage      = authenticator.MaxPageSize
+	maxActionForm = 8192 // bytes of a POSTed form
+	maxReasonLen  = 512  // the Admin contract's limit on a reason
+	flashTTL      = time.Minute
+	purposeFlash  = "adminui/flash/v1"
+	confirmValue  = "yes"
+	exportPage    = authenticator.MaxPageSize
 )
 
 // action is an operator action on a user or one of their passkeys. Each
@@ -173,8 +172,11 @@ func errFormRefused(cause error) error {
 }
 
 // act is POST /users/{id}/act. Checks run in this order, and the first that
-// fails ends the request without calling Admin: the CSRF token (403), the
-// action's name (400), the operator's role (403), the reason (400). Then a
+// fails ends the request without acting: the CSRF token (403), the
+// action's name (400), the operator's role (403), the reason (400), and for
+// a passkey action its id (400) and its owner (404: not the user in the
+// path). A refusal for the CSRF token or the role is audited
+// (access.refused; see refused). Then a
 // POST without confirm=yes renders the confirmation page, whose form
 // re-posts the same fields with confirm=yes and the CSRF token; a POST
 // with confirm=yes calls Admin with the operator's sub, and on success
@@ -190,7 +192,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 	f := r.PostForm
 	a := actionNamed(f.Get("action"))
 	if subtle.ConstantTimeCompare([]byte(f.Get(csrfFormName)), []byte(sess.CSRF)) != 1 {
-		s.refused(r, sess, f.Get("action"), id, refusedCSRF)
+		attempted := "(unknown action)" // the form's text is not the audit log's
+		if a != nil {
+			attempted = a.Name
+		}
+		s.refused(r, sess, attempted, id, refusedCSRF)
 		return errFormRefused(fmt.Errorf("csrf token mismatch"))
 	}
 	if a == nil || !s.available(a) {
@@ -312,15 +318,13 @@ const (
 // refused audits a signed-in operator's refused request (DESIGN.md §7.7:
 // an attempt beyond one's role, or a form from elsewhere, is something the
 // fraud and audit teams want in the tamper-evident log, not only in the
-// logs). attempted is the action or page; userID names the user acted on
+// logs). attempted is the action or page, a name of ours, never the
+// request's text; userID names the user acted on
 // when it is a valid id (the record names the user's pseudonym). The
 // request is refused whatever happens here; a failure is logged.
 func (s *Server) refused(r *http.Request, sess *session, attempted, userID, why string) {
 	s.log.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("sub", sess.Sub),
 		slog.String("role", string(sess.Role)), slog.String("attempted", attempted), slog.String("why", why))
-	if len(attempted) > maxAttemptedLen || !utf8.ValidString(attempted) {
-		attempted = "(unreadable)"
-	}
 	req := authenticator.OperatorActionRequest{Operator: sess.Sub, Action: authenticator.AuditAccessRefused,
 		Detail: map[string]string{"attempted": attempted, "why": why, "role": string(sess.Role)}}
 	if authenticator.ValidateExternalUserID(userID) == nil {
