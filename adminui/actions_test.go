@@ -139,7 +139,8 @@ func TestActionRefused(t *testing.T) {
 		form       func(csrf string) url.Values
 		wantStatus int
 		wantText   string
-		audited    bool // an access.refused record (why=csrf) is the only Admin call
+		audited    bool   // an access.refused record (why=csrf) is the only Admin call
+		attempted  string // its detail "attempted"; default revoke-credential
 	}{
 		"no csrf": {form: func(string) url.Values {
 			f := actionForm("", actRevokeCredential, "AQID", "r")
@@ -150,6 +151,10 @@ func TestActionRefused(t *testing.T) {
 			return actionForm("forged-token-forged-token", actRevokeCredential, "AQID", "r")
 		},
 			wantStatus: http.StatusForbidden, wantText: "did not come from the dashboard", audited: true},
+		"wrong csrf, made-up action": {form: func(string) url.Values {
+			return actionForm("forged-token-forged-token", "<script>x</script>\n", "", "r")
+		},
+			wantStatus: http.StatusForbidden, wantText: "did not come from the dashboard", audited: true, attempted: "(unknown action)"},
 		"passkey of another user": {form: func(csrf string) url.Values { return actionForm(csrf, actRevokeCredential, "BwgJ", "r") },
 			wantStatus: http.StatusNotFound, wantText: "This user has no such passkey. Nothing was changed."},
 		"no reason": {form: func(csrf string) url.Values { return actionForm(csrf, actRevokeCredential, "AQID", "  ") },
@@ -174,7 +179,11 @@ func TestActionRefused(t *testing.T) {
 			var want []actionCall
 			if tc.audited {
 				want = []actionCall{{Method: "RecordOperatorAction:" + authenticator.AuditAccessRefused, User: "alice", Operator: "op-fraud"}}
-				if recs := h.admin.operatorRecords(); len(recs) != 1 || recs[0].Detail["why"] != "csrf" || recs[0].Detail["attempted"] != actRevokeCredential {
+				attempted := tc.attempted
+				if attempted == "" {
+					attempted = actRevokeCredential
+				}
+				if recs := h.admin.operatorRecords(); len(recs) != 1 || recs[0].Detail["why"] != "csrf" || recs[0].Detail["attempted"] != attempted {
 					t.Errorf("refusal records %+v, want one with why=csrf", recs)
 				}
 			}
