@@ -7,10 +7,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const approvalColumns = `id, user_external_id, client_id, credential_id, acr, authorization_details, details_hash,
-	authenticator_data, client_data_json, signature, created_at`
 
 // CreateApproval stores a transaction approval; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
@@ -19,7 +17,7 @@ func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create approval: empty ID or UserExternalID")
 	}
 	_, err := t.q.Exec(ctx,
-		`INSERT INTO approvals (`+approvalColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		`INSERT INTO approvals (`+txstore.ApprovalColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		a.ID, a.UserExternalID, a.ClientID, nonNil(a.CredentialID), a.ACR, nonNil(a.AuthorizationDetails), a.DetailsHash,
 		nonNil(a.AuthenticatorData), nonNil(a.ClientDataJSON), nonNil(a.Signature), ts(a.CreatedAt))
 	if err != nil {
@@ -35,7 +33,7 @@ func (t txn) GetApproval(ctx context.Context, id string) (authenticator.Approval
 		details []byte
 		created pgtype.Timestamptz
 	)
-	err := t.q.QueryRow(ctx, `SELECT `+approvalColumns+` FROM approvals WHERE id = $1`, id).Scan(
+	err := t.q.QueryRow(ctx, `SELECT `+txstore.ApprovalColumns+` FROM approvals WHERE id = $1`, id).Scan(
 		&a.ID, &a.UserExternalID, &a.ClientID, &a.CredentialID, &a.ACR, &details, &a.DetailsHash,
 		&a.AuthenticatorData, &a.ClientDataJSON, &a.Signature, &created)
 	if err != nil {

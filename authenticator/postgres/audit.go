@@ -10,9 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const auditColumns = `seq, at, actor, action, target, detail, prev_hash, hash`
 
 // auditLock is the key of the transaction-level advisory lock an append
 // holds from reading the chain head to its commit, so that appends from
@@ -61,7 +60,7 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 		r.Detail = nil
 	}
 	r.Hash = authenticator.AuditHash(r)
-	if _, err := t.q.Exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	if _, err := t.q.Exec(ctx, `INSERT INTO audit_log (`+txstore.AuditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		r.Seq, ts(r.At), r.Actor, r.Action, r.Target, string(b), r.PrevHash, r.Hash); err != nil {
 		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)
 	}
@@ -75,7 +74,7 @@ func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authentic
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.q.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, n)
+	rows, err := t.q.Query(ctx, `SELECT `+txstore.AuditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, n)
 	if err != nil {
 		return nil, dbError("list audit records", err)
 	}
@@ -86,7 +85,7 @@ func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authentic
 	return records, nil
 }
 
-// scanAudit reads a row of auditColumns.
+// scanAudit reads a row of txstore.AuditColumns.
 func scanAudit(row scanner) (authenticator.AuditRecord, error) {
 	var (
 		r      authenticator.AuditRecord

@@ -7,10 +7,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const checkColumns = `provider, run_id, user_external_id, journey, ceremony_id, reference_id, status, reason,
-	created_at, completed_at`
 
 // CreateCheck stores a new identity-verification check; see
 // authenticator.Tx. The foreign key on user_external_id turns an unknown
@@ -25,7 +23,7 @@ func (t txn) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create check: empty UserExternalID")
 	}
 	_, err := t.q.Exec(ctx,
-		`INSERT INTO idv_checks (`+checkColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		`INSERT INTO idv_checks (`+txstore.CheckColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		c.Provider, c.RunID, c.UserExternalID, c.Journey, c.CeremonyID, c.ReferenceID,
 		string(c.Status), c.Reason, ts(c.CreatedAt), ts(c.CompletedAt))
 	if err != nil {
@@ -42,7 +40,7 @@ func (t txn) GetCheck(ctx context.Context, provider, runID string) (authenticato
 // getCheck returns the check; lock is "" or forUpdate.
 func (t txn) getCheck(ctx context.Context, provider, runID, lock string) (authenticator.IDVCheck, error) {
 	row := t.q.QueryRow(ctx,
-		`SELECT `+checkColumns+` FROM idv_checks WHERE provider = $1 AND run_id = $2`+lock, provider, runID)
+		`SELECT `+txstore.CheckColumns+` FROM idv_checks WHERE provider = $1 AND run_id = $2`+lock, provider, runID)
 	c, err := scanCheck(row)
 	if err != nil {
 		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("get check of provider %q", provider), err)
@@ -83,7 +81,7 @@ func (t txn) UpdateCheck(ctx context.Context, provider, runID string, fn func(au
 	return c, nil
 }
 
-// scanCheck reads a row of checkColumns.
+// scanCheck reads a row of txstore.CheckColumns.
 func scanCheck(row scanner) (authenticator.IDVCheck, error) {
 	var (
 		c                  authenticator.IDVCheck

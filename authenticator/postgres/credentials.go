@@ -8,10 +8,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const credentialColumns = `id, user_external_id, public_key, attestation_type, attestation_format, aaguid,
-	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at, name`
 
 // CreateCredential stores a new credential; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
@@ -23,7 +21,7 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create credential: empty UserExternalID")
 	}
 	_, err := t.q.Exec(ctx,
-		`INSERT INTO credentials (`+credentialColumns+`)
+		`INSERT INTO credentials (`+txstore.CredentialColumns+`)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		c.ID, c.UserExternalID, c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		int64(c.SignCount), c.BackupEligible, c.BackupState, transports(c.Transports), string(c.Status), c.StatusReason,
@@ -41,7 +39,7 @@ func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Creden
 
 // getCredential returns the credential with id; lock is "" or forUpdate.
 func (t txn) getCredential(ctx context.Context, id []byte, lock string) (authenticator.Credential, error) {
-	row := t.q.QueryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = $1`+lock, id)
+	row := t.q.QueryRow(ctx, `SELECT `+txstore.CredentialColumns+` FROM credentials WHERE id = $1`+lock, id)
 	c, err := scanCredential(row)
 	if err != nil {
 		return authenticator.Credential{}, dbError("get credential", err)
@@ -54,7 +52,7 @@ func (t txn) getCredential(ctx context.Context, id []byte, lock string) (authent
 // instant; see authenticator.Tx.
 func (t txn) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
 	rows, err := t.q.Query(ctx,
-		`SELECT `+credentialColumns+` FROM credentials WHERE user_external_id = $1
+		`SELECT `+txstore.CredentialColumns+` FROM credentials WHERE user_external_id = $1
 		 ORDER BY created_at NULLS FIRST, seq`,
 		externalID)
 	if err != nil {
@@ -101,7 +99,7 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	return c, nil
 }
 
-// scanCredential reads a row of credentialColumns.
+// scanCredential reads a row of txstore.CredentialColumns.
 func scanCredential(row scanner) (authenticator.Credential, error) {
 	var (
 		c                 authenticator.Credential

@@ -13,12 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-// deliveryColumns are a delivery's columns and then its event's
-// (eventColumns), read from event_deliveries d JOIN events e.
-const deliveryColumns = `d.id, d.event_id, d.endpoint, d.attempts, d.next_attempt_at, d.status, d.last_error, d.created_at, d.updated_at,
-	e.id, e.type, e.user_external_id, e.credential_id, e.actor, e.detail, e.at`
 
 // EnqueueDeliveries queues event eventID for each endpoint; see
 // authenticator.Tx.
@@ -51,7 +47,7 @@ func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dura
 		 WHERE e.id = d.event_id AND d.id IN (
 		     SELECT id FROM event_deliveries WHERE status = 'pending' AND next_attempt_at <= $2
 		     ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		 RETURNING `+deliveryColumns,
+		 RETURNING `+txstore.DeliveryColumns,
 		ts(now.Add(lease)), ts(now), limit)
 	if err != nil {
 		return nil, dbError("claim deliveries", err)
@@ -115,7 +111,7 @@ func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]
 		return nil, err
 	}
 	rows, err := t.q.Query(ctx,
-		`SELECT `+deliveryColumns+` FROM event_deliveries d JOIN events e ON e.id = d.event_id
+		`SELECT `+txstore.DeliveryColumns+` FROM event_deliveries d JOIN events e ON e.id = d.event_id
 		 WHERE d.status = 'dead' AND d.id > $1 ORDER BY d.id LIMIT $2`, after, n)
 	if err != nil {
 		return nil, dbError("list dead deliveries", err)
@@ -136,7 +132,7 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
 
-// scanDelivery reads a row of deliveryColumns.
+// scanDelivery reads a row of txstore.DeliveryColumns.
 func scanDelivery(row scanner) (authenticator.Delivery, error) {
 	var (
 		d                      authenticator.Delivery

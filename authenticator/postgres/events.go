@@ -9,9 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const eventColumns = `id, type, user_external_id, credential_id, actor, detail, at`
 
 // AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
 // IDs come from an identity column (a sequence), so they only ever
@@ -44,7 +43,7 @@ func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]au
 		return nil, err
 	}
 	rows, err := t.q.Query(ctx,
-		`SELECT `+eventColumns+` FROM events WHERE user_external_id = $1 ORDER BY id DESC LIMIT $2`,
+		`SELECT `+txstore.EventColumns+` FROM events WHERE user_external_id = $1 ORDER BY id DESC LIMIT $2`,
 		externalID, n)
 	if err != nil {
 		return nil, dbError(fmt.Sprintf("list events of user %q", externalID), err)
@@ -56,7 +55,7 @@ func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]au
 	return events, nil
 }
 
-// scanEvent reads a row of eventColumns.
+// scanEvent reads a row of txstore.EventColumns.
 func scanEvent(row scanner) (authenticator.Event, error) {
 	var (
 		e      authenticator.Event

@@ -7,9 +7,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const referenceColumns = `id, user_external_id, provider, sealed_ref, status, created_at, revoked_at`
 
 // CreateReference stores a new biometric reference; see authenticator.Tx.
 // The foreign key on user_external_id turns an unknown user into
@@ -22,7 +21,7 @@ func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricRefer
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create reference: empty UserExternalID")
 	}
 	_, err := t.q.Exec(ctx,
-		`INSERT INTO biometric_references (`+referenceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		`INSERT INTO biometric_references (`+txstore.ReferenceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		r.ID, r.UserExternalID, r.Provider, r.SealedRef, string(r.Status), ts(r.CreatedAt), ts(r.RevokedAt))
 	if err != nil {
 		return dbError(fmt.Sprintf("create reference of user %q", r.UserExternalID), err)
@@ -35,7 +34,7 @@ func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricRefer
 // instant; see authenticator.Tx.
 func (t txn) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
 	rows, err := t.q.Query(ctx,
-		`SELECT `+referenceColumns+` FROM biometric_references WHERE user_external_id = $1
+		`SELECT `+txstore.ReferenceColumns+` FROM biometric_references WHERE user_external_id = $1
 		 ORDER BY created_at NULLS FIRST, seq`,
 		externalID)
 	if err != nil {
@@ -52,7 +51,7 @@ func (t txn) ListReferences(ctx context.Context, externalID string) ([]authentic
 // transaction ends, and saves the result; see authenticator.Tx. t must be a
 // transaction.
 func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticator.BiometricReference) (authenticator.BiometricReference, error)) (authenticator.BiometricReference, error) {
-	row := t.q.QueryRow(ctx, `SELECT `+referenceColumns+` FROM biometric_references WHERE id = $1`+forUpdate, id)
+	row := t.q.QueryRow(ctx, `SELECT `+txstore.ReferenceColumns+` FROM biometric_references WHERE id = $1`+forUpdate, id)
 	old, err := scanReference(row)
 	if err != nil {
 		return authenticator.BiometricReference{}, dbError("get reference", err)
@@ -78,7 +77,7 @@ func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticat
 	return r, nil
 }
 
-// scanReference reads a row of referenceColumns.
+// scanReference reads a row of txstore.ReferenceColumns.
 func scanReference(row scanner) (authenticator.BiometricReference, error) {
 	var (
 		r                authenticator.BiometricReference

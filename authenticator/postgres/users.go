@@ -8,14 +8,13 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
 // newAuditSubject draws a user's audit pseudonym when the caller gives
 // none, as migration 0007 did for the users before it: "p-" and the 32 hex
 // digits of a random UUID.
 const newAuditSubject = `'p-' || replace(gen_random_uuid()::text, '-', '')`
-
-const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at, audit_subject`
 
 // CreateUser stores a new user; see authenticator.Tx.
 func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
@@ -26,7 +25,7 @@ func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create user %q: empty Handle", u.ExternalID)
 	}
 	_, err := t.q.Exec(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce(nullif($8, ''), `+newAuditSubject+`))`,
+		`INSERT INTO users (`+txstore.UserColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce(nullif($8, ''), `+newAuditSubject+`))`,
 		u.ExternalID, u.Handle, text(u.Username), u.DisplayName, string(u.Status), ts(u.CreatedAt), ts(u.UpdatedAt), u.AuditSubject)
 	if err != nil {
 		return dbError(fmt.Sprintf("create user %q", u.ExternalID), err)
@@ -54,7 +53,7 @@ func (t txn) GetUserByUsername(ctx context.Context, username string) (authentica
 // getUser returns the user whose column, a constant, holds value; lock is
 // "" or " FOR UPDATE".
 func (t txn) getUser(ctx context.Context, column string, value any, lock string) (authenticator.User, error) {
-	row := t.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+column+` = $1`+lock, value)
+	row := t.q.QueryRow(ctx, `SELECT `+txstore.UserColumns+` FROM users WHERE `+column+` = $1`+lock, value)
 	u, err := scanUser(row)
 	if err != nil {
 		return authenticator.User{}, dbError("get user by "+column, err)
@@ -98,7 +97,7 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 		return nil, err
 	}
 	rows, err := t.q.Query(ctx,
-		`SELECT `+userColumns+` FROM users WHERE external_id > $1 ORDER BY external_id LIMIT $2`,
+		`SELECT `+txstore.UserColumns+` FROM users WHERE external_id > $1 ORDER BY external_id LIMIT $2`,
 		q.After, limit)
 	if err != nil {
 		return nil, dbError("list users", err)
@@ -113,7 +112,7 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 // forUpdate locks the rows an updater reads until its transaction ends.
 const forUpdate = " FOR UPDATE"
 
-// scanUser reads a row of userColumns.
+// scanUser reads a row of txstore.UserColumns.
 func scanUser(row scanner) (authenticator.User, error) {
 	var (
 		u                authenticator.User

@@ -6,10 +6,8 @@ import (
 	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const approvalColumns = `id, user_external_id, client_id, credential_id, acr, authorization_details, details_hash,
-	authenticator_data, client_data_json, signature, created_at`
 
 // CreateApproval stores a transaction approval; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
@@ -18,7 +16,7 @@ func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create approval: empty ID or UserExternalID")
 	}
 	_, err := t.exec(ctx,
-		`INSERT INTO approvals (`+approvalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO approvals (`+txstore.ApprovalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.UserExternalID, a.ClientID, nonNil(a.CredentialID), a.ACR, nonNil(a.AuthorizationDetails), a.DetailsHash,
 		nonNil(a.AuthenticatorData), nonNil(a.ClientDataJSON), nonNil(a.Signature), micros(a.CreatedAt))
 	if err != nil {
@@ -34,7 +32,7 @@ func (t txn) GetApproval(ctx context.Context, id string) (authenticator.Approval
 		details []byte
 		created sql.NullInt64
 	)
-	err := t.queryRow(ctx, `SELECT `+approvalColumns+` FROM approvals WHERE id = ?`, id).Scan(
+	err := t.queryRow(ctx, `SELECT `+txstore.ApprovalColumns+` FROM approvals WHERE id = ?`, id).Scan(
 		&a.ID, &a.UserExternalID, &a.ClientID, &a.CredentialID, &a.ACR, &details, &a.DetailsHash,
 		&a.AuthenticatorData, &a.ClientDataJSON, &a.Signature, &created)
 	if err != nil {

@@ -8,9 +8,8 @@ import (
 	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const auditColumns = `seq, at, actor, action, target, detail, prev_hash, hash`
 
 // AppendAudit appends r to the audit chain; see authenticator.Tx. It reads
 // the chain head and inserts after it in one write transaction, and write
@@ -49,7 +48,7 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 		r.Detail = nil
 	}
 	r.Hash = authenticator.AuditHash(r)
-	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+txstore.AuditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Target, string(b), r.PrevHash, r.Hash); err != nil {
 		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)
 	}
@@ -63,7 +62,7 @@ func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authentic
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
+	rows, err := t.query(ctx, `SELECT `+txstore.AuditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
 	if err != nil {
 		return nil, dbError("list audit records", err)
 	}
@@ -74,7 +73,7 @@ func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authentic
 	return records, nil
 }
 
-// scanAudit reads a row of auditColumns.
+// scanAudit reads a row of txstore.AuditColumns.
 func scanAudit(row scanner) (authenticator.AuditRecord, error) {
 	var (
 		r      authenticator.AuditRecord

@@ -6,10 +6,8 @@ import (
 	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const checkColumns = `provider, run_id, user_external_id, journey, ceremony_id, reference_id, status, reason,
-	created_at, completed_at`
 
 // CreateCheck stores a new identity-verification check; see
 // authenticator.Tx. The foreign key on user_external_id turns an unknown
@@ -24,7 +22,7 @@ func (t txn) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty UserExternalID")
 	}
 	_, err := t.exec(ctx,
-		`INSERT INTO idv_checks (`+checkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO idv_checks (`+txstore.CheckColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Provider, c.RunID, c.UserExternalID, c.Journey, c.CeremonyID, c.ReferenceID,
 		string(c.Status), c.Reason, micros(c.CreatedAt), micros(c.CompletedAt))
 	if err != nil {
@@ -35,7 +33,7 @@ func (t txn) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
 
 // GetCheck returns the check provider ran as runID; see authenticator.Tx.
 func (t txn) GetCheck(ctx context.Context, provider, runID string) (authenticator.IDVCheck, error) {
-	row := t.queryRow(ctx, `SELECT `+checkColumns+` FROM idv_checks WHERE provider = ? AND run_id = ?`,
+	row := t.queryRow(ctx, `SELECT `+txstore.CheckColumns+` FROM idv_checks WHERE provider = ? AND run_id = ?`,
 		provider, runID)
 	c, err := scanCheck(row)
 	if err != nil {
@@ -75,7 +73,7 @@ func (t txn) UpdateCheck(ctx context.Context, provider, runID string, fn func(au
 	return c, nil
 }
 
-// scanCheck reads a row of checkColumns.
+// scanCheck reads a row of txstore.CheckColumns.
 func scanCheck(row scanner) (authenticator.IDVCheck, error) {
 	var (
 		c                  authenticator.IDVCheck

@@ -8,10 +8,8 @@ import (
 	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const credentialColumns = `id, user_external_id, public_key, attestation_type, attestation_format, aaguid,
-	sign_count, backup_eligible, backup_state, transports, status, status_reason, created_at, last_used_at, name`
 
 // CreateCredential stores a new credential; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
@@ -27,7 +25,7 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 		return err
 	}
 	_, err = t.exec(ctx,
-		`INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO credentials (`+txstore.CredentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.UserExternalID, c.PublicKey, c.AttestationType, c.AttestationFormat, c.AAGUID,
 		c.SignCount, c.BackupEligible, c.BackupState, transports, string(c.Status), c.StatusReason,
 		micros(c.CreatedAt), micros(c.LastUsedAt), c.Name)
@@ -39,7 +37,7 @@ func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) e
 
 // GetCredential returns the credential with id; see authenticator.Tx.
 func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Credential, error) {
-	row := t.queryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = ?`, id)
+	row := t.queryRow(ctx, `SELECT `+txstore.CredentialColumns+` FROM credentials WHERE id = ?`, id)
 	c, err := scanCredential(row)
 	if err != nil {
 		return authenticator.Credential{}, dbError("get credential", err)
@@ -51,7 +49,7 @@ func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Creden
 // they were stored when created at the same instant; see authenticator.Tx.
 func (t txn) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
 	rows, err := t.query(ctx,
-		`SELECT `+credentialColumns+` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
+		`SELECT `+txstore.CredentialColumns+` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
 		externalID)
 	if err != nil {
 		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
@@ -100,7 +98,7 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	return c, nil
 }
 
-// scanCredential reads a row of credentialColumns.
+// scanCredential reads a row of txstore.CredentialColumns.
 func scanCredential(row scanner) (authenticator.Credential, error) {
 	var (
 		c                 authenticator.Credential

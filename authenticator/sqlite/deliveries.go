@@ -11,12 +11,8 @@ import (
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-// deliveryColumns are a delivery's columns and then its event's
-// (eventColumns), read from event_deliveries d JOIN events e.
-const deliveryColumns = `d.id, d.event_id, d.endpoint, d.attempts, d.next_attempt_at, d.status, d.last_error, d.created_at, d.updated_at,
-	e.id, e.type, e.user_external_id, e.credential_id, e.actor, e.detail, e.at`
 
 const deliveryFrom = ` FROM event_deliveries d JOIN events e ON e.id = d.event_id`
 
@@ -68,7 +64,7 @@ func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dura
 		return nil, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode claimed ids: %w", err)
 	}
 	rows, err = t.query(ctx,
-		`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.id IN (SELECT value FROM json_each(?))`, string(list))
+		`SELECT `+txstore.DeliveryColumns+deliveryFrom+` WHERE d.id IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
 		return nil, dbError("read claimed deliveries", err)
 	}
@@ -135,7 +131,7 @@ func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]
 		return nil, err
 	}
 	rows, err := t.query(ctx,
-		`SELECT `+deliveryColumns+deliveryFrom+` WHERE d.status = 'dead' AND d.id > ? ORDER BY d.id LIMIT ?`, after, n)
+		`SELECT `+txstore.DeliveryColumns+deliveryFrom+` WHERE d.status = 'dead' AND d.id > ? ORDER BY d.id LIMIT ?`, after, n)
 	if err != nil {
 		return nil, dbError("list dead deliveries", err)
 	}
@@ -155,7 +151,7 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
 
-// scanDelivery reads a row of deliveryColumns.
+// scanDelivery reads a row of txstore.DeliveryColumns.
 func scanDelivery(row scanner) (authenticator.Delivery, error) {
 	var (
 		d                      authenticator.Delivery

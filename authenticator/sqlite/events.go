@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const eventColumns = `id, type, user_external_id, credential_id, actor, detail, at`
 
 // AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
 // IDs come from an AUTOINCREMENT key, so they only ever increase.
@@ -47,7 +46,7 @@ func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]au
 		return nil, err
 	}
 	rows, err := t.query(ctx,
-		`SELECT `+eventColumns+` FROM events WHERE user_external_id = ? ORDER BY id DESC LIMIT ?`,
+		`SELECT `+txstore.EventColumns+` FROM events WHERE user_external_id = ? ORDER BY id DESC LIMIT ?`,
 		externalID, n)
 	if err != nil {
 		return nil, dbError(fmt.Sprintf("list events of user %q", externalID), err)
@@ -59,7 +58,7 @@ func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]au
 	return events, nil
 }
 
-// scanEvent reads a row of eventColumns.
+// scanEvent reads a row of txstore.EventColumns.
 func scanEvent(row scanner) (authenticator.Event, error) {
 	var (
 		e      authenticator.Event

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
 func TestOpenSetsPragmas(t *testing.T) {
@@ -177,7 +178,7 @@ func TestConnectionsAndStatementsAreReused(t *testing.T) {
 		}
 	}
 	wantWrite := []string{
-		`SELECT ` + credentialColumns + ` FROM credentials WHERE id = ?`,
+		`SELECT ` + txstore.CredentialColumns + ` FROM credentials WHERE id = ?`,
 		`INSERT INTO events (type, user_external_id, credential_id, actor, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
 	}
 	for _, q := range wantWrite {
@@ -187,7 +188,7 @@ func TestConnectionsAndStatementsAreReused(t *testing.T) {
 	}
 	wantRead := []string{
 		selectUserByHandle,
-		`SELECT ` + credentialColumns + ` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
+		`SELECT ` + txstore.CredentialColumns + ` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
 	}
 	for _, q := range wantRead {
 		if s.rstmts.lookup(q) == nil {

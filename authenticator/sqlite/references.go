@@ -6,9 +6,8 @@ import (
 	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const referenceColumns = `id, user_external_id, provider, sealed_ref, status, created_at, revoked_at`
 
 // CreateReference stores a new biometric reference; see authenticator.Tx.
 // The foreign key on user_external_id turns an unknown user into
@@ -21,7 +20,7 @@ func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricRefer
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create reference: empty UserExternalID")
 	}
 	_, err := t.exec(ctx,
-		`INSERT INTO biometric_references (`+referenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO biometric_references (`+txstore.ReferenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.UserExternalID, r.Provider, r.SealedRef, string(r.Status),
 		micros(r.CreatedAt), micros(r.RevokedAt))
 	if err != nil {
@@ -32,7 +31,7 @@ func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricRefer
 
 // getReference returns the reference with id or ErrNotFound.
 func (t txn) getReference(ctx context.Context, id string) (authenticator.BiometricReference, error) {
-	row := t.queryRow(ctx, `SELECT `+referenceColumns+` FROM biometric_references WHERE id = ?`, id)
+	row := t.queryRow(ctx, `SELECT `+txstore.ReferenceColumns+` FROM biometric_references WHERE id = ?`, id)
 	r, err := scanReference(row)
 	if err != nil {
 		return authenticator.BiometricReference{}, dbError("get reference", err)
@@ -44,7 +43,7 @@ func (t txn) getReference(ctx context.Context, id string) (authenticator.Biometr
 // they were stored when created at the same instant; see authenticator.Tx.
 func (t txn) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
 	rows, err := t.query(ctx,
-		`SELECT `+referenceColumns+` FROM biometric_references WHERE user_external_id = ? ORDER BY created_at, rowid`,
+		`SELECT `+txstore.ReferenceColumns+` FROM biometric_references WHERE user_external_id = ? ORDER BY created_at, rowid`,
 		externalID)
 	if err != nil {
 		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
@@ -85,7 +84,7 @@ func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticat
 	return r, nil
 }
 
-// scanReference reads a row of referenceColumns.
+// scanReference reads a row of txstore.ReferenceColumns.
 func scanReference(row scanner) (authenticator.BiometricReference, error) {
 	var (
 		r                authenticator.BiometricReference

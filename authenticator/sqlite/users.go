@@ -7,9 +7,8 @@ import (
 	"fmt"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
-
-const userColumns = `external_id, handle, username, display_name, status, created_at, updated_at, audit_subject`
 
 // The lookups of getUser, one constant each so that the statement cache sees
 // the same query text every time without building it.
@@ -18,9 +17,9 @@ const (
 	// none, as migration 0007 did for the users before it.
 	newAuditSubject = `'p-' || lower(hex(randomblob(16)))`
 
-	selectUserByExternalID = `SELECT ` + userColumns + ` FROM users WHERE external_id = ?`
-	selectUserByHandle     = `SELECT ` + userColumns + ` FROM users WHERE handle = ?`
-	selectUserByUsername   = `SELECT ` + userColumns + ` FROM users WHERE username = ?`
+	selectUserByExternalID = `SELECT ` + txstore.UserColumns + ` FROM users WHERE external_id = ?`
+	selectUserByHandle     = `SELECT ` + txstore.UserColumns + ` FROM users WHERE handle = ?`
+	selectUserByUsername   = `SELECT ` + txstore.UserColumns + ` FROM users WHERE username = ?`
 )
 
 // CreateUser stores a new user; see authenticator.Tx.
@@ -32,7 +31,7 @@ func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
 		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user %q: empty Handle", u.ExternalID)
 	}
 	_, err := t.exec(ctx,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(nullif(?, ''), `+newAuditSubject+`))`,
+		`INSERT INTO users (`+txstore.UserColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(nullif(?, ''), `+newAuditSubject+`))`,
 		u.ExternalID, u.Handle, username(u.Username), u.DisplayName, string(u.Status),
 		micros(u.CreatedAt), micros(u.UpdatedAt), u.AuditSubject)
 	if err != nil {
@@ -106,7 +105,7 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 		return nil, err
 	}
 	rows, err := t.query(ctx,
-		`SELECT `+userColumns+` FROM users WHERE external_id > ? ORDER BY external_id LIMIT ?`,
+		`SELECT `+txstore.UserColumns+` FROM users WHERE external_id > ? ORDER BY external_id LIMIT ?`,
 		q.After, limit)
 	if err != nil {
 		return nil, dbError("list users", err)
@@ -118,7 +117,7 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 	return users, nil
 }
 
-// scanUser reads a row of userColumns.
+// scanUser reads a row of txstore.UserColumns.
 func scanUser(row scanner) (authenticator.User, error) {
 	var (
 		u                authenticator.User

@@ -4,6 +4,11 @@
 // single-write function, and the rest (the Update* updaters, whose closure
 // must see the row it replaces, and audit appends, which extend a chain) in
 // a transaction of their own.
+//
+// It also holds what the stores' txn types share where the logic is the
+// same and only the SQL dialect differs: the column lists, the checks of a
+// Create* method's argument and of what an Update* closure returns, each
+// naming the store in its messages.
 package txstore
 
 import (
