@@ -9,6 +9,10 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
+// storeName names the store in the messages of the checks it shares
+// through txstore.
+const storeName = "postgres"
+
 // dbError turns err, which op got from the database, into the
 // authenticator's typed errors with err as the cause (see the package
 // documentation for the table).

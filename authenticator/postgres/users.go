@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
@@ -18,11 +17,8 @@ const newAuditSubject = `'p-' || replace(gen_random_uuid()::text, '-', '')`
 
 // CreateUser stores a new user; see authenticator.Tx.
 func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
-	switch {
-	case u.ExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create user: empty ExternalID")
-	case len(u.Handle) == 0:
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create user %q: empty Handle", u.ExternalID)
+	if err := txstore.CheckUser(storeName, u); err != nil {
+		return err
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO users (`+txstore.UserColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce(nullif($8, ''), `+newAuditSubject+`))`,
@@ -68,14 +64,9 @@ func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenti
 	if err != nil {
 		return authenticator.User{}, err
 	}
-	handle, subject := bytes.Clone(old.Handle), old.AuditSubject // fn may scribble on old.Handle
-	u, err := fn(old)
+	u, err := txstore.ApplyUser(storeName, externalID, old, fn)
 	if err != nil {
 		return authenticator.User{}, err
-	}
-	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) || u.AuditSubject != subject {
-		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"postgres: update user %q: ExternalID, Handle and AuditSubject cannot change", externalID)
 	}
 	_, err = t.q.Exec(ctx,
 		`UPDATE users SET username = $1, display_name = $2, status = $3, created_at = $4, updated_at = $5

@@ -10,6 +10,10 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
+// storeName names the store in the messages of the checks it shares
+// through txstore.
+const storeName = "sqlite"
+
 // dbError turns err, which op got from the database, into the
 // authenticator's typed errors with err as the cause: no rows and
 // foreign-key violations (the row referred to is absent) are not_found,

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -24,11 +23,8 @@ const (
 
 // CreateUser stores a new user; see authenticator.Tx.
 func (t txn) CreateUser(ctx context.Context, u authenticator.User) error {
-	switch {
-	case u.ExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user: empty ExternalID")
-	case len(u.Handle) == 0:
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create user %q: empty Handle", u.ExternalID)
+	if err := txstore.CheckUser(storeName, u); err != nil {
+		return err
 	}
 	_, err := t.exec(ctx,
 		`INSERT INTO users (`+txstore.UserColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(nullif(?, ''), `+newAuditSubject+`))`,
@@ -75,14 +71,9 @@ func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenti
 	if err != nil {
 		return authenticator.User{}, err
 	}
-	handle, subject := bytes.Clone(old.Handle), old.AuditSubject // fn may scribble on old.Handle
-	u, err := fn(old)
+	u, err := txstore.ApplyUser(storeName, externalID, old, fn)
 	if err != nil {
 		return authenticator.User{}, err
-	}
-	if u.ExternalID != externalID || !bytes.Equal(u.Handle, handle) || u.AuditSubject != subject {
-		return authenticator.User{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"sqlite: update user %q: ExternalID, Handle and AuditSubject cannot change", externalID)
 	}
 	_, err = t.exec(ctx,
 		`UPDATE users SET username = ?, display_name = ?, status = ?, created_at = ?, updated_at = ?
