@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
@@ -14,11 +13,8 @@ import (
 // CreateCredential stores a new credential; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
 func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) error {
-	switch {
-	case len(c.ID) == 0:
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create credential: empty ID")
-	case c.UserExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create credential: empty UserExternalID")
+	if err := txstore.CheckCredential(storeName, c); err != nil {
+		return err
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO credentials (`+txstore.CredentialColumns+`)
@@ -73,15 +69,11 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	if err != nil {
 		return authenticator.Credential{}, err
 	}
-	user := old.UserExternalID
-	c, err := fn(old) // old's slices are fresh copies: fn may scribble on them
+	c, err := txstore.ApplyCredential(storeName, id, old, fn)
 	if err != nil {
 		return authenticator.Credential{}, err
 	}
-	if !bytes.Equal(c.ID, id) || c.UserExternalID != user {
-		return authenticator.Credential{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"postgres: update credential of user %q: ID and UserExternalID cannot change", user)
-	}
+	user := c.UserExternalID
 	_, err = t.q.Exec(ctx,
 		`UPDATE credentials SET public_key = $1, attestation_type = $2, attestation_format = $3, aaguid = $4,
 			sign_count = $5, backup_eligible = $6, backup_state = $7, transports = $8, status = $9,

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -14,11 +13,8 @@ import (
 // CreateCredential stores a new credential; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
 func (t txn) CreateCredential(ctx context.Context, c authenticator.Credential) error {
-	switch {
-	case len(c.ID) == 0:
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create credential: empty ID")
-	case c.UserExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create credential: empty UserExternalID")
+	if err := txstore.CheckCredential(storeName, c); err != nil {
+		return err
 	}
 	transports, err := marshalTransports(c.Transports)
 	if err != nil {
@@ -68,15 +64,11 @@ func (t txn) UpdateCredential(ctx context.Context, id []byte, fn func(authentica
 	if err != nil {
 		return authenticator.Credential{}, err
 	}
-	user := old.UserExternalID
-	c, err := fn(old) // old's slices are fresh copies: fn may scribble on them
+	c, err := txstore.ApplyCredential(storeName, id, old, fn)
 	if err != nil {
 		return authenticator.Credential{}, err
 	}
-	if !bytes.Equal(c.ID, id) || c.UserExternalID != user {
-		return authenticator.Credential{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"sqlite: update credential of user %q: ID and UserExternalID cannot change", user)
-	}
+	user := c.UserExternalID
 	transports, err := marshalTransports(c.Transports)
 	if err != nil {
 		return authenticator.Credential{}, err
