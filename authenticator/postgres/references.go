@@ -14,11 +14,8 @@ import (
 // The foreign key on user_external_id turns an unknown user into
 // ErrNotFound.
 func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
-	switch {
-	case r.ID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create reference: empty ID")
-	case r.UserExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create reference: empty UserExternalID")
+	if err := txstore.CheckReference(storeName, r); err != nil {
+		return err
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO biometric_references (`+txstore.ReferenceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -56,21 +53,16 @@ func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticat
 	if err != nil {
 		return authenticator.BiometricReference{}, dbError("get reference", err)
 	}
-	user, provider := old.UserExternalID, old.Provider
-	r, err := fn(old) // old.SealedRef is a fresh copy: fn may scribble on it
+	r, err := txstore.ApplyReference(storeName, id, old, fn)
 	if err != nil {
 		return authenticator.BiometricReference{}, err
-	}
-	if r.ID != id || r.UserExternalID != user || r.Provider != provider {
-		return authenticator.BiometricReference{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"postgres: update reference of user %q: ID, UserExternalID and Provider cannot change", user)
 	}
 	_, err = t.q.Exec(ctx,
 		`UPDATE biometric_references SET sealed_ref = $1, status = $2, created_at = $3, revoked_at = $4
 		 WHERE id = $5`,
 		r.SealedRef, string(r.Status), ts(r.CreatedAt), ts(r.RevokedAt), id)
 	if err != nil {
-		return authenticator.BiometricReference{}, dbError(fmt.Sprintf("update reference of user %q", user), err)
+		return authenticator.BiometricReference{}, dbError(fmt.Sprintf("update reference of user %q", r.UserExternalID), err)
 	}
 	r.CreatedAt = normTime(r.CreatedAt)
 	r.RevokedAt = normTime(r.RevokedAt)

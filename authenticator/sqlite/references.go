@@ -13,11 +13,8 @@ import (
 // The foreign key on user_external_id turns an unknown user into
 // ErrNotFound.
 func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricReference) error {
-	switch {
-	case r.ID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create reference: empty ID")
-	case r.UserExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create reference: empty UserExternalID")
+	if err := txstore.CheckReference(storeName, r); err != nil {
+		return err
 	}
 	_, err := t.exec(ctx,
 		`INSERT INTO biometric_references (`+txstore.ReferenceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -62,14 +59,9 @@ func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticat
 	if err != nil {
 		return authenticator.BiometricReference{}, err
 	}
-	user, provider := old.UserExternalID, old.Provider
-	r, err := fn(old) // old.SealedRef is a fresh copy: fn may scribble on it
+	r, err := txstore.ApplyReference(storeName, id, old, fn)
 	if err != nil {
 		return authenticator.BiometricReference{}, err
-	}
-	if r.ID != id || r.UserExternalID != user || r.Provider != provider {
-		return authenticator.BiometricReference{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"sqlite: update reference of user %q: ID, UserExternalID and Provider cannot change", user)
 	}
 	_, err = t.exec(ctx,
 		`UPDATE biometric_references SET sealed_ref = ?, status = ?, created_at = ?, revoked_at = ?
@@ -77,7 +69,7 @@ func (t txn) UpdateReference(ctx context.Context, id string, fn func(authenticat
 		r.SealedRef, string(r.Status), micros(r.CreatedAt), micros(r.RevokedAt),
 		id)
 	if err != nil {
-		return authenticator.BiometricReference{}, dbError(fmt.Sprintf("update reference of user %q", user), err)
+		return authenticator.BiometricReference{}, dbError(fmt.Sprintf("update reference of user %q", r.UserExternalID), err)
 	}
 	r.CreatedAt = normTime(r.CreatedAt)
 	r.RevokedAt = normTime(r.RevokedAt)
