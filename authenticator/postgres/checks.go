@@ -14,13 +14,8 @@ import (
 // authenticator.Tx. The foreign key on user_external_id turns an unknown
 // user into ErrNotFound.
 func (t txn) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
-	switch {
-	case c.Provider == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create check: empty Provider")
-	case c.RunID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create check: empty RunID")
-	case c.UserExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create check: empty UserExternalID")
+	if err := txstore.CheckCheck(storeName, c); err != nil {
+		return err
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO idv_checks (`+txstore.CheckColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -58,23 +53,16 @@ func (t txn) UpdateCheck(ctx context.Context, provider, runID string, fn func(au
 	if err != nil {
 		return authenticator.IDVCheck{}, err
 	}
-	frozen := old // strings only: fn cannot change what frozen holds
-	c, err := fn(old)
+	c, err := txstore.ApplyCheck(storeName, provider, runID, old, fn)
 	if err != nil {
 		return authenticator.IDVCheck{}, err
-	}
-	if c.Provider != provider || c.RunID != runID || c.UserExternalID != frozen.UserExternalID ||
-		c.Journey != frozen.Journey || c.CeremonyID != frozen.CeremonyID {
-		return authenticator.IDVCheck{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"postgres: update check of user %q: Provider, RunID, UserExternalID, Journey and CeremonyID cannot change",
-			frozen.UserExternalID)
 	}
 	_, err = t.q.Exec(ctx,
 		`UPDATE idv_checks SET reference_id = $1, status = $2, reason = $3, created_at = $4, completed_at = $5
 		 WHERE provider = $6 AND run_id = $7`,
 		c.ReferenceID, string(c.Status), c.Reason, ts(c.CreatedAt), ts(c.CompletedAt), provider, runID)
 	if err != nil {
-		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("update check of user %q", frozen.UserExternalID), err)
+		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("update check of user %q", c.UserExternalID), err)
 	}
 	c.CreatedAt = normTime(c.CreatedAt)
 	c.CompletedAt = normTime(c.CompletedAt)

@@ -13,13 +13,8 @@ import (
 // authenticator.Tx. The foreign key on user_external_id turns an unknown
 // user into ErrNotFound.
 func (t txn) CreateCheck(ctx context.Context, c authenticator.IDVCheck) error {
-	switch {
-	case c.Provider == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty Provider")
-	case c.RunID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty RunID")
-	case c.UserExternalID == "":
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create check: empty UserExternalID")
+	if err := txstore.CheckCheck(storeName, c); err != nil {
+		return err
 	}
 	_, err := t.exec(ctx,
 		`INSERT INTO idv_checks (`+txstore.CheckColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -49,16 +44,9 @@ func (t txn) UpdateCheck(ctx context.Context, provider, runID string, fn func(au
 	if err != nil {
 		return authenticator.IDVCheck{}, err
 	}
-	frozen := old // strings only: fn cannot change what frozen holds
-	c, err := fn(old)
+	c, err := txstore.ApplyCheck(storeName, provider, runID, old, fn)
 	if err != nil {
 		return authenticator.IDVCheck{}, err
-	}
-	if c.Provider != provider || c.RunID != runID || c.UserExternalID != frozen.UserExternalID ||
-		c.Journey != frozen.Journey || c.CeremonyID != frozen.CeremonyID {
-		return authenticator.IDVCheck{}, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"sqlite: update check of user %q: Provider, RunID, UserExternalID, Journey and CeremonyID cannot change",
-			frozen.UserExternalID)
 	}
 	_, err = t.exec(ctx,
 		`UPDATE idv_checks SET reference_id = ?, status = ?, reason = ?, created_at = ?, completed_at = ?
@@ -66,7 +54,7 @@ func (t txn) UpdateCheck(ctx context.Context, provider, runID string, fn func(au
 		c.ReferenceID, string(c.Status), c.Reason, micros(c.CreatedAt), micros(c.CompletedAt),
 		provider, runID)
 	if err != nil {
-		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("update check of user %q", frozen.UserExternalID), err)
+		return authenticator.IDVCheck{}, dbError(fmt.Sprintf("update check of user %q", c.UserExternalID), err)
 	}
 	c.CreatedAt = normTime(c.CreatedAt)
 	c.CompletedAt = normTime(c.CompletedAt)
