@@ -13,8 +13,8 @@ import (
 // CreateApproval stores a transaction approval; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
 func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error {
-	if a.ID == "" || a.UserExternalID == "" {
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "postgres: create approval: empty ID or UserExternalID")
+	if err := txstore.CheckApproval(storeName, a); err != nil {
+		return err
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO approvals (`+txstore.ApprovalColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

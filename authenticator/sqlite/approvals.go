@@ -12,8 +12,8 @@ import (
 // CreateApproval stores a transaction approval; see authenticator.Tx. The
 // foreign key on user_external_id turns an unknown user into ErrNotFound.
 func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error {
-	if a.ID == "" || a.UserExternalID == "" {
-		return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: create approval: empty ID or UserExternalID")
+	if err := txstore.CheckApproval(storeName, a); err != nil {
+		return err
 	}
 	_, err := t.exec(ctx,
 		`INSERT INTO approvals (`+txstore.ApprovalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
