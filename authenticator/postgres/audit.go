@@ -70,7 +70,7 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 // ListAudit returns the audit records after record after, in ascending
 // order; see authenticator.Tx.
 func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authenticator.AuditRecord, error) {
-	n, err := pageSize(limit)
+	n, err := txstore.PageSize(storeName, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func oneRow(tag pgconn.CommandTag, err error, id int64, want authenticator.Deliv
 
 // ListDeadDeliveries returns the dead letters after ID after; see authenticator.Tx.
 func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]authenticator.Delivery, error) {
-	n, err := pageSize(limit)
+	n, err := txstore.PageSize(storeName, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
 // querier is what txn runs statements on: a pgx.Tx, or the pool for reads
@@ -76,16 +74,4 @@ func nonNil[T ~[]byte](b T) []byte {
 		return []byte{}
 	}
 	return b
-}
-
-// pageSize checks a caller's page size: 0 means DefaultPageSize.
-func pageSize(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return authenticator.DefaultPageSize, nil
-	case limit < 0 || limit > authenticator.MaxPageSize:
-		return 0, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"postgres: page size %d is outside 1..%d", limit, authenticator.MaxPageSize)
-	}
-	return limit, nil
 }

@@ -83,7 +83,7 @@ func (t txn) UpdateUser(ctx context.Context, externalID string, fn func(authenti
 // ListUsers returns a page of users ordered by ExternalID, byte-wise (the
 // column's "C" collation); see authenticator.Tx.
 func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
-	limit, err := pageSize(q.Limit)
+	limit, err := txstore.PageSize(storeName, q.Limit)
 	if err != nil {
 		return nil, err
 	}

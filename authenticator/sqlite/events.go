@@ -41,7 +41,7 @@ func (t txn) AppendEvent(ctx context.Context, e authenticator.Event) (authentica
 // ListEvents returns the user's most recent events, newest first; see
 // authenticator.Tx. limit is 1..MaxPageSize, 0 meaning DefaultPageSize.
 func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]authenticator.Event, error) {
-	n, err := pageSize(limit)
+	n, err := txstore.PageSize(storeName, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"time"
-
-	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
 
 // txn implements authenticator.Tx with the statements of c: in tx when tx
@@ -116,15 +114,3 @@ func fromMicros(n sql.NullInt64) time.Time {
 
 // normTime is t as it comes back from the database.
 func normTime(t time.Time) time.Time { return fromMicros(micros(t)) }
-
-// pageSize checks a caller's page size: 0 means DefaultPageSize.
-func pageSize(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return authenticator.DefaultPageSize, nil
-	case limit < 0 || limit > authenticator.MaxPageSize:
-		return 0, authenticator.Errorf(authenticator.CodeInvalidArgument,
-			"sqlite: page size %d is outside 1..%d", limit, authenticator.MaxPageSize)
-	}
-	return limit, nil
-}

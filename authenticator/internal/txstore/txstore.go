@@ -7,8 +7,8 @@
 //
 // It also holds what the stores' txn types share where the logic is the
 // same and only the SQL dialect differs: the column lists, the checks of a
-// Create* method's argument and of what an Update* closure returns, each
-// naming the store in its messages.
+// Create* method's argument, of a List* method's page size and of what an
+// Update* closure returns, each naming the store in its messages.
 package txstore
 
 import (
