@@ -20,8 +20,8 @@ const deliveryFrom = ` FROM event_deliveries d JOIN events e ON e.id = d.event_i
 // authenticator.Tx.
 func (t txn) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
 	for _, ep := range endpoints {
-		if ep == "" {
-			return authenticator.Errorf(authenticator.CodeInvalidArgument, "sqlite: empty delivery endpoint")
+		if err := txstore.CheckEndpoint(storeName, ep); err != nil {
+			return err
 		}
 		_, err := t.exec(ctx,
 			`INSERT INTO event_deliveries (event_id, endpoint, attempts, next_attempt_at, status, created_at, updated_at)
@@ -142,15 +142,6 @@ func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]
 	return out, nil
 }
 
-// prefixScanner scans the columns before an event's into pre, and the
-// rest into what Scan is given.
-type prefixScanner struct {
-	row scanner
-	pre []any
-}
-
-func (p prefixScanner) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
-
 // scanDelivery reads a row of txstore.DeliveryColumns.
 func scanDelivery(row scanner) (authenticator.Delivery, error) {
 	var (
@@ -158,7 +149,7 @@ func scanDelivery(row scanner) (authenticator.Delivery, error) {
 		next, created, updated sql.NullInt64
 		status                 string
 	)
-	ev, err := scanEvent(prefixScanner{row, []any{&d.ID, &d.EventID, &d.Endpoint, &d.Attempts, &next, &status, &d.LastError, &created, &updated}})
+	ev, err := scanEvent(txstore.Prefixed(row, &d.ID, &d.EventID, &d.Endpoint, &d.Attempts, &next, &status, &d.LastError, &created, &updated))
 	if err != nil {
 		return authenticator.Delivery{}, err
 	}
