@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -47,13 +46,9 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 	case err != nil:
 		return authenticator.AuditRecord{}, dbError("append audit record: read the chain head", err)
 	}
-	detail := r.Detail
-	if detail == nil {
-		detail = map[string]string{}
-	}
-	b, err := json.Marshal(detail)
+	detail, err := txstore.EncodeDetail(storeName, "audit", r.Detail)
 	if err != nil {
-		return authenticator.AuditRecord{}, authenticator.Errorf(authenticator.CodeInternal, "postgres: encode audit detail: %w", err)
+		return authenticator.AuditRecord{}, err
 	}
 	r.Seq, r.At, r.PrevHash = seq+1, normTime(r.At), head
 	if len(r.Detail) == 0 {
@@ -61,7 +56,7 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 	}
 	r.Hash = authenticator.AuditHash(r)
 	if _, err := t.q.Exec(ctx, `INSERT INTO audit_log (`+txstore.AuditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.Seq, ts(r.At), r.Actor, r.Action, r.Target, string(b), r.PrevHash, r.Hash); err != nil {
+		r.Seq, ts(r.At), r.Actor, r.Action, r.Target, detail, r.PrevHash, r.Hash); err != nil {
 		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)
 	}
 	return r, nil
@@ -95,11 +90,9 @@ func scanAudit(row scanner) (authenticator.AuditRecord, error) {
 	if err := row.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Target, &detail, &r.PrevHash, &r.Hash); err != nil {
 		return authenticator.AuditRecord{}, err
 	}
-	if err := json.Unmarshal(detail, &r.Detail); err != nil {
+	var err error
+	if r.Detail, err = txstore.DecodeDetail(detail); err != nil {
 		return authenticator.AuditRecord{}, fmt.Errorf("audit record %d detail: %w", r.Seq, err)
-	}
-	if len(r.Detail) == 0 {
-		r.Detail = nil
 	}
 	r.At = fromTS(at)
 	return r, nil

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -16,18 +15,14 @@ import (
 // IDs come from an identity column (a sequence), so they only ever
 // increase; a rolled-back transaction leaves a gap.
 func (t txn) AppendEvent(ctx context.Context, e authenticator.Event) (authenticator.Event, error) {
-	detail := e.Detail
-	if detail == nil {
-		detail = map[string]string{}
-	}
-	b, err := json.Marshal(detail)
+	detail, err := txstore.EncodeDetail(storeName, "event", e.Detail)
 	if err != nil {
-		return authenticator.Event{}, authenticator.Errorf(authenticator.CodeInternal, "postgres: encode event detail: %w", err)
+		return authenticator.Event{}, err
 	}
 	err = t.q.QueryRow(ctx,
 		`INSERT INTO events (type, user_external_id, credential_id, actor, detail, at)
 		 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		string(e.Type), e.UserExternalID, e.CredentialID, e.Actor, string(b), ts(e.At)).Scan(&e.ID)
+		string(e.Type), e.UserExternalID, e.CredentialID, e.Actor, detail, ts(e.At)).Scan(&e.ID)
 	if err != nil {
 		return authenticator.Event{}, dbError(fmt.Sprintf("append event of user %q", e.UserExternalID), err)
 	}
@@ -66,11 +61,9 @@ func scanEvent(row scanner) (authenticator.Event, error) {
 	if err := row.Scan(&e.ID, &typ, &e.UserExternalID, &e.CredentialID, &e.Actor, &detail, &at); err != nil {
 		return authenticator.Event{}, err
 	}
-	if err := json.Unmarshal(detail, &e.Detail); err != nil {
+	var err error
+	if e.Detail, err = txstore.DecodeDetail(detail); err != nil {
 		return authenticator.Event{}, fmt.Errorf("event detail: %w", err)
-	}
-	if len(e.Detail) == 0 {
-		e.Detail = nil
 	}
 	e.Type = authenticator.EventType(typ)
 	e.At = fromTS(at)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -35,13 +34,9 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 	case err != nil:
 		return authenticator.AuditRecord{}, dbError("append audit record: read the chain head", err)
 	}
-	detail := r.Detail
-	if detail == nil {
-		detail = map[string]string{}
-	}
-	b, err := json.Marshal(detail)
+	detail, err := txstore.EncodeDetail(storeName, "audit", r.Detail)
 	if err != nil {
-		return authenticator.AuditRecord{}, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode audit detail: %w", err)
+		return authenticator.AuditRecord{}, err
 	}
 	r.Seq, r.At, r.PrevHash = seq+1, normTime(r.At), head
 	if len(r.Detail) == 0 {
@@ -49,7 +44,7 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 	}
 	r.Hash = authenticator.AuditHash(r)
 	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+txstore.AuditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Target, string(b), r.PrevHash, r.Hash); err != nil {
+		r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Target, detail, r.PrevHash, r.Hash); err != nil {
 		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)
 	}
 	return r, nil
@@ -83,11 +78,9 @@ func scanAudit(row scanner) (authenticator.AuditRecord, error) {
 	if err := row.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Target, &detail, &r.PrevHash, &r.Hash); err != nil {
 		return authenticator.AuditRecord{}, err
 	}
-	if err := json.Unmarshal([]byte(detail), &r.Detail); err != nil {
+	var err error
+	if r.Detail, err = txstore.DecodeDetail([]byte(detail)); err != nil {
 		return authenticator.AuditRecord{}, fmt.Errorf("audit record %d detail: %w", r.Seq, err)
-	}
-	if len(r.Detail) == 0 {
-		r.Detail = nil
 	}
 	r.At = fromMicros(sql.NullInt64{Int64: at, Valid: true})
 	return r, nil

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -15,17 +14,13 @@ import (
 // AppendEvent stores e and returns it with its ID set; see authenticator.Tx.
 // IDs come from an AUTOINCREMENT key, so they only ever increase.
 func (t txn) AppendEvent(ctx context.Context, e authenticator.Event) (authenticator.Event, error) {
-	detail := e.Detail
-	if detail == nil {
-		detail = map[string]string{}
-	}
-	b, err := json.Marshal(detail)
+	detail, err := txstore.EncodeDetail(storeName, "event", e.Detail)
 	if err != nil {
-		return authenticator.Event{}, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode event detail: %w", err)
+		return authenticator.Event{}, err
 	}
 	res, err := t.exec(ctx,
 		`INSERT INTO events (type, user_external_id, credential_id, actor, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		string(e.Type), e.UserExternalID, e.CredentialID, e.Actor, string(b), micros(e.At))
+		string(e.Type), e.UserExternalID, e.CredentialID, e.Actor, detail, micros(e.At))
 	if err != nil {
 		return authenticator.Event{}, dbError(fmt.Sprintf("append event of user %q", e.UserExternalID), err)
 	}
@@ -68,11 +63,9 @@ func scanEvent(row scanner) (authenticator.Event, error) {
 	if err := row.Scan(&e.ID, &e.Type, &e.UserExternalID, &e.CredentialID, &e.Actor, &detail, &at); err != nil {
 		return authenticator.Event{}, err
 	}
-	if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+	var err error
+	if e.Detail, err = txstore.DecodeDetail([]byte(detail)); err != nil {
 		return authenticator.Event{}, fmt.Errorf("event detail: %w", err)
-	}
-	if len(e.Detail) == 0 {
-		e.Detail = nil
 	}
 	e.At = fromMicros(at)
 	return e, nil
