@@ -34,15 +34,10 @@ func (t txn) AppendAudit(ctx context.Context, r authenticator.AuditRecord) (auth
 	case err != nil:
 		return authenticator.AuditRecord{}, dbError("append audit record: read the chain head", err)
 	}
-	detail, err := txstore.EncodeDetail(storeName, "audit", r.Detail)
+	r, detail, err := txstore.NextAudit(storeName, r, seq, head, normTime(r.At))
 	if err != nil {
 		return authenticator.AuditRecord{}, err
 	}
-	r.Seq, r.At, r.PrevHash = seq+1, normTime(r.At), head
-	if len(r.Detail) == 0 {
-		r.Detail = nil
-	}
-	r.Hash = authenticator.AuditHash(r)
 	if _, err := t.exec(ctx, `INSERT INTO audit_log (`+txstore.AuditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, r.At.UnixMicro(), r.Actor, r.Action, r.Target, detail, r.PrevHash, r.Hash); err != nil {
 		return authenticator.AuditRecord{}, dbError(fmt.Sprintf("append audit record %d", r.Seq), err)

@@ -6,12 +6,12 @@
 // a transaction of their own.
 //
 // It also holds what the stores' txn types share where the logic is the
-// same and only the SQL dialect differs: the column lists, the encoding of
-// an event's or audit record's detail and the scanning of a delivery's
-// event after its columns; the checks of a Create* method's
-// argument, of an endpoint to deliver to, of a List* method's page size and
-// of what an Update* closure returns, each naming the store in its
-// messages.
+// same and only the SQL dialect differs: the column lists; the checks of a
+// Create* method's argument, of an endpoint to deliver to, of a List*
+// method's page size and of what an Update* closure returns, each naming
+// the store in its messages; the encoding of an event's or audit record's
+// detail, the linking of an audit record to the chain's head, and the
+// scanning of a delivery's event after its columns.
 package txstore
 
 import (
