@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
 // querier is what txn runs statements on: a pgx.Tx, or the pool for reads
@@ -25,22 +27,12 @@ type txn struct {
 }
 
 // scanner is a pgx.Row or pgx.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = txstore.Scanner
 
 // collect scans every row with scan and closes rows.
 func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return txstore.Collect(rows, scan)
 }
 
 // ts is t as stored: UTC, truncated to microseconds (timestamptz's

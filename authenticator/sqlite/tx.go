@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
 // txn implements authenticator.Tx with the statements of c: in tx when tx
@@ -78,22 +80,12 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = txstore.Scanner
 
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) (_ []T, err error) {
 	defer func() { err = errors.Join(err, rows.Close()) }()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return txstore.Collect(rows, scan)
 }
 
 // micros is t as stored: Unix microseconds, NULL for the zero time.

@@ -11,7 +11,8 @@
 // method's page size and of what an Update* closure returns, each naming
 // the store in its messages; the encoding of an event's or audit record's
 // detail, the linking of an audit record to the chain's head, and the
-// scanning of a delivery's event after its columns.
+// scanning of rows: every row of a query, and a delivery's event after its
+// columns.
 package txstore
 
 import (
