@@ -61,6 +61,23 @@ type DeliveryTx interface {
 	// its attempts reset and at as UpdatedAt. ErrNotFound if the delivery
 	// does not exist; ErrConflict (ErrDeliveryNotDead) if it is not dead.
 	RedeliverDelivery(ctx context.Context, id int64, at time.Time) error
+	// CountDeliveries reports the outbox's health: how many deliveries are
+	// pending and dead, and when the oldest pending one was queued. Each
+	// figure is an aggregate over the rows of its status (one query for the
+	// pending ones, one for the dead), never a listing.
+	CountDeliveries(ctx context.Context) (DeliveryStats, error)
+}
+
+// DeliveryStats is the webhook outbox's health, for metrics and alerts
+// (DESIGN.md §8): deliveries piling up (Pending, OldestPendingAt) or dying
+// (Dead).
+type DeliveryStats struct {
+	Pending int64 // deliveries not yet delivered nor given up on, leased ones included
+	Dead    int64 // dead letters waiting for an operator
+	// OldestPendingAt is the CreatedAt of the oldest pending delivery: when
+	// its event was queued (a redelivered dead letter keeps its own). It is
+	// the zero time when none is pending.
+	OldestPendingAt time.Time
 }
 
 // ValidateSettle checks SettleDelivery's status argument.
@@ -133,6 +150,18 @@ func (s *Service) DeadLetters(ctx context.Context, after int64, limit int) ([]De
 // (plugin.Admin).
 func (s *Service) ListDeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
 	return s.DeadLetters(ctx, after, limit)
+}
+
+// DeliveryStats reports the webhook outbox's health: the pending and dead
+// deliveries and when the oldest pending one was queued (the zero time when
+// none is). It reads no event and names no user, so it is safe to call on
+// every metrics scrape.
+func (s *Service) DeliveryStats(ctx context.Context) (DeliveryStats, error) {
+	st, err := s.store.CountDeliveries(ctx)
+	if err != nil {
+		return DeliveryStats{}, fmt.Errorf("delivery stats: %w", err)
+	}
+	return st, nil
 }
 
 // RedeliverRequest is an operator's redelivery of a dead letter.

@@ -221,3 +221,35 @@ func TestRedeliverEvent(t *testing.T) {
 		t.Errorf("RedeliverEvent twice: got %v, want ErrConflict", err)
 	}
 }
+
+// failingCounts is a store that cannot count its outbox.
+type failingCounts struct{ authenticator.Store }
+
+func (failingCounts) CountDeliveries(context.Context) (authenticator.DeliveryStats, error) {
+	return authenticator.DeliveryStats{}, errOutbox
+}
+
+// TestDeliveryStats checks the outbox's health as the metrics read it: the
+// pending and dead deliveries and when the oldest pending one was queued,
+// and a store's failure passed on.
+func TestDeliveryStats(t *testing.T) {
+	t.Parallel()
+	svc, st := newOutboxService(t, nil)
+	ctx := t.Context()
+	if got, err := svc.DeliveryStats(ctx); err != nil || got != (authenticator.DeliveryStats{}) {
+		t.Errorf("DeliveryStats of an empty outbox: got %+v, %v, want zero", got, err)
+	}
+	_, pending := deadLetters(t, svc, st)
+	got, err := svc.DeliveryStats(ctx)
+	if err != nil {
+		t.Fatalf("DeliveryStats: got %v, want nil", err)
+	}
+	if got.Pending != 1 || got.Dead != 1 || !got.OldestPendingAt.Equal(pending.CreatedAt) {
+		t.Errorf("DeliveryStats: got %+v, want 1 pending, 1 dead, oldest pending at %v", got, pending.CreatedAt)
+	}
+
+	failing, _ := newOutboxService(t, func(s authenticator.Store) authenticator.Store { return failingCounts{s} })
+	if _, err := failing.DeliveryStats(ctx); !errors.Is(err, errOutbox) {
+		t.Errorf("DeliveryStats over a failing store: got %v, want the store's error", err)
+	}
+}

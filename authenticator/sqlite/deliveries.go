@@ -142,6 +142,25 @@ func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]
 	return out, nil
 }
 
+// CountDeliveries reports the outbox's pending and dead deliveries; see
+// authenticator.Tx. Each query reads only the rows of its status, through
+// that status's partial index.
+func (t txn) CountDeliveries(ctx context.Context) (authenticator.DeliveryStats, error) {
+	var (
+		st     authenticator.DeliveryStats
+		oldest sql.NullInt64
+	)
+	err := t.queryRow(ctx, `SELECT COUNT(*), MIN(created_at) FROM event_deliveries WHERE status = 'pending'`).Scan(&st.Pending, &oldest)
+	if err != nil {
+		return authenticator.DeliveryStats{}, dbError("count pending deliveries", err)
+	}
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM event_deliveries WHERE status = 'dead'`).Scan(&st.Dead); err != nil {
+		return authenticator.DeliveryStats{}, dbError("count dead deliveries", err)
+	}
+	st.OldestPendingAt = fromMicros(oldest)
+	return st, nil
+}
+
 // scanDelivery reads a row of txstore.DeliveryColumns.
 func scanDelivery(row scanner) (authenticator.Delivery, error) {
 	var (

@@ -17,6 +17,7 @@ var deliveryTests = []test{
 	{"UnknownEvent", testDeliveryUnknownEvent},
 	{"BadArguments", testDeliveryBadArguments},
 	{"ConcurrentClaims", testDeliveryConcurrentClaims},
+	{"Counts", testDeliveryCounts},
 }
 
 // appendEvent stores an event of user alice (created if need be) or fails
@@ -210,4 +211,56 @@ func testDeliveryConcurrentClaims(t *testing.T, s authenticator.Store) {
 			t.Errorf("delivery %d claimed %d times, want once", id, c)
 		}
 	}
+}
+
+// countDeliveries returns the store's outbox counts or fails the test now.
+func countDeliveries(t *testing.T, s authenticator.Tx, when string) authenticator.DeliveryStats {
+	t.Helper()
+	st, err := s.CountDeliveries(t.Context())
+	mustOK(t, "CountDeliveries "+when, err)
+	return st
+}
+
+// testDeliveryCounts checks CountDeliveries as deliveries are queued,
+// leased, delivered, dead-lettered and redelivered: a leased delivery is
+// still pending, a delivered one is neither, and the oldest pending one is
+// the earliest queued, a redelivered dead letter keeping its CreatedAt.
+func testDeliveryCounts(t *testing.T, s authenticator.Store) {
+	ctx := t.Context()
+	checkDiff(t, "CountDeliveries of an empty outbox", countDeliveries(t, s, "empty"), authenticator.DeliveryStats{})
+
+	first, second := appendEvent(t, s, 1), appendEvent(t, s, 2)
+	mustOK(t, "EnqueueDeliveries", s.EnqueueDeliveries(ctx, first.ID, []string{"https://a.example/hook", "https://b.example/hook"}, at(1)))
+	mustOK(t, "EnqueueDeliveries", s.EnqueueDeliveries(ctx, second.ID, []string{"https://a.example/hook"}, at(3)))
+	checkDiff(t, "CountDeliveries after queueing", countDeliveries(t, s, "after queueing"),
+		authenticator.DeliveryStats{Pending: 3, OldestPendingAt: norm(at(1))})
+
+	got := claim(t, s, at(4), 10*time.Second, 10)
+	if len(got) != 3 {
+		t.Fatalf("ClaimDeliveries: got %d, want 3", len(got))
+	}
+	checkDiff(t, "CountDeliveries while leased", countDeliveries(t, s, "while leased"),
+		authenticator.DeliveryStats{Pending: 3, OldestPendingAt: norm(at(1))})
+
+	mustOK(t, "SettleDelivery(delivered)", s.SettleDelivery(ctx, got[0].ID, authenticator.DeliveryDelivered, time.Time{}, "", at(5)))
+	mustOK(t, "SettleDelivery(dead)", s.SettleDelivery(ctx, got[1].ID, authenticator.DeliveryDead, time.Time{}, "gave up", at(5)))
+	checkDiff(t, "CountDeliveries after settling", countDeliveries(t, s, "after settling"),
+		authenticator.DeliveryStats{Pending: 1, Dead: 1, OldestPendingAt: norm(at(3))})
+
+	mustOK(t, "RedeliverDelivery", s.RedeliverDelivery(ctx, got[1].ID, at(6)))
+	checkDiff(t, "CountDeliveries after redelivery", countDeliveries(t, s, "after redelivery"),
+		authenticator.DeliveryStats{Pending: 2, OldestPendingAt: norm(at(1))})
+
+	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+		for _, d := range claim(t, tx, at(59), time.Minute, 10) {
+			if err := tx.SettleDelivery(ctx, d.ID, authenticator.DeliveryDelivered, time.Time{}, "", at(59)); err != nil {
+				return err
+			}
+		}
+		checkDiff(t, "CountDeliveries in the transaction that delivered the rest", countDeliveries(t, tx, "in a transaction"),
+			authenticator.DeliveryStats{})
+		return nil
+	})
+	mustOK(t, "Atomic", err)
+	checkDiff(t, "CountDeliveries with every delivery delivered", countDeliveries(t, s, "at the end"), authenticator.DeliveryStats{})
 }

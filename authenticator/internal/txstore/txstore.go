@@ -199,3 +199,8 @@ func (f Facade) ListDeadDeliveries(ctx context.Context, after int64, limit int) 
 func (f Facade) RedeliverDelivery(ctx context.Context, id int64, at time.Time) error {
 	return f.write(ctx, func(tx authenticator.Tx) error { return tx.RedeliverDelivery(ctx, id, at) })
 }
+
+// CountDeliveries reports the outbox's pending and dead deliveries; see authenticator.Tx.
+func (f Facade) CountDeliveries(ctx context.Context) (authenticator.DeliveryStats, error) {
+	return f.read().CountDeliveries(ctx)
+}
