@@ -171,3 +171,8 @@ func (c *client) RedeliverEvent(ctx context.Context, req authenticator.Redeliver
 func (c *client) EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error) {
 	return invoke(ctx, req, convert.ToProtoUserActionRequest, c.admin.EraseUser, convert.FromProtoErasure)
 }
+
+func (c *client) DeliveryStats(ctx context.Context) (authenticator.DeliveryStats, error) {
+	return invoke(ctx, struct{}{}, func(struct{}) *pb.DeliveryStatsRequest { return &pb.DeliveryStatsRequest{} },
+		c.admin.DeliveryStats, convert.FromProtoDeliveryStats)
+}

@@ -118,6 +118,11 @@ type Admin interface {
 	// under the user's pseudonym, which the audit log keeps. A reason is
 	// required; an unknown user is authenticator.ErrNotFound.
 	EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error)
+	// DeliveryStats reports the webhook outbox's health for the provider's
+	// metrics: how many deliveries are pending and dead, and when the
+	// oldest pending one was queued (the zero time when none is). It
+	// returns counts only, never an id.
+	DeliveryStats(ctx context.Context) (authenticator.DeliveryStats, error)
 }
 
 // Services is what one plugin process serves.

@@ -44,6 +44,7 @@ type fakeServices struct {
 	ListDeadLettersFunc       func(context.Context, int64, int) ([]authenticator.Delivery, error)
 	RedeliverEventFunc        func(context.Context, authenticator.RedeliverRequest) (authenticator.Delivery, error)
 	EraseUserFunc             func(context.Context, authenticator.UserActionRequest) (authenticator.Erasure, error)
+	DeliveryStatsFunc         func(context.Context) (authenticator.DeliveryStats, error)
 }
 
 var _ plugin.Services = (*fakeServices)(nil)
@@ -176,4 +177,8 @@ func (f *fakeServices) RedeliverEvent(ctx context.Context, req authenticator.Red
 
 func (f *fakeServices) EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error) {
 	return f.EraseUserFunc(ctx, req)
+}
+
+func (f *fakeServices) DeliveryStats(ctx context.Context) (authenticator.DeliveryStats, error) {
+	return f.DeliveryStatsFunc(ctx)
 }

@@ -476,6 +476,20 @@ func TestRoundTrip(t *testing.T) {
 				f.EraseUserFunc = fn
 			},
 			plugin.Services.EraseUser),
+		"DeliveryStats": roundTrip(struct{}{}, authenticator.DeliveryStats{Pending: 1 << 33, Dead: 7, OldestPendingAt: at},
+			func(f *fakeServices, fn func(context.Context, struct{}) (authenticator.DeliveryStats, error)) {
+				f.DeliveryStatsFunc = func(ctx context.Context) (authenticator.DeliveryStats, error) { return fn(ctx, struct{}{}) }
+			},
+			func(s plugin.Services, ctx context.Context, _ struct{}) (authenticator.DeliveryStats, error) {
+				return s.DeliveryStats(ctx)
+			}),
+		"DeliveryStats none pending": roundTrip(struct{}{}, authenticator.DeliveryStats{Dead: 3},
+			func(f *fakeServices, fn func(context.Context, struct{}) (authenticator.DeliveryStats, error)) {
+				f.DeliveryStatsFunc = func(ctx context.Context) (authenticator.DeliveryStats, error) { return fn(ctx, struct{}{}) }
+			},
+			func(s plugin.Services, ctx context.Context, _ struct{}) (authenticator.DeliveryStats, error) {
+				return s.DeliveryStats(ctx)
+			}),
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

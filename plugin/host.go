@@ -474,3 +474,8 @@ func (h *Host) RedeliverEvent(ctx context.Context, req authenticator.RedeliverRe
 func (h *Host) EraseUser(ctx context.Context, req authenticator.UserActionRequest) (authenticator.Erasure, error) {
 	return call(ctx, h, func(s Services) (authenticator.Erasure, error) { return s.EraseUser(ctx, req) })
 }
+
+// DeliveryStats implements Admin.
+func (h *Host) DeliveryStats(ctx context.Context) (authenticator.DeliveryStats, error) {
+	return call(ctx, h, func(s Services) (authenticator.DeliveryStats, error) { return s.DeliveryStats(ctx) })
+}

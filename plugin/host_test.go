@@ -141,6 +141,15 @@ func TestLaunch(t *testing.T) {
 	t.Parallel()
 	h, rec := launch(t, plugin.LaunchConfig{})
 	checkCapabilities(t, h)
+	// An Admin method crosses the real process boundary too.
+	stats, err := h.DeliveryStats(t.Context())
+	if err != nil {
+		t.Fatalf("DeliveryStats: got error %v, want nil", err)
+	}
+	wantStats := authenticator.DeliveryStats{Pending: 2, Dead: 1, OldestPendingAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if diff := cmp.Diff(wantStats, stats); diff != "" {
+		t.Errorf("DeliveryStats mismatch (-want +got):\n%s", diff)
+	}
 	if v := h.ProtocolVersion(); v != 1 {
 		t.Errorf("ProtocolVersion: got %d, want 1", v)
 	}

@@ -254,6 +254,14 @@ func (s *adminServer) EraseUser(ctx context.Context, req *pb.UserActionRequest) 
 	return handle(ctx, s.log, req, convert.FromProtoUserActionRequest, s.impl.EraseUser, convert.ToProtoErasure)
 }
 
+func (s *adminServer) DeliveryStats(ctx context.Context, req *pb.DeliveryStatsRequest) (*pb.DeliveryStats, error) {
+	return handle(ctx, s.log, req, func(*pb.DeliveryStatsRequest) struct{} { return struct{}{} },
+		func(ctx context.Context, _ struct{}) (authenticator.DeliveryStats, error) {
+			return s.impl.DeliveryStats(ctx)
+		},
+		convert.ToProtoDeliveryStats)
+}
+
 // paged adapts a listing method to the one-argument form handle calls.
 func paged[T any](list func(ctx context.Context, after int64, limit int) ([]T, error)) func(context.Context, convert.Page) ([]T, error) {
 	return func(ctx context.Context, q convert.Page) ([]T, error) { return list(ctx, q.After, q.Limit) }

@@ -240,3 +240,9 @@ func (s *services) EraseUser(ctx context.Context, req authenticator.UserActionRe
 	defer s.m.observeCall("EraseUser", s.m.now(), &err)
 	return s.next.EraseUser(ctx, req)
 }
+
+// DeliveryStats calls the plugin's DeliveryStats and records it.
+func (s *services) DeliveryStats(ctx context.Context) (_ authenticator.DeliveryStats, err error) {
+	defer s.m.observeCall("DeliveryStats", s.m.now(), &err)
+	return s.next.DeliveryStats(ctx)
+}

@@ -405,3 +405,16 @@ func FromProtoErasure(p *pb.Erasure) authenticator.Erasure {
 		References: int(p.References), Checks: int(p.Checks), Approvals: int(p.Approvals), Events: int(p.Events),
 		At: fromTimestamp(p.At)}
 }
+
+// ToProtoDeliveryStats converts authenticator.DeliveryStats.
+func ToProtoDeliveryStats(st authenticator.DeliveryStats) *pb.DeliveryStats {
+	return &pb.DeliveryStats{Pending: st.Pending, Dead: st.Dead, OldestPendingAt: toTimestamp(st.OldestPendingAt)}
+}
+
+// FromProtoDeliveryStats converts a DeliveryStats message.
+func FromProtoDeliveryStats(p *pb.DeliveryStats) authenticator.DeliveryStats {
+	if p == nil {
+		return authenticator.DeliveryStats{}
+	}
+	return authenticator.DeliveryStats{Pending: p.Pending, Dead: p.Dead, OldestPendingAt: fromTimestamp(p.OldestPendingAt)}
+}

@@ -69,6 +69,14 @@ func TestErasure(t *testing.T) {
 	})
 }
 
+func TestDeliveryStats(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoDeliveryStats, convert.FromProtoDeliveryStats, map[string]authenticator.DeliveryStats{
+		"empty":   {},
+		"backlog": {Pending: 1 << 33, Dead: 12, OldestPendingAt: at},
+	})
+}
+
 func TestFromProtoNilDashboard(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct{ got, want any }{
@@ -78,6 +86,7 @@ func TestFromProtoNilDashboard(t *testing.T) {
 		"ListDeadLettersResponse": {convert.FromProtoListDeadLettersResponse(nil), []authenticator.Delivery(nil)},
 		"RedeliverRequest":        {convert.FromProtoRedeliverRequest(nil), authenticator.RedeliverRequest{}},
 		"Erasure":                 {convert.FromProtoErasure(nil), authenticator.Erasure{}},
+		"DeliveryStats":           {convert.FromProtoDeliveryStats(nil), authenticator.DeliveryStats{}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

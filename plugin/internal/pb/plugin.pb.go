@@ -2875,6 +2875,104 @@ func (x *RedeliverRequest) GetReason() string {
 	return ""
 }
 
+// DeliveryStatsRequest is empty: DeliveryStats takes no arguments.
+type DeliveryStatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliveryStatsRequest) Reset() {
+	*x = DeliveryStatsRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliveryStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliveryStatsRequest) ProtoMessage() {}
+
+func (x *DeliveryStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliveryStatsRequest.ProtoReflect.Descriptor instead.
+func (*DeliveryStatsRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
+}
+
+// DeliveryStats is authenticator.DeliveryStats: counts only, no ids.
+type DeliveryStats struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Pending         int64                  `protobuf:"varint,1,opt,name=pending,proto3" json:"pending,omitempty"`
+	Dead            int64                  `protobuf:"varint,2,opt,name=dead,proto3" json:"dead,omitempty"`
+	OldestPendingAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=oldest_pending_at,json=oldestPendingAt,proto3" json:"oldest_pending_at,omitempty"` // absent when none is pending
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DeliveryStats) Reset() {
+	*x = DeliveryStats{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliveryStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliveryStats) ProtoMessage() {}
+
+func (x *DeliveryStats) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliveryStats.ProtoReflect.Descriptor instead.
+func (*DeliveryStats) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DeliveryStats) GetPending() int64 {
+	if x != nil {
+		return x.Pending
+	}
+	return 0
+}
+
+func (x *DeliveryStats) GetDead() int64 {
+	if x != nil {
+		return x.Dead
+	}
+	return 0
+}
+
+func (x *DeliveryStats) GetOldestPendingAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OldestPendingAt
+	}
+	return nil
+}
+
 // StartIdentityCheckRequest is authenticator.StartIdentityCheckRequest.
 type StartIdentityCheckRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -2888,7 +2986,7 @@ type StartIdentityCheckRequest struct {
 
 func (x *StartIdentityCheckRequest) Reset() {
 	*x = StartIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2900,7 +2998,7 @@ func (x *StartIdentityCheckRequest) String() string {
 func (*StartIdentityCheckRequest) ProtoMessage() {}
 
 func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2913,7 +3011,7 @@ func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *StartIdentityCheckRequest) GetJourney() string {
@@ -2962,7 +3060,7 @@ type IdentityCheck struct {
 
 func (x *IdentityCheck) Reset() {
 	*x = IdentityCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2974,7 +3072,7 @@ func (x *IdentityCheck) String() string {
 func (*IdentityCheck) ProtoMessage() {}
 
 func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2987,7 +3085,7 @@ func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
 func (*IdentityCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *IdentityCheck) GetProvider() string {
@@ -3056,7 +3154,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3068,7 +3166,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3081,7 +3179,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -3103,7 +3201,7 @@ type ApplyIDVWebhookRequest struct {
 
 func (x *ApplyIDVWebhookRequest) Reset() {
 	*x = ApplyIDVWebhookRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3115,7 +3213,7 @@ func (x *ApplyIDVWebhookRequest) String() string {
 func (*ApplyIDVWebhookRequest) ProtoMessage() {}
 
 func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3128,7 +3226,7 @@ func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
@@ -3156,7 +3254,7 @@ type RefreshIdentityCheckRequest struct {
 
 func (x *RefreshIdentityCheckRequest) Reset() {
 	*x = RefreshIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3168,7 +3266,7 @@ func (x *RefreshIdentityCheckRequest) String() string {
 func (*RefreshIdentityCheckRequest) ProtoMessage() {}
 
 func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3181,7 +3279,7 @@ func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RefreshIdentityCheckRequest) GetProvider() string {
@@ -3210,7 +3308,7 @@ type IdentityCheckStatusRequest struct {
 
 func (x *IdentityCheckStatusRequest) Reset() {
 	*x = IdentityCheckStatusRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3222,7 +3320,7 @@ func (x *IdentityCheckStatusRequest) String() string {
 func (*IdentityCheckStatusRequest) ProtoMessage() {}
 
 func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3235,7 +3333,7 @@ func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
 func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *IdentityCheckStatusRequest) GetProvider() string {
@@ -3278,7 +3376,7 @@ type IDVCheck struct {
 
 func (x *IDVCheck) Reset() {
 	*x = IDVCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3290,7 +3388,7 @@ func (x *IDVCheck) String() string {
 func (*IDVCheck) ProtoMessage() {}
 
 func (x *IDVCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3303,7 +3401,7 @@ func (x *IDVCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
 func (*IDVCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *IDVCheck) GetProvider() string {
@@ -3392,7 +3490,7 @@ type PendingCheck struct {
 
 func (x *PendingCheck) Reset() {
 	*x = PendingCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3404,7 +3502,7 @@ func (x *PendingCheck) String() string {
 func (*PendingCheck) ProtoMessage() {}
 
 func (x *PendingCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3417,7 +3515,7 @@ func (x *PendingCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
 func (*PendingCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *PendingCheck) GetToken() string {
@@ -3480,7 +3578,7 @@ type ContinueRequest struct {
 
 func (x *ContinueRequest) Reset() {
 	*x = ContinueRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3492,7 +3590,7 @@ func (x *ContinueRequest) String() string {
 func (*ContinueRequest) ProtoMessage() {}
 
 func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3505,7 +3603,7 @@ func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
 func (*ContinueRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ContinueRequest) GetToken() string {
@@ -3539,7 +3637,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3551,7 +3649,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3564,7 +3662,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Progress) GetJourney() string {
@@ -3634,7 +3732,7 @@ type ResumeEnrollmentRequest struct {
 
 func (x *ResumeEnrollmentRequest) Reset() {
 	*x = ResumeEnrollmentRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3646,7 +3744,7 @@ func (x *ResumeEnrollmentRequest) String() string {
 func (*ResumeEnrollmentRequest) ProtoMessage() {}
 
 func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3659,7 +3757,7 @@ func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
@@ -3688,7 +3786,7 @@ type BeginRecoveryRequest struct {
 
 func (x *BeginRecoveryRequest) Reset() {
 	*x = BeginRecoveryRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3700,7 +3798,7 @@ func (x *BeginRecoveryRequest) String() string {
 func (*BeginRecoveryRequest) ProtoMessage() {}
 
 func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3713,7 +3811,7 @@ func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
 func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
@@ -3747,7 +3845,7 @@ type VerifyApprovalRequest struct {
 
 func (x *VerifyApprovalRequest) Reset() {
 	*x = VerifyApprovalRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3759,7 +3857,7 @@ func (x *VerifyApprovalRequest) String() string {
 func (*VerifyApprovalRequest) ProtoMessage() {}
 
 func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3772,7 +3870,7 @@ func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *VerifyApprovalRequest) GetId() string {
@@ -3802,7 +3900,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3814,7 +3912,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3827,7 +3925,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Approval) GetId() string {
@@ -3919,7 +4017,7 @@ type ApprovalVerification struct {
 
 func (x *ApprovalVerification) Reset() {
 	*x = ApprovalVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3931,7 +4029,7 @@ func (x *ApprovalVerification) String() string {
 func (*ApprovalVerification) ProtoMessage() {}
 
 func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3944,7 +4042,7 @@ func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
 func (*ApprovalVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{55}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ApprovalVerification) GetApproval() *Approval {
@@ -4229,7 +4327,12 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\boperator\x18\x01 \x01(\tR\boperator\x12\x1f\n" +
 	"\vdelivery_id\x18\x02 \x01(\x03R\n" +
 	"deliveryId\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x9f\x01\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x16\n" +
+	"\x14DeliveryStatsRequest\"\x85\x01\n" +
+	"\rDeliveryStats\x12\x18\n" +
+	"\apending\x18\x01 \x01(\x03R\apending\x12\x12\n" +
+	"\x04dead\x18\x02 \x01(\x03R\x04dead\x12F\n" +
+	"\x11oldest_pending_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0foldestPendingAt\"\x9f\x01\n" +
 	"\x19StartIdentityCheckRequest\x12\x18\n" +
 	"\ajourney\x18\x01 \x01(\tR\ajourney\x12(\n" +
 	"\x10external_user_id\x18\x02 \x01(\tR\x0eexternalUserId\x12\x1f\n" +
@@ -4345,7 +4448,7 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
 	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
 	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
-	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xa8\f\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\x88\r\n" +
 	"\x05Admin\x12S\n" +
 	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12Q\n" +
@@ -4363,7 +4466,8 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x14RecordOperatorAction\x12*.biometricpasskey.v1.OperatorActionRequest\x1a .biometricpasskey.v1.AuditRecord\x12l\n" +
 	"\x0fListDeadLetters\x12+.biometricpasskey.v1.ListDeadLettersRequest\x1a,.biometricpasskey.v1.ListDeadLettersResponse\x12V\n" +
 	"\x0eRedeliverEvent\x12%.biometricpasskey.v1.RedeliverRequest\x1a\x1d.biometricpasskey.v1.Delivery\x12Q\n" +
-	"\tEraseUser\x12&.biometricpasskey.v1.UserActionRequest\x1a\x1c.biometricpasskey.v1.ErasureBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
+	"\tEraseUser\x12&.biometricpasskey.v1.UserActionRequest\x1a\x1c.biometricpasskey.v1.Erasure\x12^\n" +
+	"\rDeliveryStats\x12).biometricpasskey.v1.DeliveryStatsRequest\x1a\".biometricpasskey.v1.DeliveryStatsBCZAgithub.com/biometric-passkey/biometric-passkey/plugin/internal/pbb\x06proto3"
 
 var (
 	file_biometricpasskey_v1_plugin_proto_rawDescOnce sync.Once
@@ -4377,7 +4481,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -4420,148 +4524,153 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*ListDeadLettersResponse)(nil),     // 38: biometricpasskey.v1.ListDeadLettersResponse
 	(*Erasure)(nil),                     // 39: biometricpasskey.v1.Erasure
 	(*RedeliverRequest)(nil),            // 40: biometricpasskey.v1.RedeliverRequest
-	(*StartIdentityCheckRequest)(nil),   // 41: biometricpasskey.v1.StartIdentityCheckRequest
-	(*IdentityCheck)(nil),               // 42: biometricpasskey.v1.IdentityCheck
-	(*HeaderValues)(nil),                // 43: biometricpasskey.v1.HeaderValues
-	(*ApplyIDVWebhookRequest)(nil),      // 44: biometricpasskey.v1.ApplyIDVWebhookRequest
-	(*RefreshIdentityCheckRequest)(nil), // 45: biometricpasskey.v1.RefreshIdentityCheckRequest
-	(*IdentityCheckStatusRequest)(nil),  // 46: biometricpasskey.v1.IdentityCheckStatusRequest
-	(*IDVCheck)(nil),                    // 47: biometricpasskey.v1.IDVCheck
-	(*PendingCheck)(nil),                // 48: biometricpasskey.v1.PendingCheck
-	(*ContinueRequest)(nil),             // 49: biometricpasskey.v1.ContinueRequest
-	(*Progress)(nil),                    // 50: biometricpasskey.v1.Progress
-	(*ResumeEnrollmentRequest)(nil),     // 51: biometricpasskey.v1.ResumeEnrollmentRequest
-	(*BeginRecoveryRequest)(nil),        // 52: biometricpasskey.v1.BeginRecoveryRequest
-	(*VerifyApprovalRequest)(nil),       // 53: biometricpasskey.v1.VerifyApprovalRequest
-	(*Approval)(nil),                    // 54: biometricpasskey.v1.Approval
-	(*ApprovalVerification)(nil),        // 55: biometricpasskey.v1.ApprovalVerification
-	nil,                                 // 56: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 57: biometricpasskey.v1.AuditRecord.DetailEntry
-	nil,                                 // 58: biometricpasskey.v1.OperatorActionRequest.DetailEntry
-	nil,                                 // 59: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 60: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 61: google.protobuf.Duration
+	(*DeliveryStatsRequest)(nil),        // 41: biometricpasskey.v1.DeliveryStatsRequest
+	(*DeliveryStats)(nil),               // 42: biometricpasskey.v1.DeliveryStats
+	(*StartIdentityCheckRequest)(nil),   // 43: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 44: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 45: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 46: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 47: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 48: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 49: biometricpasskey.v1.IDVCheck
+	(*PendingCheck)(nil),                // 50: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 51: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 52: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 53: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 54: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 55: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 56: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 57: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 58: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 59: biometricpasskey.v1.AuditRecord.DetailEntry
+	nil,                                 // 60: biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	nil,                                 // 61: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 62: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 63: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	60, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	60, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	60, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	62, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	62, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	62, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	60, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	60, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	60, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	62, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	62, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	62, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	48, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	50, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
 	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
 	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	60, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	62, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	60, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	61, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	48, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	62, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	63, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	50, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
 	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	56, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	60, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	58, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	62, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
 	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
 	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
 	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
 	26, // 25: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
-	60, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
-	57, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
+	62, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
+	59, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
 	30, // 28: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
-	60, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
+	62, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
 	33, // 30: biometricpasskey.v1.Activity.days:type_name -> biometricpasskey.v1.ActivityDay
-	58, // 31: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
-	60, // 32: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	60, // 33: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
-	60, // 34: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
+	60, // 31: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	62, // 32: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	62, // 33: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
+	62, // 34: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
 	19, // 35: biometricpasskey.v1.Delivery.event:type_name -> biometricpasskey.v1.Event
 	37, // 36: biometricpasskey.v1.ListDeadLettersResponse.deliveries:type_name -> biometricpasskey.v1.Delivery
-	60, // 37: biometricpasskey.v1.Erasure.at:type_name -> google.protobuf.Timestamp
-	60, // 38: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	59, // 39: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	60, // 40: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	60, // 41: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	60, // 42: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
-	48, // 43: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
-	15, // 44: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
-	7,  // 45: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
-	11, // 46: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	60, // 47: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
-	54, // 48: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
-	43, // 49: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 50: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 51: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 52: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 53: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 54: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 55: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 56: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	41, // 57: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	44, // 58: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	45, // 59: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	46, // 60: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	49, // 61: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
-	51, // 62: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
-	52, // 63: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
-	53, // 64: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
-	16, // 65: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 66: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	22, // 67: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
-	21, // 68: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	24, // 69: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	24, // 70: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	25, // 71: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
-	23, // 72: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 73: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 74: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
-	27, // 75: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
-	29, // 76: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
-	32, // 77: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
-	35, // 78: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
-	36, // 79: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
-	40, // 80: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
-	23, // 81: biometricpasskey.v1.Admin.EraseUser:input_type -> biometricpasskey.v1.UserActionRequest
-	2,  // 82: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 83: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 84: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 85: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 86: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 87: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 88: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	42, // 89: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	47, // 90: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	47, // 91: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	47, // 92: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	50, // 93: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
-	48, // 94: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
-	48, // 95: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
-	55, // 96: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
-	17, // 97: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 98: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	20, // 99: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 100: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 101: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 102: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 103: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
-	4,  // 104: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 105: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 106: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
-	28, // 107: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
-	31, // 108: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
-	34, // 109: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
-	30, // 110: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
-	38, // 111: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
-	37, // 112: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
-	39, // 113: biometricpasskey.v1.Admin.EraseUser:output_type -> biometricpasskey.v1.Erasure
-	82, // [82:114] is the sub-list for method output_type
-	50, // [50:82] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	62, // 37: biometricpasskey.v1.Erasure.at:type_name -> google.protobuf.Timestamp
+	62, // 38: biometricpasskey.v1.DeliveryStats.oldest_pending_at:type_name -> google.protobuf.Timestamp
+	62, // 39: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	61, // 40: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	62, // 41: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	62, // 42: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	62, // 43: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	50, // 44: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 45: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 46: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 47: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	62, // 48: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	56, // 49: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	45, // 50: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 51: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 52: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 53: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 54: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 55: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 56: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 57: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	43, // 58: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	46, // 59: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	47, // 60: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	48, // 61: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	51, // 62: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	53, // 63: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	54, // 64: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	55, // 65: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 66: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 67: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	22, // 68: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
+	21, // 69: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	24, // 70: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	24, // 71: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	25, // 72: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
+	23, // 73: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 74: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	23, // 75: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
+	27, // 76: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
+	29, // 77: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
+	32, // 78: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
+	35, // 79: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
+	36, // 80: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
+	40, // 81: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
+	23, // 82: biometricpasskey.v1.Admin.EraseUser:input_type -> biometricpasskey.v1.UserActionRequest
+	41, // 83: biometricpasskey.v1.Admin.DeliveryStats:input_type -> biometricpasskey.v1.DeliveryStatsRequest
+	2,  // 84: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 85: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 86: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 87: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 88: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 89: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 90: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	44, // 91: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	49, // 92: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	49, // 93: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	49, // 94: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	52, // 95: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	50, // 96: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	50, // 97: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	57, // 98: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 99: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	20, // 100: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	20, // 101: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 102: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 103: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 104: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 105: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
+	4,  // 106: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 107: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 108: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
+	28, // 109: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
+	31, // 110: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
+	34, // 111: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
+	30, // 112: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
+	38, // 113: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
+	37, // 114: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
+	39, // 115: biometricpasskey.v1.Admin.EraseUser:output_type -> biometricpasskey.v1.Erasure
+	42, // 116: biometricpasskey.v1.Admin.DeliveryStats:output_type -> biometricpasskey.v1.DeliveryStats
+	84, // [84:117] is the sub-list for method output_type
+	51, // [51:84] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -4575,7 +4684,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   60,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

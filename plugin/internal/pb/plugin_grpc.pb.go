@@ -730,6 +730,7 @@ const (
 	Admin_ListDeadLetters_FullMethodName       = "/biometricpasskey.v1.Admin/ListDeadLetters"
 	Admin_RedeliverEvent_FullMethodName        = "/biometricpasskey.v1.Admin/RedeliverEvent"
 	Admin_EraseUser_FullMethodName             = "/biometricpasskey.v1.Admin/EraseUser"
+	Admin_DeliveryStats_FullMethodName         = "/biometricpasskey.v1.Admin/DeliveryStats"
 )
 
 // AdminClient is the client API for Admin service.
@@ -777,6 +778,9 @@ type AdminClient interface {
 	// EraseUser erases a user and everything that refers to them; the audit
 	// log keeps the user's pseudonym.
 	EraseUser(ctx context.Context, in *UserActionRequest, opts ...grpc.CallOption) (*Erasure, error)
+	// DeliveryStats reports the webhook outbox's health: pending and dead
+	// deliveries and when the oldest pending one was queued.
+	DeliveryStats(ctx context.Context, in *DeliveryStatsRequest, opts ...grpc.CallOption) (*DeliveryStats, error)
 }
 
 type adminClient struct {
@@ -957,6 +961,16 @@ func (c *adminClient) EraseUser(ctx context.Context, in *UserActionRequest, opts
 	return out, nil
 }
 
+func (c *adminClient) DeliveryStats(ctx context.Context, in *DeliveryStatsRequest, opts ...grpc.CallOption) (*DeliveryStats, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeliveryStats)
+	err := c.cc.Invoke(ctx, Admin_DeliveryStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -1002,6 +1016,9 @@ type AdminServer interface {
 	// EraseUser erases a user and everything that refers to them; the audit
 	// log keeps the user's pseudonym.
 	EraseUser(context.Context, *UserActionRequest) (*Erasure, error)
+	// DeliveryStats reports the webhook outbox's health: pending and dead
+	// deliveries and when the oldest pending one was queued.
+	DeliveryStats(context.Context, *DeliveryStatsRequest) (*DeliveryStats, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -1062,6 +1079,9 @@ func (UnimplementedAdminServer) RedeliverEvent(context.Context, *RedeliverReques
 }
 func (UnimplementedAdminServer) EraseUser(context.Context, *UserActionRequest) (*Erasure, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseUser not implemented")
+}
+func (UnimplementedAdminServer) DeliveryStats(context.Context, *DeliveryStatsRequest) (*DeliveryStats, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeliveryStats not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1390,6 +1410,24 @@ func _Admin_EraseUser_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_DeliveryStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeliveryStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DeliveryStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DeliveryStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DeliveryStats(ctx, req.(*DeliveryStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1464,6 +1502,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseUser",
 			Handler:    _Admin_EraseUser_Handler,
+		},
+		{
+			MethodName: "DeliveryStats",
+			Handler:    _Admin_DeliveryStats_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -164,3 +164,7 @@ func (fixed) RedeliverEvent(context.Context, authenticator.RedeliverRequest) (au
 func (fixed) EraseUser(context.Context, authenticator.UserActionRequest) (authenticator.Erasure, error) {
 	return authenticator.Erasure{}, nil
 }
+
+func (fixed) DeliveryStats(context.Context) (authenticator.DeliveryStats, error) {
+	return authenticator.DeliveryStats{Pending: 2, Dead: 1, OldestPendingAt: at}, nil
+}
