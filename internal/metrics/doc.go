@@ -4,7 +4,7 @@
 // caller injects: nothing here touches prometheus.DefaultRegisterer, so
 // tests and processes each own theirs.
 //
-// The metrics, all created by New:
+// The metrics created by New:
 //
 //	bp_http_requests_total{handler,method,code}        counter: provider responses
 //	bp_http_request_duration_seconds{handler,method}   histogram: time to respond
@@ -12,6 +12,14 @@
 //	bp_plugin_call_duration_seconds{method}            histogram: time per call
 //	bp_logins_total{result,acr,error}                  counter: logins accepted (acr) or rejected (error)
 //	go_*, process_*                                    the Go runtime and the process
+//
+// and by NewOutboxCollector, from the plugin's webhook outbox (Admin
+// DeliveryStats, called on each scrape with a 2 s timeout):
+//
+//	bp_webhook_deliveries_pending                      gauge: deliveries not yet delivered nor given up on
+//	bp_webhook_deliveries_dead                         gauge: dead letters waiting for an operator
+//	bp_webhook_oldest_pending_age_seconds              gauge: age of the oldest pending delivery, 0 when none
+//	bp_webhook_stats_up                                gauge: 1 when that call worked; 0, and no other bp_webhook_*, when not
 //
 // handler is the route that served the request (integration/hydra's route
 // patterns such as "/api/v1/approvals/{id}", or "other"), never the raw
