@@ -45,8 +45,9 @@ func get(t *testing.T, url string) (int, string) {
 // TestProviderServesMetrics starts a provider with host.metrics_listen,
 // makes requests and a plugin call, and scrapes /metrics over HTTP: each
 // request is counted under its route (never its raw path), the call under
-// its method, the Go and process collectors are there, and /metrics is
-// served only on the metrics listener, which Close stops.
+// its method, the webhook outbox's health is read from the plugin, the Go
+// and process collectors are there, and /metrics is served only on the
+// metrics listener, which Close stops.
 func TestProviderServesMetrics(t *testing.T) {
 	t.Parallel()
 	p, err := StartProvider(t.Context(), metricsConfig(t, "127.0.0.1:0"), "", slog.New(slog.NewTextHandler(t.Output(), nil)))
@@ -93,6 +94,12 @@ func TestProviderServesMetrics(t *testing.T) {
 		`bp_http_request_duration_seconds_count{handler="/healthz",method="GET"} 1`,
 		`bp_plugin_calls_total{code="ok",method="ListUsers"} 1`,
 		`bp_plugin_call_duration_seconds_count{method="ListUsers"} 1`,
+		// The webhook outbox's health, read from the plugin at this scrape:
+		// an empty outbox.
+		"\nbp_webhook_stats_up 1\n",
+		"\nbp_webhook_deliveries_pending 0\n",
+		"\nbp_webhook_deliveries_dead 0\n",
+		"\nbp_webhook_oldest_pending_age_seconds 0\n",
 		"go_goroutines ",
 		"process_start_time_seconds ",
 	} {

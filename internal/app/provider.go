@@ -82,6 +82,11 @@ func StartProvider(ctx context.Context, cfg Config, configPath string, log *slog
 	)
 	if m != nil {
 		p.svc, observe, observeLogin = m.Services(p.svc), m.ObserveRequest, m.ObserveLogin
+		// The webhook outbox lives in the plugin's store: each scrape asks
+		// the plugin (through the measured p.svc) for its health.
+		if err := reg.Register(metrics.NewOutboxCollector(p.svc, log)); err != nil {
+			return nil, errors.Join(fmt.Errorf("metrics: %w", err), p.closeAll())
+		}
 	}
 	srv, err := hydra.New(hydra.Config{
 		PublicURL: cfg.Host.PublicURL, HydraAdminURL: cfg.Host.HydraAdminURL, FirstPartyClients: cfg.Host.FirstPartyClients,
