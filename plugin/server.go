@@ -99,11 +99,7 @@ type authenticatorServer struct {
 }
 
 func (s *authenticatorServer) Capabilities(ctx context.Context, req *pb.CapabilitiesRequest) (*pb.Capabilities, error) {
-	return handle(ctx, s.log, req, func(*pb.CapabilitiesRequest) struct{} { return struct{}{} },
-		func(ctx context.Context, _ struct{}) (authenticator.Capabilities, error) {
-			return s.impl.Capabilities(ctx)
-		},
-		convert.ToProtoCapabilities)
+	return handle(ctx, s.log, req, noRequest[*pb.CapabilitiesRequest], noArgument(s.impl.Capabilities), convert.ToProtoCapabilities)
 }
 
 func (s *authenticatorServer) CreateEnrollment(ctx context.Context, req *pb.CreateEnrollmentRequest) (*pb.Enrollment, error) {
@@ -255,14 +251,18 @@ func (s *adminServer) EraseUser(ctx context.Context, req *pb.UserActionRequest) 
 }
 
 func (s *adminServer) DeliveryStats(ctx context.Context, req *pb.DeliveryStatsRequest) (*pb.DeliveryStats, error) {
-	return handle(ctx, s.log, req, func(*pb.DeliveryStatsRequest) struct{} { return struct{}{} },
-		func(ctx context.Context, _ struct{}) (authenticator.DeliveryStats, error) {
-			return s.impl.DeliveryStats(ctx)
-		},
-		convert.ToProtoDeliveryStats)
+	return handle(ctx, s.log, req, noRequest[*pb.DeliveryStatsRequest], noArgument(s.impl.DeliveryStats), convert.ToProtoDeliveryStats)
 }
 
 // paged adapts a listing method to the one-argument form handle calls.
 func paged[T any](list func(ctx context.Context, after int64, limit int) ([]T, error)) func(context.Context, convert.Page) ([]T, error) {
 	return func(ctx context.Context, q convert.Page) ([]T, error) { return list(ctx, q.After, q.Limit) }
+}
+
+// noRequest decodes a request message that carries nothing.
+func noRequest[Req any](Req) struct{} { return struct{}{} }
+
+// noArgument adapts a method without arguments to the form handle calls.
+func noArgument[T any](call func(context.Context) (T, error)) func(context.Context, struct{}) (T, error) {
+	return func(ctx context.Context, _ struct{}) (T, error) { return call(ctx) }
 }
