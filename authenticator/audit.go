@@ -416,12 +416,19 @@ func (s *Service) walkAudit(ctx context.Context, after int64, fn func(AuditRecor
 // audit appends an audit record in tx (which may be the store itself), at
 // the service's clock; the caller sets Actor, Action, Target and Detail.
 func (s *Service) audit(ctx context.Context, tx Tx, r AuditRecord) error {
+	_, err := s.appendAudit(ctx, tx, r)
+	return err
+}
+
+// appendAudit is audit returning the record as stored.
+func (s *Service) appendAudit(ctx context.Context, tx Tx, r AuditRecord) (AuditRecord, error) {
 	r.At = s.now().UTC()
 	if err := ValidateAuditRecord(r); err != nil {
-		return fmt.Errorf("audit %s: %w", r.Action, err)
+		return AuditRecord{}, fmt.Errorf("audit %s: %w", r.Action, err)
 	}
-	if _, err := tx.AppendAudit(ctx, r); err != nil {
-		return fmt.Errorf("append %s audit record: %w", r.Action, err)
+	stored, err := tx.AppendAudit(ctx, r)
+	if err != nil {
+		return AuditRecord{}, fmt.Errorf("append %s audit record: %w", r.Action, err)
 	}
-	return nil
+	return stored, nil
 }

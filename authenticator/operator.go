@@ -150,15 +150,9 @@ func (s *Service) RecordOperatorAction(ctx context.Context, req OperatorActionRe
 				}
 			}
 		}
-		r.At = s.now().UTC()
-		if err := ValidateAuditRecord(r); err != nil {
-			return fmt.Errorf("audit %s: %w", r.Action, err)
-		}
 		var err error
-		if rec, err = tx.AppendAudit(ctx, r); err != nil {
-			return fmt.Errorf("append %s audit record: %w", r.Action, err)
-		}
-		return nil
+		rec, err = s.appendAudit(ctx, tx, r)
+		return err
 	})
 	if err != nil {
 		return AuditRecord{}, fmt.Errorf("%s: %w", req.Action, err)
