@@ -35,19 +35,7 @@ type assertionJSON struct {
 // an access token with ApprovalScope, verifies an approval again (the
 // approval_id claim of its tokens). A client sees only its own approvals:
 // another client's is 404, like an unknown id.
-func (s *Server) approval(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed,
-			message: "this endpoint accepts only GET"})
-		return
-	}
-	if err := s.approvalAnswer(w, r); err != nil {
-		s.writeError(w, r, err)
-	}
-}
-
-func (s *Server) approvalAnswer(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) approval(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	tok, err := s.authorizeScope(ctx, w, r, s.cfg.ApprovalScope)
 	if err != nil {

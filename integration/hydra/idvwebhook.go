@@ -48,24 +48,16 @@ type webhookAnswer struct {
 //	unavailable                        503 + Retry-After: the vendor retries
 //	anything else                      500
 //	a method other than POST           405 + Allow: POST
-func (s *Server) idvWebhook(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed,
-			message: "this endpoint accepts only POST"})
-		return
-	}
+func (s *Server) idvWebhook(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			s.writeError(w, r, &httpError{status: http.StatusRequestEntityTooLarge, code: codePayloadTooLarge,
-				message: "the request body is larger than " + strconv.Itoa(maxWebhookBytes) + " bytes", cause: err})
-			return
+			return &httpError{status: http.StatusRequestEntityTooLarge, code: codePayloadTooLarge,
+				message: "the request body is larger than " + strconv.Itoa(maxWebhookBytes) + " bytes", cause: err}
 		}
-		s.writeError(w, r, &httpError{status: http.StatusBadRequest, code: codeInvalidArgument,
-			message: "the request body could not be read", cause: err})
-		return
+		return &httpError{status: http.StatusBadRequest, code: codeInvalidArgument,
+			message: "the request body could not be read", cause: err}
 	}
 	header := make(http.Header, len(webhookHeaders))
 	for _, name := range webhookHeaders {
@@ -89,10 +81,11 @@ func (s *Server) idvWebhook(w http.ResponseWriter, r *http.Request) {
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		s.writeJSON(w, r, http.StatusBadRequest, errorBody{Error: codeInvalidArgument, Message: authenticator.ErrInvalidArgument.Message})
 	case code == authenticator.CodeUnavailable:
-		s.writeError(w, r, err) // 503 + Retry-After
+		return err // 503 + Retry-After
 	default:
 		s.logFailure(r, http.StatusInternalServerError, string(code), err)
 		s.writeJSON(w, r, http.StatusInternalServerError,
 			errorBody{Error: string(authenticator.CodeInternal), Message: authenticator.ErrInternal.Message})
 	}
+	return nil
 }

@@ -133,14 +133,14 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 // page and api turn the error into an HTML page or a JSON body.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// api wraps a JSON endpoint: POST only (405 with Allow otherwise), and every
-// failure becomes a JSON error body.
-func (s *Server) api(h handlerFunc) http.Handler {
+// api wraps a JSON endpoint: method only (405 with Allow otherwise), and
+// every failure becomes a JSON error body.
+func (s *Server) api(method string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
+		if r.Method != method {
+			w.Header().Set("Allow", method)
 			s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed,
-				message: "this endpoint accepts only POST"})
+				message: "this endpoint accepts only " + method})
 			return
 		}
 		if err := h(w, r); err != nil {
