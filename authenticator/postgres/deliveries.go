@@ -16,20 +16,24 @@ import (
 	"github.com/biometric-passkey/biometric-passkey/authenticator/internal/txstore"
 )
 
-// EnqueueDeliveries queues event eventID for each endpoint; see
-// authenticator.Tx.
+// EnqueueDeliveries queues event eventID for each endpoint, in one
+// statement whatever their number; see authenticator.Tx. The rows are
+// inserted in the order of endpoints, so their IDs follow it.
 func (t txn) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
 	for _, ep := range endpoints {
 		if err := txstore.CheckEndpoint(storeName, ep); err != nil {
 			return err
 		}
-		_, err := t.q.Exec(ctx,
-			`INSERT INTO event_deliveries (event_id, endpoint, attempts, next_attempt_at, status, created_at, updated_at)
-			 VALUES ($1, $2, 0, $3, 'pending', $3, $3)`,
-			eventID, ep, ts(at))
-		if err != nil {
-			return dbError(fmt.Sprintf("queue event %d for delivery", eventID), err)
-		}
+	}
+	if len(endpoints) == 0 {
+		return nil
+	}
+	_, err := t.q.Exec(ctx,
+		`INSERT INTO event_deliveries (event_id, endpoint, attempts, next_attempt_at, status, created_at, updated_at)
+		 SELECT $1, ep, 0, $3, 'pending', $3, $3 FROM unnest($2::text[]) WITH ORDINALITY AS u(ep, n) ORDER BY n`,
+		eventID, endpoints, ts(at))
+	if err != nil {
+		return dbError(fmt.Sprintf("queue event %d for delivery", eventID), err)
 	}
 	return nil
 }

@@ -173,9 +173,10 @@ func (f Facade) CountEventsByDay(ctx context.Context, types []authenticator.Even
 	return f.read().CountEventsByDay(ctx, types, since, until)
 }
 
-// EnqueueDeliveries queues an event for endpoints in a transaction of its own; see authenticator.Tx.
+// EnqueueDeliveries queues an event for endpoints; see authenticator.Tx.
+// The stores queue them in one statement.
 func (f Facade) EnqueueDeliveries(ctx context.Context, eventID int64, endpoints []string, at time.Time) error {
-	return f.atomic(ctx, func(tx authenticator.Tx) error { return tx.EnqueueDeliveries(ctx, eventID, endpoints, at) })
+	return f.write(ctx, func(tx authenticator.Tx) error { return tx.EnqueueDeliveries(ctx, eventID, endpoints, at) })
 }
 
 // ClaimDeliveries leases due deliveries in a transaction of its own; see authenticator.Tx.
