@@ -12,7 +12,8 @@ import (
 // The consent form's CSRF defence is a double-submit cookie: GET /consent
 // sets a random token in an HttpOnly, SameSite=Strict cookie and in a hidden
 // form field; POST /consent requires both and compares them in constant
-// time. The provider stays stateless.
+// time (csrfCookie, checkCSRF; the progress page's cancel does the same).
+// The provider stays stateless.
 const (
 	csrfCookieName = "bp_consent_csrf"
 	csrfFormField  = "csrf_token"
@@ -65,7 +66,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	token := rand.Text()
-	http.SetCookie(w, s.csrfCookie(token, csrfLifetime))
+	http.SetCookie(w, s.csrfCookie(csrfCookieName, pathConsent, token, csrfLifetime))
 	scopes := make([]scopeView, 0, len(cr.RequestedScope))
 	for _, sc := range cr.RequestedScope {
 		desc := scopeDescriptions[sc]
@@ -93,13 +94,11 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 	if challenge == "" {
 		return missingParam("consent_challenge")
 	}
-	cookie, err := r.Cookie(csrfCookieName)
-	sent := r.PostForm.Get(csrfFormField)
-	if err != nil || sent == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(sent)) != 1 {
-		return &httpError{status: http.StatusForbidden, code: codeCSRF, cause: err,
-			message: "This form has expired or was not sent from this page. Go back to the application and try again."}
+	if err := checkCSRF(r, csrfCookieName,
+		"This form has expired or was not sent from this page. Go back to the application and try again."); err != nil {
+		return err
 	}
-	http.SetCookie(w, s.csrfCookie("", -1))
+	http.SetCookie(w, s.csrfCookie(csrfCookieName, pathConsent, "", -1))
 
 	var to string
 	switch r.PostForm.Get("action") {
@@ -113,6 +112,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	case "deny":
+		var err error
 		if to, err = s.rejectConsent(ctx, challenge); err != nil {
 			return err
 		}
@@ -122,12 +122,13 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 	return seeOther(w, r, to)
 }
 
-// csrfCookie returns the consent CSRF cookie; a negative lifetime deletes it.
-func (s *Server) csrfCookie(value string, lifetime time.Duration) *http.Cookie {
+// csrfCookie returns the double-submit CSRF cookie name of the form at
+// page (a path below the base path); a negative lifetime deletes it.
+func (s *Server) csrfCookie(name, page, value string, lifetime time.Duration) *http.Cookie {
 	c := &http.Cookie{
-		Name:     csrfCookieName,
+		Name:     name,
 		Value:    value,
-		Path:     s.basePath + pathConsent,
+		Path:     s.basePath + page,
 		Secure:   s.secure,
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
@@ -139,6 +140,18 @@ func (s *Server) csrfCookie(value string, lifetime time.Duration) *http.Cookie {
 		c.MaxAge = -1
 	}
 	return c
+}
+
+// checkCSRF is the double-submit check of a parsed form post: the form's
+// csrf_token must equal the cookie name (constant-time). A mismatch is a 403
+// with the user-safe message.
+func checkCSRF(r *http.Request, name, message string) error {
+	cookie, err := r.Cookie(name)
+	sent := r.PostForm.Get(csrfFormField)
+	if err != nil || sent == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(sent)) != 1 {
+		return &httpError{status: http.StatusForbidden, code: codeCSRF, cause: err, message: message}
+	}
+	return nil
 }
 
 // logout is GET /logout?logout_challenge=…: an RP-initiated logout. It is

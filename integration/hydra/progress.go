@@ -3,7 +3,6 @@ package hydra
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -298,11 +297,9 @@ func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request) error {
 	case "check":
 		return s.showProgress(w, r, false)
 	case "cancel":
-		cookie, err := r.Cookie(verifyCSRFCookieName)
-		sent := r.PostForm.Get(csrfFormField)
-		if err != nil || sent == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(sent)) != 1 {
-			return &httpError{status: http.StatusForbidden, code: codeCSRF, cause: err,
-				message: "This form has expired or was not sent from this page. Reload the page and try again."}
+		if err := checkCSRF(r, verifyCSRFCookieName,
+			"This form has expired or was not sent from this page. Reload the page and try again."); err != nil {
+			return err
 		}
 		return s.showProgress(w, r, true)
 	}
@@ -334,9 +331,7 @@ func (s *Server) showProgress(w http.ResponseWriter, r *http.Request, cancel boo
 		v.MessageKind = "progress"
 		v.CaptureURL = out.IdentityCheck.CaptureURL
 		v.CSRFToken = rand.Text()
-		http.SetCookie(w, &http.Cookie{Name: verifyCSRFCookieName, Value: v.CSRFToken, Path: s.basePath + pathVerify,
-			Secure: s.secure, HttpOnly: true, SameSite: http.SameSiteStrictMode,
-			MaxAge: int(maxJourneyLifetime / time.Second), Expires: s.cfg.Now().Add(maxJourneyLifetime)})
+		http.SetCookie(w, s.csrfCookie(verifyCSRFCookieName, pathVerify, v.CSRFToken, maxJourneyLifetime))
 	case out.Status == string(authenticator.CheckPassed) && out.Error == "":
 		v.MessageKind = "success"
 	default:
