@@ -57,17 +57,23 @@ func (r pendingRecord) check(token string) PendingCheck {
 		CaptureURL: r.CaptureURL, SDKToken: r.SDKToken, ExpiresAt: r.ExpiresAt}
 }
 
-// allowAttempt counts one identity-check start for the user and refuses it
-// beyond the hourly limit (ErrRateLimited). The counter is a fixed window
-// in the ephemeral store, shared by every replica.
-func (s *Service) allowAttempt(ctx context.Context, externalID string) error {
-	n, err := s.eph.Incr(ctx, "ratelimit:idv:"+externalID, time.Hour)
+// Rate limits (allowAttempt): what is counted, and per what.
+const (
+	limitIDV      = "idv"      // identity-check starts, per user (external id)
+	limitRecovery = "recovery" // recovery starts from the sign-in page, per username
+)
+
+// allowAttempt counts one attempt of kind (limitIDV, limitRecovery) for who
+// and refuses it beyond Config.IDVAttemptsPerHour (ErrRateLimited). The
+// counter is a fixed window in the ephemeral store, shared by every replica.
+func (s *Service) allowAttempt(ctx context.Context, kind, who string) error {
+	n, err := s.eph.Incr(ctx, "ratelimit:"+kind+":"+who, time.Hour)
 	if err != nil {
-		return fmt.Errorf("count identity-check attempts: %w", err)
+		return fmt.Errorf("count %s attempts: %w", kind, err)
 	}
 	if n > int64(s.cfg.IDVAttemptsPerHour) {
-		s.log.WarnContext(ctx, "identity check refused: rate limit", "user", externalID, "attempts", n)
-		return Errorf(CodeRateLimited, "user %s started %d identity checks this hour (limit %d)", externalID, n, s.cfg.IDVAttemptsPerHour)
+		s.log.WarnContext(ctx, kind+" attempt refused: rate limit", "who", who, "attempts", n)
+		return Errorf(CodeRateLimited, "%s started %d %s attempts this hour (limit %d)", who, n, kind, s.cfg.IDVAttemptsPerHour)
 	}
 	return nil
 }
@@ -80,7 +86,7 @@ func (s *Service) startPending(ctx context.Context, rec pendingRecord, ceremonyI
 	if s.cfg.IDV == nil {
 		return PendingCheck{}, withCause(errNoIDV, errors.New("no IDV provider configured"))
 	}
-	if err := s.allowAttempt(ctx, rec.User); err != nil {
+	if err := s.allowAttempt(ctx, limitIDV, rec.User); err != nil {
 		return PendingCheck{}, err
 	}
 	chk, err := s.StartIdentityCheck(ctx, StartIdentityCheckRequest{Journey: rec.Journey, ExternalUserID: rec.User,

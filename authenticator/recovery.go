@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge"
@@ -141,13 +140,8 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 	}
 	// Counted per username, not per user, and before the lookup: unknown
 	// names cost the same, so guessing names is as slow as guessing faces.
-	n, err := s.eph.Incr(ctx, "ratelimit:recovery:"+req.Username, time.Hour)
-	if err != nil {
-		return PendingCheck{}, fmt.Errorf("count recovery attempts: %w", err)
-	}
-	if n > int64(s.cfg.IDVAttemptsPerHour) {
-		s.log.WarnContext(ctx, "recovery refused: rate limit", "username", req.Username, "attempts", n)
-		return PendingCheck{}, Errorf(CodeRateLimited, "username %s started %d recoveries this hour (limit %d)", req.Username, n, s.cfg.IDVAttemptsPerHour)
+	if err := s.allowAttempt(ctx, limitRecovery, req.Username); err != nil {
+		return PendingCheck{}, err
 	}
 	u, err := s.store.GetUserByUsername(ctx, req.Username)
 	switch {
