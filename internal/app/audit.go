@@ -71,20 +71,7 @@ func Audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 	if fs.NArg() != 0 {
 		return fmt.Errorf("audit %s: unexpected argument %s (%s)", sub, strconv.Quote(fs.Arg(0)), auditUsage)
 	}
-	ac := cfg.Authenticator
-	if ac.IDV.Provider == IDVProviderSandbox {
-		ac.IDV.Provider = IDVProviderNone
-	}
-	svc, closeStores, err := OpenAuthenticator(ctx, ac, log)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", sub, err)
-	}
-	defer func() {
-		if err := closeStores(); err != nil {
-			log.Error("close stores", "err", err)
-		}
-	}()
-	return run(svc)
+	return withStores(ctx, cfg, "audit "+sub, log, run)
 }
 
 // verifyAudit runs `audit verify`.

@@ -90,20 +90,7 @@ func Events(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	if want := map[string]int{"dead-letters": 0, "redeliver": 1}[sub]; len(pos) != want {
 		return fmt.Errorf("events %s: want %d argument(s), got %d (%s)", sub, want, len(pos), eventsUsage)
 	}
-	ac := cfg.Authenticator
-	if ac.IDV.Provider == IDVProviderSandbox {
-		ac.IDV.Provider = IDVProviderNone
-	}
-	svc, closeStores, err := OpenAuthenticator(ctx, ac, log)
-	if err != nil {
-		return fmt.Errorf("events %s: %w", sub, err)
-	}
-	defer func() {
-		if err := closeStores(); err != nil {
-			log.Error("close stores", "err", err)
-		}
-	}()
-	return run(svc)
+	return withStores(ctx, cfg, "events "+sub, log, run)
 }
 
 // listDeadLetters writes every dead letter after delivery after as JSON

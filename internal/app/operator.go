@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -201,10 +200,29 @@ func parseOperatorFlags(cmd string, args []string, withReason bool, usage string
 // flagArg matches a flag: -name or --name, then =value or nothing.
 var flagArg = regexp.MustCompile(`^--?([a-z][a-z-]*)(=.*)?$`)
 
-// withService opens the configured stores (a sandbox identity-verification
-// provider left out, as for `audit`), runs fn and prints its result as
-// indented JSON.
-func withService(ctx context.Context, cfg Config, cmd string, stdout io.Writer, log *slog.Logger, fn func(*authenticator.Service) (any, error)) (err error) {
+// withService opens the configured stores (see withStores), runs fn and
+// prints its result as indented JSON.
+func withService(ctx context.Context, cfg Config, cmd string, stdout io.Writer, log *slog.Logger, fn func(*authenticator.Service) (any, error)) error {
+	return withStores(ctx, cfg, cmd, log, func(svc *authenticator.Service) error {
+		out, err := fn(svc)
+		if err != nil {
+			return err
+		}
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return fmt.Errorf("%s: encode: %w", cmd, err)
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	})
+}
+
+// withStores opens the configured stores for an operator command that runs
+// beside a live plugin, runs fn and closes them (a failure to close is
+// logged). It needs no identity-verification provider, so a sandbox in cfg
+// is left out: its state lives in the running plugin, and a second, empty
+// one here would only log its warnings.
+func withStores(ctx context.Context, cfg Config, cmd string, log *slog.Logger, fn func(*authenticator.Service) error) error {
 	ac := cfg.Authenticator
 	if ac.IDV.Provider == IDVProviderSandbox {
 		ac.IDV.Provider = IDVProviderNone
@@ -214,20 +232,11 @@ func withService(ctx context.Context, cfg Config, cmd string, stdout io.Writer, 
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	defer func() {
-		if cerr := closeStores(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("%s: close stores: %w", cmd, cerr))
+		if err := closeStores(); err != nil {
+			log.Error("close stores", "cmd", cmd, "err", err)
 		}
 	}()
-	out, err := fn(svc)
-	if err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return fmt.Errorf("%s: encode: %w", cmd, err)
-	}
-	_, err = fmt.Fprintf(stdout, "%s\n", b)
-	return err
+	return fn(svc)
 }
 
 // UserJSON is a user as the operator commands print it.

@@ -73,51 +73,38 @@ type ApprovalReport struct {
 // ErrApprovalInvalid (after printing) when it is not, and another error
 // when it cannot tell: bad arguments, an unknown approval (wrapping
 // authenticator.ErrNotFound), a store failure.
-//
-// Verifying needs no identity-verification provider, so a sandbox in cfg is
-// left out: its state lives in the running plugin, and a second, empty one
-// here would only log its warnings.
+// Like the operator commands, it leaves a sandbox provider out (see
+// withStores).
 func VerifyApproval(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) != 1 || args[0] == "" {
 		return fmt.Errorf("verify-approval: want exactly one approval id, got %d arguments (usage: biometric-passkey-plugin --config config.yaml verify-approval <id>)", len(args))
 	}
 	id := args[0]
-	ac := cfg.Authenticator
-	if ac.IDV.Provider == IDVProviderSandbox {
-		ac.IDV.Provider = IDVProviderNone
-	}
-	svc, closeStores, err := OpenAuthenticator(ctx, ac, log)
-	if err != nil {
-		return fmt.Errorf("verify-approval: %w", err)
-	}
-	defer func() {
-		if err := closeStores(); err != nil {
-			log.Error("close stores", "err", err)
+	return withStores(ctx, cfg, "verify-approval", log, func(svc *authenticator.Service) error {
+		v, err := svc.VerifyApproval(ctx, id)
+		switch {
+		case errors.Is(err, authenticator.ErrNotFound):
+			return approvalNotFound{id: id, err: err}
+		case err != nil:
+			return fmt.Errorf("verify-approval %q: %w", id, err)
 		}
-	}()
-	v, err := svc.VerifyApproval(ctx, id)
-	switch {
-	case errors.Is(err, authenticator.ErrNotFound):
-		return approvalNotFound{id: id, err: err}
-	case err != nil:
-		return fmt.Errorf("verify-approval %q: %w", id, err)
-	}
-	ap := v.Approval
-	b, err := json.MarshalIndent(ApprovalReport{
-		ApprovalID: ap.ID, User: ap.UserExternalID, Client: ap.ClientID, ACR: ap.ACR,
-		Details: ap.AuthorizationDetails, Hash: ap.DetailsHash, CreatedAt: ap.CreatedAt,
-		Valid: v.Valid, Problem: v.Problem,
-	}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("verify-approval: encode: %w", err)
-	}
-	if _, err := fmt.Fprintf(stdout, "%s\n", b); err != nil {
-		return err
-	}
-	if !v.Valid {
-		return fmt.Errorf("%w: approval %q: %s", ErrApprovalInvalid, id, v.Problem)
-	}
-	return nil
+		ap := v.Approval
+		b, err := json.MarshalIndent(ApprovalReport{
+			ApprovalID: ap.ID, User: ap.UserExternalID, Client: ap.ClientID, ACR: ap.ACR,
+			Details: ap.AuthorizationDetails, Hash: ap.DetailsHash, CreatedAt: ap.CreatedAt,
+			Valid: v.Valid, Problem: v.Problem,
+		}, "", "  ")
+		if err != nil {
+			return fmt.Errorf("verify-approval: encode: %w", err)
+		}
+		if _, err := fmt.Fprintf(stdout, "%s\n", b); err != nil {
+			return err
+		}
+		if !v.Valid {
+			return fmt.Errorf("%w: approval %q: %s", ErrApprovalInvalid, id, v.Problem)
+		}
+		return nil
+	})
 }
 
 // approvalNotFound says only what the operator needs; the cause stays
