@@ -152,11 +152,7 @@ func (s *Server) loginBegin(w http.ResponseWriter, r *http.Request) error {
 		// No ceremony can satisfy this login: refuse it at Hydra (the
 		// challenge is real, Hydra just returned it) and send the user agent
 		// on, as an error that carries redirect_to.
-		to, _, rerr := s.refuseLogin(ctx, req.LoginChallenge, err)
-		if rerr != nil {
-			return rerr
-		}
-		return &continueAt{redirectTo: to, err: err}
+		return s.refuseLogin(ctx, req.LoginChallenge, err)
 	}
 	if err != nil {
 		return err
@@ -243,13 +239,14 @@ func (s *Server) finishLogin(ctx context.Context, res authenticator.Authenticati
 }
 
 // refuseLogin rejects a login at Hydra with unmet_authentication_requirements
-// (DESIGN.md §5: refused, never downgraded) and returns where the user
-// agent goes next and the user-safe message that went to the relying party.
-func (s *Server) refuseLogin(ctx context.Context, challenge string, cause error) (redirectTo, message string, err error) {
-	message = authenticator.PublicMessage(cause)
-	if redirectTo, err = s.rejectLogin(ctx, challenge, acr.ErrorUnmetRequirements, message); err != nil {
-		return "", "", err
+// (DESIGN.md §5: refused, never downgraded) and returns cause as a
+// *continueAt that carries where the user agent goes next; the user-safe
+// message of cause is what went to the relying party.
+func (s *Server) refuseLogin(ctx context.Context, challenge string, cause error) error {
+	to, err := s.rejectLogin(ctx, challenge, acr.ErrorUnmetRequirements, authenticator.PublicMessage(cause))
+	if err != nil {
+		return err
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "login refused: unmet authentication requirements", slog.String("error", cause.Error()))
-	return redirectTo, message, nil
+	return &continueAt{redirectTo: to, err: cause}
 }

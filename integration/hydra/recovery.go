@@ -57,11 +57,7 @@ func (s *Server) recoveryBegin(w http.ResponseWriter, r *http.Request) error {
 		ReturnURL: s.publicURL(pathVerify),
 	})
 	if errors.Is(err, authenticator.ErrUnmetRequirements) {
-		to, _, rerr := s.refuseLogin(ctx, req.LoginChallenge, err)
-		if rerr != nil {
-			return rerr
-		}
-		return &continueAt{redirectTo: to, err: err}
+		return s.refuseLogin(ctx, req.LoginChallenge, err)
 	}
 	if err != nil {
 		return err
