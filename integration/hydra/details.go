@@ -2,8 +2,6 @@ package hydra
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,31 +38,20 @@ type fieldView struct {
 const maxDetailFields = 64
 
 // requestedDetails parses the authorization_details of an authorize URL
-// for display; nil when there are none. Malformed details are refused:
-// the user must never approve what cannot be shown.
+// for display with acr.ParseRequest, as the plugin does; nil when there are
+// none. Malformed details are refused: the user must never approve what
+// cannot be shown.
 func requestedDetails(requestURL string) ([]detailView, error) {
-	u, err := url.Parse(requestURL)
+	req, err := acr.ParseRequest(nil, requestURL)
 	if err != nil {
-		return nil, nil // the plugin judges the request; nothing to show
+		return nil, invalid("authorization_details", "The application sent transaction details that cannot be shown. "+
+			"Go back to the application and try again.", err)
 	}
-	q := u.Query()
-	raw, ok := q["authorization_details"]
-	if !ok {
+	if len(req.AuthorizationDetails) == 0 {
 		return nil, nil
 	}
-	bad := func(cause error) error {
-		return invalid("authorization_details", "The application sent transaction details that cannot be shown. "+
-			"Go back to the application and try again.", cause)
-	}
-	if len(raw) != 1 {
-		return nil, bad(fmt.Errorf("authorization_details given %d times", len(raw)))
-	}
-	ds, err := acr.ParseAuthorizationDetails(raw[0])
-	if err != nil {
-		return nil, bad(err)
-	}
-	out := make([]detailView, 0, len(ds))
-	for _, d := range ds {
+	out := make([]detailView, 0, len(req.AuthorizationDetails))
+	for _, d := range req.AuthorizationDetails {
 		out = append(out, detailFor(d))
 	}
 	return out, nil
