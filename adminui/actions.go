@@ -171,6 +171,37 @@ func errFormRefused(cause error) error {
 		message: "This form has expired or did not come from the dashboard. Go back, reload the page and try again.", cause: cause}
 }
 
+// errCSRFMismatch is the cause of a form refused for its CSRF token, as
+// opposed to one that does not parse: the caller audits the former.
+var errCSRFMismatch = errors.New("csrf token mismatch")
+
+// checkedForm reads a POSTed form of at most limit bytes, which must carry
+// sess's CSRF token. A form that does not parse, or does not carry the
+// token (errors.Is errCSRFMismatch), is errFormRefused; the form is
+// returned either way, so that a refusal can name what was attempted.
+func checkedForm(w http.ResponseWriter, r *http.Request, sess *session, limit int64) (url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		return r.PostForm, errFormRefused(err)
+	}
+	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get(csrfFormName)), []byte(sess.CSRF)) != 1 {
+		return r.PostForm, errFormRefused(errCSRFMismatch)
+	}
+	return r.PostForm, nil
+}
+
+// formReason is the form's reason, which every action needs (the audit
+// record says why), or a 400 linking back to back when it is missing, too
+// long or not text.
+func formReason(f url.Values, back string) (string, error) {
+	reason := strings.TrimSpace(f.Get("reason"))
+	if reason == "" || len(reason) > maxReasonLen || !utf8.ValidString(reason) {
+		return "", &pageError{status: http.StatusBadRequest, back: back,
+			message: fmt.Sprintf("A reason is required: 1 to %d characters, recorded in the audit log.", maxReasonLen)}
+	}
+	return reason, nil
+}
+
 // act is POST /users/{id}/act. Checks run in this order, and the first that
 // fails ends the request without acting: the CSRF token (403), the
 // action's name (400), the operator's role (403), the reason (400), and for
@@ -185,19 +216,17 @@ func errFormRefused(cause error) error {
 // user-safe message and status (conflict 409, not found 404, …).
 func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) error {
 	id := r.PathValue("id")
-	r.Body = http.MaxBytesReader(w, r.Body, maxActionForm)
-	if err := r.ParseForm(); err != nil {
-		return errFormRefused(err)
-	}
-	f := r.PostForm
+	f, err := checkedForm(w, r, sess, maxActionForm)
 	a := actionNamed(f.Get("action"))
-	if subtle.ConstantTimeCompare([]byte(f.Get(csrfFormName)), []byte(sess.CSRF)) != 1 {
+	if errors.Is(err, errCSRFMismatch) {
 		attempted := "(unknown action)" // the form's text is not the audit log's
 		if a != nil {
 			attempted = a.Name
 		}
 		s.refused(r, sess, attempted, id, refusedCSRF)
-		return errFormRefused(fmt.Errorf("csrf token mismatch"))
+	}
+	if err != nil {
+		return err
 	}
 	if a == nil || !s.available(a) {
 		return &pageError{status: http.StatusBadRequest, message: "There is no such action."}
@@ -210,10 +239,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 	if authenticator.ValidateExternalUserID(id) != nil {
 		return &pageError{status: http.StatusNotFound, message: "There is no user with this id."}
 	}
-	reason := strings.TrimSpace(f.Get("reason"))
-	if reason == "" || len(reason) > maxReasonLen || !utf8.ValidString(reason) {
-		return &pageError{status: http.StatusBadRequest, back: "/users/" + id,
-			message: fmt.Sprintf("A reason is required: 1 to %d characters, recorded in the audit log.", maxReasonLen)}
+	reason, err := formReason(f, "/users/"+id)
+	if err != nil {
+		return err
 	}
 	credText := f.Get("credential")
 	var credID []byte

@@ -1,13 +1,11 @@
 package adminui
 
 import (
-	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
 )
@@ -69,14 +67,12 @@ func (s *Server) deadLetters(w http.ResponseWriter, r *http.Request, sess *sessi
 // and a reason): the dead letter goes back to pending, and the deliverer
 // tries it again at once. Admin audits it with the operator's sub.
 func (s *Server) redeliver(w http.ResponseWriter, r *http.Request, sess *session) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxActionForm)
-	if err := r.ParseForm(); err != nil {
-		return errFormRefused(err)
-	}
-	f := r.PostForm
-	if subtle.ConstantTimeCompare([]byte(f.Get(csrfFormName)), []byte(sess.CSRF)) != 1 {
+	f, err := checkedForm(w, r, sess, maxActionForm)
+	if errors.Is(err, errCSRFMismatch) {
 		s.refused(r, sess, "redeliver", "", refusedCSRF)
-		return errFormRefused(fmt.Errorf("csrf token mismatch"))
+	}
+	if err != nil {
+		return err
 	}
 	if err := s.requireAdmin(r, sess, "redelivering events"); err != nil {
 		return err
@@ -85,10 +81,9 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request, sess *session
 	if err != nil || id <= 0 {
 		return &pageError{status: http.StatusNotFound, back: "/events/dead", message: "There is no such dead letter."}
 	}
-	reason := strings.TrimSpace(f.Get("reason"))
-	if reason == "" || len(reason) > maxReasonLen || !utf8.ValidString(reason) {
-		return &pageError{status: http.StatusBadRequest, back: "/events/dead",
-			message: fmt.Sprintf("A reason is required: 1 to %d characters, recorded in the audit log.", maxReasonLen)}
+	reason, err := formReason(f, "/events/dead")
+	if err != nil {
+		return err
 	}
 	d, err := s.admin.RedeliverEvent(r.Context(), authenticator.RedeliverRequest{Operator: sess.Sub, DeliveryID: id, Reason: reason})
 	if err != nil {

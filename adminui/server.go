@@ -465,11 +465,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, pageSignedOut, nil, "Signed out", nil)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil ||
-		subtle.ConstantTimeCompare([]byte(r.PostForm.Get(csrfFormName)), []byte(sess.CSRF)) != 1 {
-		s.fail(w, r, &sess, &pageError{status: http.StatusForbidden,
-			message: "This form has expired or did not come from the dashboard. Go back, reload the page and try again.", cause: err})
+	if _, err := checkedForm(w, r, &sess, 4096); err != nil {
+		s.fail(w, r, &sess, err)
 		return
 	}
 	http.SetCookie(w, s.cookie(s.sessionCookieName(), "", time.Time{}))
