@@ -337,7 +337,7 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 	if err != nil {
 		return AuthenticationResult{}, err
 	}
-	res, err := s.completeLogin(ctx, rec.Login, rec.Minimum, user.ExternalID, cred.ID, ev)
+	res, err := s.completeLogin(ctx, rec.Login, rec.Minimum, user.ExternalID, cred.ID, outcome, met)
 	if err != nil || res.Error != "" {
 		return res, err
 	}
@@ -351,12 +351,12 @@ func (s *Service) meets(ev acr.Evidence, minimum string) (acr.Outcome, bool) {
 	return outcome, err == nil && ok && s.ladder.Check(outcome, min) == nil
 }
 
-// completeLogin ends a verified login: if the evidence falls short of the
-// login's minimum acr it returns the refusal (Error set, nothing recorded);
-// otherwise it records the level for the identity-server session and
-// returns the accepted result. Callers record their own events.
-func (s *Service) completeLogin(ctx context.Context, login LoginRequest, minimum, subject string, credID []byte, ev acr.Evidence) (AuthenticationResult, error) {
-	outcome, met := s.meets(ev, minimum)
+// completeLogin ends a verified login whose evidence the caller assessed
+// (meets: outcome, and whether it reaches minimum): if it falls short it
+// returns the refusal (Error set, nothing recorded); otherwise it records
+// the level for the identity-server session and returns the accepted
+// result. Callers record their own events.
+func (s *Service) completeLogin(ctx context.Context, login LoginRequest, minimum, subject string, credID []byte, outcome acr.Outcome, met bool) (AuthenticationResult, error) {
 	if !met {
 		s.log.InfoContext(ctx, "sign-in refused: unmet authentication requirements", "user", subject,
 			"achieved", outcome.ACR, "minimum", minimum, "client", login.ClientID)

@@ -287,12 +287,11 @@ func (s *Service) finishRecoveryRegistration(ctx context.Context, rec registrati
 		CredentialActive: true, UserActive: true, // the new credential; the user is re-checked in the transaction
 		BiometricMatch: true, // the recovery check passed for this journey, re-checked in the transaction
 	}
+	outcome, met := s.meets(ev, r.Minimum)
 	var success *Event
-	if r.Login != nil {
-		if outcome, met := s.meets(ev, r.Minimum); met {
-			success = &Event{Type: EventAuthenticationSuccess, UserExternalID: u.ExternalID, CredentialID: c.ID, Actor: "user",
-				Detail: map[string]string{"acr": outcome.ACR, "client": r.Login.ClientID, "recovery_run_id": r.RunID}}
-		}
+	if r.Login != nil && met {
+		success = &Event{Type: EventAuthenticationSuccess, UserExternalID: u.ExternalID, CredentialID: c.ID, Actor: "user",
+			Detail: map[string]string{"acr": outcome.ACR, "client": r.Login.ClientID, "recovery_run_id": r.RunID}}
 	}
 	client := r.ClientID
 	if r.Login != nil {
@@ -347,7 +346,7 @@ func (s *Service) finishRecoveryRegistration(ctx context.Context, rec registrati
 		"source", source(r.Login), "device_bound", c.DeviceBound())
 	reg := Registration{User: u, Credential: c, ReturnURL: r.ReturnURL, Replaced: replaced}
 	if r.Login != nil {
-		res, err := s.completeLogin(ctx, *r.Login, r.Minimum, u.ExternalID, c.ID, ev)
+		res, err := s.completeLogin(ctx, *r.Login, r.Minimum, u.ExternalID, c.ID, outcome, met)
 		if err != nil {
 			return Registration{}, err
 		}

@@ -123,6 +123,7 @@ func (s *Service) finishStepUp(ctx context.Context, rec pendingRecord, chk IDVCh
 		CredentialActive: true, UserActive: true, // re-checked in the transaction below
 		BiometricMatch: true, // only used once the check passed and still holds
 	}
+	outcome, met := s.meets(ev, st.Minimum)
 	var (
 		reason   string
 		approval *Approval
@@ -140,7 +141,6 @@ func (s *Service) finishStepUp(ctx context.Context, rec pendingRecord, chk IDVCh
 				return err
 			}
 		}
-		outcome, met := s.meets(ev, st.Minimum)
 		if reason == "" && !met {
 			reason = CheckReasonUnknown // the passkey's own evidence falls short (cannot happen with UV required)
 		}
@@ -173,7 +173,7 @@ func (s *Service) finishStepUp(ctx context.Context, rec pendingRecord, chk IDVCh
 			LoginChallenge: st.Login.Challenge, Error: acr.ErrorUnmetRequirements, ErrorDescription: msg,
 		}}, nil
 	}
-	res, err := s.completeLogin(ctx, st.Login, st.Minimum, rec.User, st.CredentialID, ev)
+	res, err := s.completeLogin(ctx, st.Login, st.Minimum, rec.User, st.CredentialID, outcome, met)
 	if err != nil {
 		return Progress{}, err
 	}
