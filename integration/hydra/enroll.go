@@ -43,9 +43,9 @@ func (s *Server) enrollPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.Token != "" {
-		http.SetCookie(w, s.journeyCookie(p))
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "enrollment link resumed at its identity check",
-			slog.String("journey", string(p.Journey)), slog.String("provider", p.Provider), slog.String("run_id", p.RunID))
+		if err := s.enterJourney(w, r, p); err != nil {
+			return err
+		}
 		return seeOther(w, r, s.publicURL(pathVerify))
 	}
 	s.render(w, r, http.StatusOK, pageEnroll, view{Title: "Set up your passkey", Script: true, Body: enrollView{Token: token}})
@@ -106,10 +106,9 @@ func (s *Server) enrollFinish(w http.ResponseWriter, r *http.Request) error {
 	case reg.Pending != nil && reg.Login != nil:
 		return authenticator.Errorf(authenticator.CodeInternal, "finish registration: both an identity check and a login to finish")
 	case reg.Pending != nil:
-		if reg.Pending.Token == "" {
-			return authenticator.Errorf(authenticator.CodeInternal, "finish registration: a pending identity check without a token")
+		if err := s.enterJourney(w, r, *reg.Pending); err != nil {
+			return err
 		}
-		http.SetCookie(w, s.journeyCookie(*reg.Pending))
 		out.RedirectTo = s.publicURL(pathVerify)
 		out.IdentityCheck = s.identityCheck(ctx, *reg.Pending, req.ReturnToken)
 	case reg.Login != nil:

@@ -133,17 +133,26 @@ func httpURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }
 
-// startJourney answers a call that left the user waiting on an identity
-// check (login finish, enrollment finish, recovery begin): the journey's
-// token goes into the cookie, and the answer sends the browser to the
-// progress page.
-func (s *Server) startJourney(w http.ResponseWriter, r *http.Request, p authenticator.PendingCheck, returnToken bool) error {
+// enterJourney puts the token of a pending check into the journey cookie:
+// the browser now waits on an identity check (login finish, enrollment
+// finish, recovery begin, a resumed enrollment link).
+func (s *Server) enterJourney(w http.ResponseWriter, r *http.Request, p authenticator.PendingCheck) error {
 	if p.Token == "" {
 		return authenticator.Errorf(authenticator.CodeInternal, "the authenticator returned a pending identity check without a token")
 	}
 	http.SetCookie(w, s.journeyCookie(p))
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "waiting on an identity check",
 		slog.String("journey", string(p.Journey)), slog.String("provider", p.Provider), slog.String("run_id", p.RunID))
+	return nil
+}
+
+// startJourney answers a call that left the user waiting on an identity
+// check (login finish, recovery begin): the journey's token goes into the
+// cookie, and the answer sends the browser to the progress page.
+func (s *Server) startJourney(w http.ResponseWriter, r *http.Request, p authenticator.PendingCheck, returnToken bool) error {
+	if err := s.enterJourney(w, r, p); err != nil {
+		return err
+	}
 	s.writeJSON(w, r, http.StatusOK, redirectResponse{
 		RedirectTo:    s.publicURL(pathVerify),
 		IdentityCheck: s.identityCheck(r.Context(), p, returnToken),
