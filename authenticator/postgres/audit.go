@@ -64,15 +64,8 @@ func (t txn) ListAudit(ctx context.Context, after int64, limit int) ([]authentic
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.q.Query(ctx, `SELECT `+txstore.AuditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, n)
-	if err != nil {
-		return nil, dbError("list audit records", err)
-	}
-	records, err := collect(rows, scanAudit)
-	if err != nil {
-		return nil, dbError("list audit records", err)
-	}
-	return records, nil
+	return list(ctx, t, "list audit records", scanAudit,
+		`SELECT `+txstore.AuditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, n)
 }
 
 // scanAudit reads a row of txstore.AuditColumns.

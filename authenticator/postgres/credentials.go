@@ -47,18 +47,10 @@ func (t txn) getCredential(ctx context.Context, id []byte, lock string) (authent
 // time first), in the order they were stored when created at the same
 // instant; see authenticator.Tx.
 func (t txn) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
-	rows, err := t.q.Query(ctx,
+	return list(ctx, t, fmt.Sprintf("list credentials of user %q", externalID), scanCredential,
 		`SELECT `+txstore.CredentialColumns+` FROM credentials WHERE user_external_id = $1
 		 ORDER BY created_at NULLS FIRST, seq`,
 		externalID)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
-	}
-	creds, err := collect(rows, scanCredential)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
-	}
-	return creds, nil
 }
 
 // UpdateCredential applies fn to the stored credential, locked until the

@@ -45,7 +45,7 @@ func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dura
 	if err := authenticator.ValidateClaim(lease, limit); err != nil {
 		return nil, err
 	}
-	rows, err := t.q.Query(ctx,
+	out, err := list(ctx, t, "claim deliveries", scanDelivery,
 		`UPDATE event_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $1, updated_at = $2
 		 FROM events e
 		 WHERE e.id = d.event_id AND d.id IN (
@@ -54,11 +54,7 @@ func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dura
 		 RETURNING `+txstore.DeliveryColumns,
 		ts(now.Add(lease)), ts(now), limit)
 	if err != nil {
-		return nil, dbError("claim deliveries", err)
-	}
-	out, err := collect(rows, scanDelivery)
-	if err != nil {
-		return nil, dbError("claim deliveries", err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b authenticator.Delivery) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
@@ -114,17 +110,9 @@ func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.q.Query(ctx,
+	return list(ctx, t, "list dead deliveries", scanDelivery,
 		`SELECT `+txstore.DeliveryColumns+` FROM event_deliveries d JOIN events e ON e.id = d.event_id
 		 WHERE d.status = 'dead' AND d.id > $1 ORDER BY d.id LIMIT $2`, after, n)
-	if err != nil {
-		return nil, dbError("list dead deliveries", err)
-	}
-	out, err := collect(rows, scanDelivery)
-	if err != nil {
-		return nil, dbError("list dead deliveries", err)
-	}
-	return out, nil
 }
 
 // CountDeliveries reports the outbox's pending and dead deliveries; see

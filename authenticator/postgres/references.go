@@ -30,18 +30,10 @@ func (t txn) CreateReference(ctx context.Context, r authenticator.BiometricRefer
 // time first), in the order they were stored when created at the same
 // instant; see authenticator.Tx.
 func (t txn) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
-	rows, err := t.q.Query(ctx,
+	return list(ctx, t, fmt.Sprintf("list references of user %q", externalID), scanReference,
 		`SELECT `+txstore.ReferenceColumns+` FROM biometric_references WHERE user_external_id = $1
 		 ORDER BY created_at NULLS FIRST, seq`,
 		externalID)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
-	}
-	refs, err := collect(rows, scanReference)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
-	}
-	return refs, nil
 }
 
 // UpdateReference applies fn to the stored reference, locked until the

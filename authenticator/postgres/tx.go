@@ -29,10 +29,19 @@ type txn struct {
 // scanner is a pgx.Row or pgx.Rows.
 type scanner = txstore.Scanner
 
-// collect scans every row with scan and closes rows.
-func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+// list runs query, which returns rows, and scans every row with scan;
+// what names the operation in its error.
+func list[T any](ctx context.Context, t txn, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := t.q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, dbError(what, err)
+	}
 	defer rows.Close()
-	return txstore.Collect(rows, scan)
+	out, err := txstore.Collect(rows, scan)
+	if err != nil {
+		return nil, dbError(what, err)
+	}
+	return out, nil
 }
 
 // ts is t as stored: UTC, truncated to microseconds (timestamptz's

@@ -87,17 +87,9 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.q.Query(ctx,
+	return list(ctx, t, "list users", scanUser,
 		`SELECT `+txstore.UserColumns+` FROM users WHERE external_id > $1 ORDER BY external_id LIMIT $2`,
 		q.After, limit)
-	if err != nil {
-		return nil, dbError("list users", err)
-	}
-	users, err := collect(rows, scanUser)
-	if err != nil {
-		return nil, dbError("list users", err)
-	}
-	return users, nil
 }
 
 // forUpdate locks the rows an updater reads until its transaction ends.

@@ -44,17 +44,9 @@ func (t txn) GetCredential(ctx context.Context, id []byte) (authenticator.Creden
 // ListCredentials returns the user's credentials, oldest first, in the order
 // they were stored when created at the same instant; see authenticator.Tx.
 func (t txn) ListCredentials(ctx context.Context, externalID string) ([]authenticator.Credential, error) {
-	rows, err := t.query(ctx,
+	return list(ctx, t, fmt.Sprintf("list credentials of user %q", externalID), scanCredential,
 		`SELECT `+txstore.CredentialColumns+` FROM credentials WHERE user_external_id = ? ORDER BY created_at, rowid`,
 		externalID)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
-	}
-	creds, err := collect(rows, scanCredential)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list credentials of user %q", externalID), err)
-	}
-	return creds, nil
 }
 
 // UpdateCredential applies fn to the stored credential and saves the result;

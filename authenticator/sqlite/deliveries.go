@@ -48,40 +48,35 @@ func (t txn) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dura
 	if err := authenticator.ValidateClaim(lease, limit); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx,
+	ids, err := list(ctx, t, "claim deliveries", scanID,
 		`UPDATE event_deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
 		 WHERE id IN (SELECT id FROM event_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
 		              ORDER BY next_attempt_at, id LIMIT ?)
 		 RETURNING id`,
 		micros(now.Add(lease)), micros(now), micros(now), limit)
 	if err != nil {
-		return nil, dbError("claim deliveries", err)
-	}
-	ids, err := collect(rows, func(row scanner) (int64, error) {
-		var id int64
-		return id, row.Scan(&id)
-	})
-	if err != nil {
-		return nil, dbError("claim deliveries", err)
+		return nil, err
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	list, err := json.Marshal(ids)
+	claimed, err := json.Marshal(ids)
 	if err != nil {
 		return nil, authenticator.Errorf(authenticator.CodeInternal, "sqlite: encode claimed ids: %w", err)
 	}
-	rows, err = t.query(ctx,
-		`SELECT `+txstore.DeliveryColumns+deliveryFrom+` WHERE d.id IN (SELECT value FROM json_each(?))`, string(list))
+	out, err := list(ctx, t, "read claimed deliveries", scanDelivery,
+		`SELECT `+txstore.DeliveryColumns+deliveryFrom+` WHERE d.id IN (SELECT value FROM json_each(?))`, string(claimed))
 	if err != nil {
-		return nil, dbError("read claimed deliveries", err)
-	}
-	out, err := collect(rows, scanDelivery)
-	if err != nil {
-		return nil, dbError("read claimed deliveries", err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b authenticator.Delivery) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// scanID reads a row of one ID.
+func scanID(row scanner) (int64, error) {
+	var id int64
+	return id, row.Scan(&id)
 }
 
 // SettleDelivery ends an attempt on a pending delivery; see authenticator.Tx.
@@ -138,16 +133,8 @@ func (t txn) ListDeadDeliveries(ctx context.Context, after int64, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx,
+	return list(ctx, t, "list dead deliveries", scanDelivery,
 		`SELECT `+txstore.DeliveryColumns+deliveryFrom+` WHERE d.status = 'dead' AND d.id > ? ORDER BY d.id LIMIT ?`, after, n)
-	if err != nil {
-		return nil, dbError("list dead deliveries", err)
-	}
-	out, err := collect(rows, scanDelivery)
-	if err != nil {
-		return nil, dbError("list dead deliveries", err)
-	}
-	return out, nil
 }
 
 // CountDeliveries reports the outbox's pending and dead deliveries; see

@@ -40,17 +40,9 @@ func (t txn) ListEvents(ctx context.Context, externalID string, limit int) ([]au
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx,
+	return list(ctx, t, fmt.Sprintf("list events of user %q", externalID), scanEvent,
 		`SELECT `+txstore.EventColumns+` FROM events WHERE user_external_id = ? ORDER BY id DESC LIMIT ?`,
 		externalID, n)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list events of user %q", externalID), err)
-	}
-	events, err := collect(rows, scanEvent)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list events of user %q", externalID), err)
-	}
-	return events, nil
 }
 
 // scanEvent reads a row of txstore.EventColumns.
@@ -90,23 +82,18 @@ func (t txn) CountEventsByDay(ctx context.Context, types []authenticator.EventTy
 		}
 	}
 	q += ` GROUP BY day, type ORDER BY day, type`
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, dbError("count events by day", err)
+	return list(ctx, t, "count events by day", scanDayCount, q, args...)
+}
+
+// scanDayCount reads a row of CountEventsByDay's query: day, type, count.
+func scanDayCount(row scanner) (authenticator.DayCount, error) {
+	var (
+		c   authenticator.DayCount
+		day int64
+	)
+	if err := row.Scan(&day, &c.Type, &c.Count); err != nil {
+		return authenticator.DayCount{}, err
 	}
-	counts, err := collect(rows, func(row scanner) (authenticator.DayCount, error) {
-		var (
-			c   authenticator.DayCount
-			day int64
-		)
-		if err := row.Scan(&day, &c.Type, &c.Count); err != nil {
-			return authenticator.DayCount{}, err
-		}
-		c.Day = time.UnixMicro(day).UTC()
-		return c, nil
-	})
-	if err != nil {
-		return nil, dbError("count events by day", err)
-	}
-	return counts, nil
+	c.Day = time.UnixMicro(day).UTC()
+	return c, nil
 }

@@ -39,17 +39,9 @@ func (t txn) getReference(ctx context.Context, id string) (authenticator.Biometr
 // ListReferences returns the user's references, oldest first, in the order
 // they were stored when created at the same instant; see authenticator.Tx.
 func (t txn) ListReferences(ctx context.Context, externalID string) ([]authenticator.BiometricReference, error) {
-	rows, err := t.query(ctx,
+	return list(ctx, t, fmt.Sprintf("list references of user %q", externalID), scanReference,
 		`SELECT `+txstore.ReferenceColumns+` FROM biometric_references WHERE user_external_id = ? ORDER BY created_at, rowid`,
 		externalID)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
-	}
-	refs, err := collect(rows, scanReference)
-	if err != nil {
-		return nil, dbError(fmt.Sprintf("list references of user %q", externalID), err)
-	}
-	return refs, nil
 }
 
 // UpdateReference applies fn to the stored reference and saves the result;

@@ -82,10 +82,18 @@ func (r errRow) Scan(...any) error { return r.err }
 // scanner is a *sql.Row or *sql.Rows.
 type scanner = txstore.Scanner
 
-// collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) (_ []T, err error) {
-	defer func() { err = errors.Join(err, rows.Close()) }()
-	return txstore.Collect(rows, scan)
+// list runs query, which returns rows, and scans every row with scan;
+// what names the operation in its error.
+func list[T any](ctx context.Context, t txn, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, dbError(what, err)
+	}
+	out, err := txstore.Collect(rows, scan)
+	if err = errors.Join(err, rows.Close()); err != nil {
+		return nil, dbError(what, err)
+	}
+	return out, nil
 }
 
 // micros is t as stored: Unix microseconds, NULL for the zero time.

@@ -95,17 +95,9 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx,
+	return list(ctx, t, "list users", scanUser,
 		`SELECT `+txstore.UserColumns+` FROM users WHERE external_id > ? ORDER BY external_id LIMIT ?`,
 		q.After, limit)
-	if err != nil {
-		return nil, dbError("list users", err)
-	}
-	users, err := collect(rows, scanUser)
-	if err != nil {
-		return nil, dbError("list users", err)
-	}
-	return users, nil
 }
 
 // scanUser reads a row of txstore.UserColumns.
