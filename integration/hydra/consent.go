@@ -125,13 +125,19 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 // csrfCookie returns the double-submit CSRF cookie name of the form at
 // page (a path below the base path); a negative lifetime deletes it.
 func (s *Server) csrfCookie(name, page, value string, lifetime time.Duration) *http.Cookie {
+	return s.cookie(name, s.basePath+page, http.SameSiteStrictMode, value, lifetime)
+}
+
+// cookie returns one of the provider's cookies: HttpOnly, and Secure on
+// https. A negative lifetime deletes it.
+func (s *Server) cookie(name, path string, sameSite http.SameSite, value string, lifetime time.Duration) *http.Cookie {
 	c := &http.Cookie{
 		Name:     name,
 		Value:    value,
-		Path:     s.basePath + page,
+		Path:     path,
 		Secure:   s.secure,
 		HttpOnly: true,
-		SameSite: http.SameSiteStrictMode,
+		SameSite: sameSite,
 		MaxAge:   int(lifetime / time.Second),
 	}
 	if lifetime > 0 {

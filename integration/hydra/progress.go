@@ -66,22 +66,12 @@ func (s *Server) journeyCookie(p authenticator.PendingCheck) *http.Cookie {
 	if !p.ExpiresAt.IsZero() {
 		lifetime = min(max(p.ExpiresAt.Sub(s.cfg.Now()), minJourneyLifetime), maxJourneyLifetime)
 	}
-	return &http.Cookie{
-		Name:     journeyCookieName,
-		Value:    p.Token,
-		Path:     s.cookiePath(),
-		Secure:   s.secure,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   int(lifetime / time.Second),
-		Expires:  s.cfg.Now().Add(lifetime),
-	}
+	return s.cookie(journeyCookieName, s.cookiePath(), http.SameSiteLaxMode, p.Token, lifetime)
 }
 
 // clearJourneyCookie deletes the journey cookie.
 func (s *Server) clearJourneyCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: journeyCookieName, Value: "", Path: s.cookiePath(), Secure: s.secure,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.SetCookie(w, s.cookie(journeyCookieName, s.cookiePath(), http.SameSiteLaxMode, "", -1))
 }
 
 // cookiePath scopes the journey cookie to the provider's base path.
