@@ -345,9 +345,15 @@ func TestUserDetailReadsAsOperator(t *testing.T) {
 	if diff := cmp.Diff(want, h.admin.reads); diff != "" {
 		t.Errorf("ReadUser calls (-want +got):\n%s", diff)
 	}
-	// Golden: the CSRF token is random; normalise it.
+	checkGolden(t, "user_detail.golden.html", body)
+}
+
+// checkGolden compares a page with testdata/name, rewriting the file first
+// with -update. The CSRF token is random, so it is normalised.
+func checkGolden(t *testing.T, name, body string) {
+	t.Helper()
 	got := csrfField.ReplaceAllString(body, `name="csrf" value="CSRF"`)
-	golden := filepath.Join("testdata", "user_detail.golden.html")
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -355,10 +361,10 @@ func TestUserDetailReadsAsOperator(t *testing.T) {
 	}
 	b, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./adminui -run TestUserDetailReadsAsOperator -update)", err)
+		t.Fatalf("%v (run go test ./adminui -run %s -update)", err, t.Name())
 	}
 	if diff := cmp.Diff(string(b), got); diff != "" {
-		t.Errorf("user detail page differs from %s (-want +got):\n%s", golden, diff)
+		t.Errorf("page differs from %s (-want +got):\n%s", golden, diff)
 	}
 }
 
