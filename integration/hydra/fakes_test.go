@@ -391,3 +391,30 @@ func decodeBody[T any](t *testing.T, w *httptest.ResponseRecorder) T {
 	}
 	return v
 }
+
+// cookieNamed returns the Set-Cookie of w named name, or nil.
+func cookieNamed(w *httptest.ResponseRecorder, name string) *http.Cookie {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// formCSRF returns the double-submit CSRF cookie name that w sets and the
+// form token of its page, failing the test unless the cookie is HttpOnly
+// and SameSite=Strict on path and the form carries the same value.
+func formCSRF(t *testing.T, w *httptest.ResponseRecorder, name, path string) (*http.Cookie, string) {
+	t.Helper()
+	c := cookieNamed(w, name)
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != path {
+		t.Fatalf("csrf cookie %s = %+v, want HttpOnly SameSite=Strict on %s", name, c, path)
+	}
+	_, rest, ok := strings.Cut(w.Body.String(), `name="csrf_token" value="`)
+	token, _, _ := strings.Cut(rest, `"`)
+	if !ok || token != c.Value {
+		t.Fatalf("form token %q, cookie %q: want the same value", token, c.Value)
+	}
+	return c, token
+}

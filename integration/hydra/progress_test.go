@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,16 +48,6 @@ func golden(t *testing.T, name string, body []byte) {
 
 // The journey cookie as the provider names it (progress.go).
 const journeyCookie = "bp_identity_check"
-
-// cookieNamed returns the Set-Cookie of w named name, or nil.
-func cookieNamed(w *httptest.ResponseRecorder, name string) *http.Cookie {
-	for _, c := range w.Result().Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
 
 // withJourney is the Cookie header of a browser in journey token.
 func withJourney(token string) []string { return []string{"Cookie", journeyCookie + "=" + token} }
@@ -400,16 +389,7 @@ func showVerify(t *testing.T, h http.Handler) (*http.Cookie, string) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200 (body %s)", w.Code, w.Body)
 	}
-	c := cookieNamed(w, "bp_verify_csrf")
-	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/verify" {
-		t.Fatalf("csrf cookie = %+v, want HttpOnly SameSite=Strict on /verify", c)
-	}
-	_, rest, ok := strings.Cut(w.Body.String(), `name="csrf_token" value="`)
-	token, _, _ := strings.Cut(rest, `"`)
-	if !ok || token != c.Value {
-		t.Fatalf("form token %q, cookie %q: want the same value", token, c.Value)
-	}
-	return c, token
+	return formCSRF(t, w, "bp_verify_csrf", "/verify")
 }
 
 func TestVerifyFormCancelNeedsTheCSRFToken(t *testing.T) {
