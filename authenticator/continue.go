@@ -80,17 +80,19 @@ func (s *Service) allowAttempt(ctx context.Context, kind, who string) error {
 
 // startPending starts a journey's identity check (counted against the
 // user's rate limit), and stores rec, completed with the check, under a new
-// token. rec.Journey and rec.User must be set; returnURL is the host's
-// progress page.
-func (s *Service) startPending(ctx context.Context, rec pendingRecord, ceremonyID, returnURL string) (PendingCheck, error) {
+// token. The caller has loaded and checked u (not suspended, in the state
+// the journey needs) and, for a step-up or recovery, u's active reference
+// ref (nil for an enrollment); rec.Journey must be set, rec.User is set to
+// u's. returnURL is the host's progress page, already validated.
+func (s *Service) startPending(ctx context.Context, rec pendingRecord, u User, ref *BiometricReference, ceremonyID, returnURL string) (PendingCheck, error) {
 	if s.cfg.IDV == nil {
 		return PendingCheck{}, withCause(errNoIDV, errors.New("no IDV provider configured"))
 	}
+	rec.User = u.ExternalID
 	if err := s.allowAttempt(ctx, limitIDV, rec.User); err != nil {
 		return PendingCheck{}, err
 	}
-	chk, err := s.StartIdentityCheck(ctx, StartIdentityCheckRequest{Journey: rec.Journey, ExternalUserID: rec.User,
-		CeremonyID: ceremonyID, ReturnURL: returnURL})
+	chk, err := s.startCheck(ctx, u, ref, rec.Journey, ceremonyID, returnURL)
 	if err != nil {
 		return PendingCheck{}, err
 	}

@@ -77,7 +77,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, req CreateEnrollmentRequ
 		return Enrollment{}, firstError(err)
 	}
 	if req.Purpose == PurposeRecovery {
-		u, err := s.recoverableUser(ctx, req.ExternalUserID)
+		u, _, err := s.recoverableUser(ctx, req.ExternalUserID)
 		if err != nil {
 			return Enrollment{}, err
 		}

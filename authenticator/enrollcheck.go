@@ -27,8 +27,8 @@ func (s *Service) startEnrollmentCheck(ctx context.Context, u User, enr enrollme
 	if s.cfg.IDV == nil || u.Status != UserBiometricPending {
 		return nil
 	}
-	p, err := s.startPending(ctx, pendingRecord{Journey: idvbridge.JourneyEnrollment, User: u.ExternalID, ReturnURL: enr.ReturnURL,
-		Enrollment: &enrollmentState{ClientID: enr.ClientID}}, ceremonyID, returnURL)
+	p, err := s.startPending(ctx, pendingRecord{Journey: idvbridge.JourneyEnrollment, ReturnURL: enr.ReturnURL,
+		Enrollment: &enrollmentState{ClientID: enr.ClientID}}, u, nil, ceremonyID, returnURL)
 	if err != nil {
 		s.log.WarnContext(ctx, "enrollment check not started; the user stays biometric_pending until resumed with a new link",
 			"user", u.ExternalID, "client", enr.ClientID, "error", err)
@@ -93,23 +93,24 @@ func (s *Service) ResumeEnrollment(ctx context.Context, req ResumeEnrollmentRequ
 	if err != nil {
 		return PendingCheck{}, err
 	}
-	return s.consumeAndStart(ctx, key, enr, pendingRecord{Journey: idvbridge.JourneyEnrollment, User: u.ExternalID,
-		ReturnURL: enr.ReturnURL, Enrollment: &enrollmentState{ClientID: enr.ClientID}}, id, req.ReturnURL)
+	return s.consumeAndStart(ctx, key, pendingRecord{Journey: idvbridge.JourneyEnrollment,
+		ReturnURL: enr.ReturnURL, Enrollment: &enrollmentState{ClientID: enr.ClientID}}, u, nil, id, req.ReturnURL)
 }
 
 // consumeAndStart takes the link (of concurrent callers one wins, the
-// others get errEnrollmentGone) and starts rec's check; if the check does
-// not start, the link is put back for what is left of its lifetime.
-func (s *Service) consumeAndStart(ctx context.Context, key string, enr enrollmentRecord, rec pendingRecord, ceremonyID, returnURL string) (PendingCheck, error) {
+// others get errEnrollmentGone) and starts rec's check for u against ref
+// (startPending); if the check does not start, the link is put back for
+// what is left of its lifetime.
+func (s *Service) consumeAndStart(ctx context.Context, key string, rec pendingRecord, u User, ref *BiometricReference, ceremonyID, returnURL string) (PendingCheck, error) {
 	var taken enrollmentRecord
 	if err := s.loadJSON(ctx, key, true, &taken, errEnrollmentGone); err != nil {
 		return PendingCheck{}, err
 	}
-	p, err := s.startPending(ctx, rec, ceremonyID, returnURL)
+	p, err := s.startPending(ctx, rec, u, ref, ceremonyID, returnURL)
 	if err != nil {
 		if ttl := taken.ExpiresAt.Sub(s.now()); ttl > 0 {
 			if perr := s.putJSON(ctx, key, taken, ttl); perr != nil {
-				s.log.WarnContext(ctx, "link not restored after a failed start", "user", enr.ExternalUserID, "error", perr)
+				s.log.WarnContext(ctx, "link not restored after a failed start", "user", u.ExternalID, "error", perr)
 			}
 		}
 		return PendingCheck{}, err

@@ -77,9 +77,7 @@ func (s *Service) StartIdentityCheck(ctx context.Context, req StartIdentityCheck
 	case u.Status == UserSuspended:
 		return idvbridge.Check{}, Errorf(CodeUserSuspended, "identity check for suspended user %s", u.ExternalID)
 	}
-	name := s.cfg.IDV.Name()
-	var ref *idvbridge.Reference
-	var refID string
+	var ref *BiometricReference
 	switch req.Journey {
 	case idvbridge.JourneyEnrollment:
 		switch u.Status {
@@ -89,18 +87,32 @@ func (s *Service) StartIdentityCheck(ctx context.Context, req StartIdentityCheck
 			return idvbridge.Check{}, UserError(CodeConflict, "your identity is already verified for this account", fmt.Errorf("user %s is %s", u.ExternalID, u.Status))
 		}
 	default:
-		r, err := s.activeReference(ctx, s.store, u.ExternalID, name)
+		r, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name())
 		if err != nil {
 			return idvbridge.Check{}, err
 		}
-		plain, err := s.open(r.ID, r.UserExternalID, r.SealedRef)
+		ref = &r
+	}
+	return s.startCheck(ctx, u, ref, req.Journey, req.CeremonyID, req.ReturnURL)
+}
+
+// startCheck is StartIdentityCheck once its request is validated and its
+// user u and, for a step-up or recovery, the active reference ref (nil for
+// an enrollment) are loaded and checked: the journeys call it with the user
+// and reference they have already read.
+func (s *Service) startCheck(ctx context.Context, u User, ref *BiometricReference, journey idvbridge.Journey, ceremonyID, returnURL string) (idvbridge.Check, error) {
+	name := s.cfg.IDV.Name()
+	var bref *idvbridge.Reference
+	var refID string
+	if ref != nil {
+		plain, err := s.open(ref.ID, ref.UserExternalID, ref.SealedRef)
 		if err != nil {
 			return idvbridge.Check{}, err
 		}
-		ref, refID = &idvbridge.Reference{Provider: name, ID: plain}, r.ID
+		bref, refID = &idvbridge.Reference{Provider: name, ID: plain}, ref.ID
 	}
 	chk, err := s.cfg.IDV.Start(ctx, idvbridge.StartRequest{
-		Journey: req.Journey, UserID: u.ExternalID, Reference: ref, CeremonyID: req.CeremonyID, ReturnURL: req.ReturnURL,
+		Journey: journey, UserID: u.ExternalID, Reference: bref, CeremonyID: ceremonyID, ReturnURL: returnURL,
 	})
 	if err != nil {
 		return idvbridge.Check{}, idvError("start identity check", err)
@@ -109,8 +121,8 @@ func (s *Service) StartIdentityCheck(ctx context.Context, req StartIdentityCheck
 		return idvbridge.Check{}, Errorf(CodeInternal, "provider %s started run %q as %q", name, chk.RunID, chk.Provider)
 	}
 	rec := IDVCheck{
-		Provider: name, RunID: chk.RunID, UserExternalID: u.ExternalID, Journey: string(req.Journey),
-		CeremonyID: req.CeremonyID, ReferenceID: refID, Status: CheckPending, CreatedAt: s.now().UTC(),
+		Provider: name, RunID: chk.RunID, UserExternalID: u.ExternalID, Journey: string(journey),
+		CeremonyID: ceremonyID, ReferenceID: refID, Status: CheckPending, CreatedAt: s.now().UTC(),
 	}
 	err = s.store.Atomic(ctx, func(tx Tx) error {
 		if err := tx.CreateCheck(ctx, rec); err != nil {
@@ -121,7 +133,7 @@ func (s *Service) StartIdentityCheck(ctx context.Context, req StartIdentityCheck
 	if err != nil {
 		return idvbridge.Check{}, fmt.Errorf("start identity check: %w", err)
 	}
-	s.log.InfoContext(ctx, "identity check started", "user", u.ExternalID, "provider", name, "run_id", chk.RunID, "journey", req.Journey)
+	s.log.InfoContext(ctx, "identity check started", "user", u.ExternalID, "provider", name, "run_id", chk.RunID, "journey", journey)
 	return chk, nil
 }
 

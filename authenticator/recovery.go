@@ -74,26 +74,27 @@ var (
 
 // recoverableUser loads a user a relying party may start a recovery link
 // for: existing, enrolled, not suspended, with an active reference at the
-// configured provider.
-func (s *Service) recoverableUser(ctx context.Context, externalID string) (User, error) {
+// configured provider, which it returns too.
+func (s *Service) recoverableUser(ctx context.Context, externalID string) (User, BiometricReference, error) {
 	if s.cfg.IDV == nil {
-		return User{}, withCause(errNoIDV, errors.New("no IDV provider configured"))
+		return User{}, BiometricReference{}, withCause(errNoIDV, errors.New("no IDV provider configured"))
 	}
 	u, err := s.store.GetUser(ctx, externalID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return User{}, withCause(errUnknownUser, err)
+		return User{}, BiometricReference{}, withCause(errUnknownUser, err)
 	case err != nil:
-		return User{}, fmt.Errorf("load user: %w", err)
+		return User{}, BiometricReference{}, fmt.Errorf("load user: %w", err)
 	case u.Status == UserSuspended:
-		return User{}, Errorf(CodeUserSuspended, "recovery for suspended user %s", u.ExternalID)
+		return User{}, BiometricReference{}, Errorf(CodeUserSuspended, "recovery for suspended user %s", u.ExternalID)
 	case u.Status != UserEnrolled:
-		return User{}, withCause(errNotRecoverable, fmt.Errorf("recovery for %s user %s", u.Status, u.ExternalID))
+		return User{}, BiometricReference{}, withCause(errNotRecoverable, fmt.Errorf("recovery for %s user %s", u.Status, u.ExternalID))
 	}
-	if _, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name()); err != nil {
-		return User{}, withCause(errNotRecoverable, err)
+	ref, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name())
+	if err != nil {
+		return User{}, BiometricReference{}, withCause(errNotRecoverable, err)
 	}
-	return u, nil
+	return u, ref, nil
 }
 
 var errRecoveryWithDetails = &Error{Code: CodeInvalidArgument, Message: "an account recovery cannot approve a transaction: " +
@@ -154,7 +155,8 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 	case u.Status != UserEnrolled:
 		return PendingCheck{}, withCause(errCannotRecover, fmt.Errorf("recovery for %s user %s", u.Status, u.ExternalID))
 	}
-	if _, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name()); err != nil {
+	ref, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name())
+	if err != nil {
 		return PendingCheck{}, withCause(errCannotRecover, err)
 	}
 	id, err := s.randomID(32) // the recovery's own ceremony, which the check is bound to
@@ -162,8 +164,8 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 		return PendingCheck{}, err
 	}
 	login := req.Login
-	p, err := s.startPending(ctx, pendingRecord{Journey: idvbridge.JourneyRecovery, User: u.ExternalID,
-		Recovery: &recoveryState{Login: &login, Minimum: d.Minimum.ACR}}, id, req.ReturnURL)
+	p, err := s.startPending(ctx, pendingRecord{Journey: idvbridge.JourneyRecovery,
+		Recovery: &recoveryState{Login: &login, Minimum: d.Minimum.ACR}}, u, &ref, id, req.ReturnURL)
 	if err != nil {
 		return PendingCheck{}, err
 	}
@@ -174,7 +176,7 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 // resumeRecovery starts the recovery check of a recovery link
 // (ResumeEnrollment), consuming the link.
 func (s *Service) resumeRecovery(ctx context.Context, key string, enr enrollmentRecord, returnURL string) (PendingCheck, error) {
-	u, err := s.recoverableUser(ctx, enr.ExternalUserID)
+	u, ref, err := s.recoverableUser(ctx, enr.ExternalUserID)
 	if err != nil {
 		return PendingCheck{}, err
 	}
@@ -182,8 +184,8 @@ func (s *Service) resumeRecovery(ctx context.Context, key string, enr enrollment
 	if err != nil {
 		return PendingCheck{}, err
 	}
-	p, err := s.consumeAndStart(ctx, key, enr, pendingRecord{Journey: idvbridge.JourneyRecovery, User: u.ExternalID,
-		ReturnURL: enr.ReturnURL, Recovery: &recoveryState{ClientID: enr.ClientID}}, id, returnURL)
+	p, err := s.consumeAndStart(ctx, key, pendingRecord{Journey: idvbridge.JourneyRecovery,
+		ReturnURL: enr.ReturnURL, Recovery: &recoveryState{ClientID: enr.ClientID}}, u, &ref, id, returnURL)
 	if err != nil {
 		return PendingCheck{}, err
 	}

@@ -92,13 +92,14 @@ func (s *Service) beginStepUp(ctx context.Context, req FinishRequest, rec authen
 	if len(rec.Details) > 0 {
 		st.Assertion = signed
 	}
-	chk, err := s.startPending(ctx, pendingRecord{Journey: idvbridge.JourneyStepUp, User: user.ExternalID, StepUp: st}, ceremony, req.ReturnURL)
+	chk, err := s.startPending(ctx, pendingRecord{Journey: idvbridge.JourneyStepUp, StepUp: st}, user, &ref, ceremony, req.ReturnURL)
 	switch {
 	case errors.Is(err, ErrRateLimited):
 		return refuse("rate_limited", ErrRateLimited.Message)
 	case errors.Is(err, ErrUnmetRequirements):
-		// The reference went away (or the provider did) between the lookup
-		// above and the start: refused, never downgraded.
+		// No provider to run the check: refused, never downgraded. (A
+		// reference revoked after the lookup above fails the check when its
+		// outcome is judged, and again in stepUpHolds.)
 		return refuse(CheckReasonNoReference, PublicMessage(err))
 	case err != nil:
 		return AuthenticationResult{}, fmt.Errorf("start step-up check: %w", err)
