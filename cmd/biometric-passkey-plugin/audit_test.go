@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +20,7 @@ import (
 func TestAuditCommands(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "passkey.db")
-	env := []string{"BP_AUTHENTICATOR_STORE_DSN=" + path, "BP_LOG_LEVEL=warn"}
+	path, env := storeEnv(t)
 	st, err := sqlite.OpenAndMigrate(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -38,16 +36,11 @@ func TestAuditCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	runCmd := func(args ...string) (int, string, string) {
-		var stdout, stderr bytes.Buffer
-		status := run(ctx, args, env, &stdout, &stderr)
-		return status, stdout.String(), stderr.String()
-	}
-	status, out, errOut := runCmd("audit", "verify")
+	status, out, errOut := runCmd(ctx, env, "audit", "verify")
 	if want := fmt.Sprintf("audit chain intact: 3 records, head %x\n", head.Hash); status != 0 || out != want {
 		t.Errorf("audit verify: got status %d, stdout %q, stderr %q; want 0, %q", status, out, errOut, want)
 	}
-	status, out, errOut = runCmd("audit", "export", "--since", "1")
+	status, out, errOut = runCmd(ctx, env, "audit", "export", "--since", "1")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if status != 0 || len(lines) != 2 {
 		t.Fatalf("audit export --since 1: got status %d, %d lines %q, stderr %q; want 0, 2 lines", status, len(lines), out, errOut)
@@ -69,7 +62,7 @@ func TestAuditCommands(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	status, out, errOut = runCmd("audit", "verify")
+	status, out, errOut = runCmd(ctx, env, "audit", "verify")
 	if want := "biometric-passkey-plugin: audit verify: the audit chain is broken at record 2: record 2 does not match its hash"; status != 1 || out != "" || !strings.Contains(errOut, want) {
 		t.Errorf("audit verify of a tampered store: got status %d, stdout %q, stderr %q; want 1, none, %q", status, out, errOut, want)
 	}

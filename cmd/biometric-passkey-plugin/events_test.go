@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,14 +10,11 @@ import (
 // fails (internal/app's tests cover the listing itself).
 func TestEventsCommands(t *testing.T) {
 	t.Parallel()
-	env := []string{"BP_AUTHENTICATOR_STORE_DSN=" + filepath.Join(t.TempDir(), "passkey.db"), "BP_LOG_LEVEL=warn"}
-	var stdout, stderr bytes.Buffer
-	if status := run(t.Context(), []string{"events", "dead-letters"}, env, &stdout, &stderr); status != 0 || stdout.Len() != 0 {
-		t.Errorf("events dead-letters: status %d, stdout %q, stderr %q; want 0 and nothing", status, stdout.String(), stderr.String())
+	_, env := storeEnv(t)
+	if status, stdout, stderr := runCmd(t.Context(), env, "events", "dead-letters"); status != 0 || stdout != "" {
+		t.Errorf("events dead-letters: status %d, stdout %q, stderr %q; want 0 and nothing", status, stdout, stderr)
 	}
-	stdout.Reset()
-	stderr.Reset()
-	if status := run(t.Context(), []string{"events", "redeliver", "7", "--operator", "op-ann"}, env, &stdout, &stderr); status != 1 || !strings.Contains(stderr.String(), "no dead delivery 7") {
-		t.Errorf("events redeliver 7: status %d, stderr %q; want 1 naming the missing dead letter", status, stderr.String())
+	if status, _, stderr := runCmd(t.Context(), env, "events", "redeliver", "7", "--operator", "op-ann"); status != 1 || !strings.Contains(stderr, "no dead delivery 7") {
+		t.Errorf("events redeliver 7: status %d, stderr %q; want 1 naming the missing dead letter", status, stderr)
 	}
 }

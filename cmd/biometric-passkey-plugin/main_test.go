@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,20 +31,36 @@ func TestRun(t *testing.T) {
 			t.Parallel()
 			// The development defaults with a fresh database: a real service
 			// that holds no approval.
-			env := []string{"BP_AUTHENTICATOR_STORE_DSN=" + filepath.Join(t.TempDir(), "passkey.db"), "BP_LOG_LEVEL=warn"}
-			var stdout, stderr bytes.Buffer
-			if got := run(t.Context(), tc.args, env, &stdout, &stderr); got != tc.wantStatus {
-				t.Errorf("got exit status %d, want %d; stderr:\n%s", got, tc.wantStatus, stderr.String())
+			_, env := storeEnv(t)
+			got, stdout, stderr := runCmd(t.Context(), env, tc.args...)
+			if got != tc.wantStatus {
+				t.Errorf("got exit status %d, want %d; stderr:\n%s", got, tc.wantStatus, stderr)
 			}
-			if !strings.Contains(stdout.String(), tc.wantOut) {
-				t.Errorf("got stdout %q, want it to contain %q", stdout.String(), tc.wantOut)
+			if !strings.Contains(stdout, tc.wantOut) {
+				t.Errorf("got stdout %q, want it to contain %q", stdout, tc.wantOut)
 			}
-			if !strings.Contains(stderr.String(), tc.wantErr) {
-				t.Errorf("got stderr %q, want it to contain %q", stderr.String(), tc.wantErr)
+			if !strings.Contains(stderr, tc.wantErr) {
+				t.Errorf("got stderr %q, want it to contain %q", stderr, tc.wantErr)
 			}
-			if tc.wantStatus != 0 && stdout.Len() != 0 {
-				t.Errorf("got stdout %q on failure, want none", stdout.String())
+			if tc.wantStatus != 0 && stdout != "" {
+				t.Errorf("got stdout %q on failure, want none", stdout)
 			}
 		})
 	}
+}
+
+// storeEnv returns the path of a fresh SQLite store and the environment
+// that points the command at it (with the other development defaults).
+func storeEnv(t *testing.T) (path string, env []string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "passkey.db")
+	return path, []string{"BP_AUTHENTICATOR_STORE_DSN=" + path, "BP_LOG_LEVEL=warn"}
+}
+
+// runCmd runs the command with args and env, and returns its exit status,
+// stdout and stderr.
+func runCmd(ctx context.Context, env []string, args ...string) (status int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	status = run(ctx, args, env, &out, &errOut)
+	return status, out.String(), errOut.String()
 }

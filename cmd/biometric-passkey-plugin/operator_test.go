@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +15,7 @@ import (
 func TestOperatorCommands(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "passkey.db")
-	env := []string{"BP_AUTHENTICATOR_STORE_DSN=" + path, "BP_LOG_LEVEL=warn"}
+	path, env := storeEnv(t)
 	st, err := sqlite.OpenAndMigrate(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -35,27 +32,22 @@ func TestOperatorCommands(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	runCmd := func(args ...string) (int, string, string) {
-		var stdout, stderr bytes.Buffer
-		status := run(ctx, args, env, &stdout, &stderr)
-		return status, stdout.String(), stderr.String()
-	}
 
-	status, out, errOut := runCmd("user", "suspend", "cust-1", "--operator", "op-1", "--reason", "fraud")
+	status, out, errOut := runCmd(ctx, env, "user", "suspend", "cust-1", "--operator", "op-1", "--reason", "fraud")
 	var u struct{ Status string }
 	if err := json.Unmarshal([]byte(out), &u); status != 0 || err != nil || u.Status != "suspended" {
 		t.Errorf("user suspend: got status %d, stdout %q, stderr %q; want 0 and a suspended user", status, out, errOut)
 	}
-	status, out, errOut = runCmd("credential", "rename", "AQID", "Ada's key", "--operator", "op-1")
+	status, out, errOut = runCmd(ctx, env, "credential", "rename", "AQID", "Ada's key", "--operator", "op-1")
 	var c struct{ ID, Name string }
 	if err := json.Unmarshal([]byte(out), &c); status != 0 || err != nil || c.ID != "AQID" || c.Name != "Ada's key" {
 		t.Errorf("credential rename: got status %d, stdout %q, stderr %q; want 0 and the renamed passkey", status, out, errOut)
 	}
-	status, out, errOut = runCmd("user", "suspend", "cust-1", "--operator", "op-1")
+	status, out, errOut = runCmd(ctx, env, "user", "suspend", "cust-1", "--operator", "op-1")
 	if want := "biometric-passkey-plugin: user suspend \"cust-1\": "; status != 1 || out != "" || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "already suspended") {
 		t.Errorf("user suspend again: got status %d, stdout %q, stderr %q; want 1 and %q… already suspended", status, out, errOut, want)
 	}
-	status, out, errOut = runCmd("credential", "revoke", "AQID")
+	status, out, errOut = runCmd(ctx, env, "credential", "revoke", "AQID")
 	if status != 1 || out != "" || !strings.Contains(errOut, "--operator is required") {
 		t.Errorf("credential revoke without operator: got status %d, stdout %q, stderr %q; want 1 and --operator is required", status, out, errOut)
 	}
