@@ -13,8 +13,8 @@ import (
 var approvalTests = []test{
 	{"RoundTrip", testApprovalRoundTrip},
 	{"ZeroOptionalFields", testApprovalZeroOptionalFields},
-	{"Conflict", testApprovalConflict},
-	{"UnknownUser", testApprovalUnknownUser},
+	{"Conflict", approvals.testConflict},
+	{"UnknownUser", approvals.testUnknownUser},
 	{"UnknownID", testApprovalUnknownID},
 	{"InvalidKeys", testApprovalInvalidKeys},
 	{"Aliasing", testApprovalAliasing},
@@ -60,6 +60,24 @@ func checkApproval(t *testing.T, s authenticator.Tx, id string, want authenticat
 	checkDiff(t, fmt.Sprintf("GetApproval(%q)", id), got, want)
 }
 
+// approvals are the transaction approvals for the keyed tests.
+var approvals = keyed[authenticator.Approval]{
+	kind: "Approval", key: "ID",
+	value: newApproval,
+	vary: func(a authenticator.Approval) authenticator.Approval {
+		a.Signature = []byte("another signature")
+		return a
+	},
+	create: authenticator.Tx.CreateApproval,
+	stored: func(t *testing.T, s authenticator.Store, first authenticator.Approval) {
+		checkApproval(t, s, first.ID, wantApproval(first))
+	},
+	refused: func(t *testing.T, s authenticator.Store, in authenticator.Approval) {
+		_, err := s.GetApproval(t.Context(), in.ID)
+		wantErr(t, "GetApproval(refused approval)", err, authenticator.ErrNotFound)
+	},
+}
+
 // testApprovalRoundTrip checks that every field comes back, the signed
 // bytes byte for byte, for two approvals of one user.
 func testApprovalRoundTrip(t *testing.T, s authenticator.Store) {
@@ -90,34 +108,6 @@ func testApprovalZeroOptionalFields(t *testing.T, s authenticator.Store) {
 				want.ID, got.Signature, got.ClientDataJSON, got.CreatedAt)
 		}
 	}
-}
-
-// testApprovalConflict checks that an approval ID is unique across users
-// and that the rejected approval is not stored.
-func testApprovalConflict(t *testing.T, s authenticator.Store) {
-	ctx := t.Context()
-	createUser(t, s, newUser("alice"))
-	createUser(t, s, newUser("bob"))
-	first := newApproval("one", "alice")
-	createApproval(t, s, first)
-
-	again := newApproval("one", "alice")
-	again.Signature = []byte("another signature")
-	wantErr(t, "CreateApproval(duplicate ID, same user)", s.CreateApproval(ctx, again), authenticator.ErrConflict)
-	stolen := newApproval("one", "bob")
-	wantErr(t, "CreateApproval(duplicate ID, other user)", s.CreateApproval(ctx, stolen), authenticator.ErrConflict)
-	checkApproval(t, s, first.ID, wantApproval(first))
-}
-
-// testApprovalUnknownUser checks that an approval needs its user and that
-// the refused approval leaves its ID free.
-func testApprovalUnknownUser(t *testing.T, s authenticator.Store) {
-	createUser(t, s, newUser("alice"))
-	in := newApproval("one", "nobody")
-	wantErr(t, "CreateApproval(unknown user)", s.CreateApproval(t.Context(), in), authenticator.ErrNotFound)
-	_, err := s.GetApproval(t.Context(), in.ID)
-	wantErr(t, "GetApproval(refused approval)", err, authenticator.ErrNotFound)
-	createApproval(t, s, newApproval("one", "alice"))
 }
 
 // testApprovalUnknownID checks GetApproval of an ID never stored.

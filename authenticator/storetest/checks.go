@@ -11,13 +11,37 @@ var checkTests = []test{
 	{"RoundTrip", testCheckRoundTrip},
 	{"ZeroOptionalFields", testCheckZeroOptionalFields},
 	{"KeyIsProviderAndRunID", testCheckKey},
-	{"Conflict", testCheckConflict},
-	{"UnknownUser", testCheckUnknownUser},
+	{"Conflict", checks.testConflict},
+	{"UnknownUser", checks.testUnknownUser},
 	{"InvalidKeys", testCheckInvalidKeys},
 	{"Update", testUpdateCheck},
 	{"UpdateClearsOptionalFields", testUpdateCheckClearsOptionalFields},
 	{"UpdateClosureError", testUpdateCheckClosureError},
 	{"UpdateImmutableFields", testUpdateCheckImmutableFields},
+}
+
+// checks are the identity-verification checks for the keyed tests, keyed by
+// (Provider, RunID): a pending check, and a replay that passed.
+var checks = keyed[authenticator.IDVCheck]{
+	kind: "Check", key: "key",
+	value: func(runID, user string) authenticator.IDVCheck {
+		c := newCheck(runID, user)
+		c.Status = authenticator.CheckPending
+		return c
+	},
+	vary: func(c authenticator.IDVCheck) authenticator.IDVCheck {
+		c.Status = authenticator.CheckPassed
+		c.CeremonyID = "ceremony-of-" + c.UserExternalID
+		return c
+	},
+	create: authenticator.Tx.CreateCheck,
+	stored: func(t *testing.T, s authenticator.Store, first authenticator.IDVCheck) {
+		checkCheck(t, s, first.Provider, first.RunID, wantCheck(first))
+	},
+	refused: func(t *testing.T, s authenticator.Store, in authenticator.IDVCheck) {
+		_, err := s.GetCheck(t.Context(), in.Provider, in.RunID)
+		wantErr(t, "GetCheck(rejected check)", err, authenticator.ErrNotFound)
+	},
 }
 
 // testCheckRoundTrip checks that every field comes back, a pending check's
@@ -81,37 +105,6 @@ func testCheckKey(t *testing.T, s authenticator.Store) {
 		_, err := s.GetCheck(ctx, key[0], key[1])
 		wantErr(t, "GetCheck("+key[0]+", "+key[1]+")", err, authenticator.ErrNotFound)
 	}
-}
-
-// testCheckConflict checks that (Provider, RunID) is unique across users
-// and that the rejected check is not stored.
-func testCheckConflict(t *testing.T, s authenticator.Store) {
-	ctx := t.Context()
-	createUser(t, s, newUser("alice"))
-	createUser(t, s, newUser("bob"))
-	first := newCheck("one", "alice")
-	first.Status = authenticator.CheckPending
-	createCheck(t, s, first)
-
-	replay := newCheck("one", "alice")
-	replay.Status = authenticator.CheckPassed
-	wantErr(t, "CreateCheck(duplicate key, same user)", s.CreateCheck(ctx, replay), authenticator.ErrConflict)
-	stolen := newCheck("one", "bob")
-	stolen.CeremonyID = "ceremony-of-bob"
-	wantErr(t, "CreateCheck(duplicate key, other user)", s.CreateCheck(ctx, stolen), authenticator.ErrConflict)
-
-	checkCheck(t, s, first.Provider, first.RunID, wantCheck(first))
-}
-
-// testCheckUnknownUser checks that a check needs its user.
-func testCheckUnknownUser(t *testing.T, s authenticator.Store) {
-	createUser(t, s, newUser("alice"))
-	in := newCheck("one", "nobody")
-	wantErr(t, "CreateCheck(unknown user)", s.CreateCheck(t.Context(), in), authenticator.ErrNotFound)
-	_, err := s.GetCheck(t.Context(), in.Provider, in.RunID)
-	wantErr(t, "GetCheck(rejected check)", err, authenticator.ErrNotFound)
-	// The key is still free.
-	createCheck(t, s, newCheck("one", "alice"))
 }
 
 // testCheckInvalidKeys checks that checks without keys are refused and not

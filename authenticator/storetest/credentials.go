@@ -10,13 +10,33 @@ import (
 var credentialTests = []test{
 	{"RoundTrip", testCredentialRoundTrip},
 	{"ZeroOptionalFields", testCredentialZeroOptionalFields},
-	{"Conflict", testCredentialConflict},
-	{"UnknownUser", testCredentialUnknownUser},
+	{"Conflict", credentials.testConflict},
+	{"UnknownUser", credentials.testUnknownUser},
 	{"InvalidKeys", testCredentialInvalidKeys},
 	{"List", testListCredentials},
 	{"Update", testUpdateCredential},
 	{"UpdateClosureError", testUpdateCredentialClosureError},
 	{"UpdateImmutableKeys", testUpdateCredentialImmutableKeys},
+}
+
+// credentials are the credentials for the keyed tests.
+var credentials = keyed[authenticator.Credential]{
+	kind: "Credential", key: "ID",
+	value:  newCredential,
+	vary:   func(c authenticator.Credential) authenticator.Credential { c.SignCount = 7; return c },
+	create: authenticator.Tx.CreateCredential,
+	stored: func(t *testing.T, s authenticator.Store, first authenticator.Credential) {
+		checkCredential(t, s, first.ID, wantCredential(first))
+		creds, err := s.ListCredentials(t.Context(), "bob")
+		mustOK(t, "ListCredentials(bob)", err)
+		if len(creds) != 0 {
+			t.Errorf("ListCredentials(bob): got %d credentials, want 0", len(creds))
+		}
+	},
+	refused: func(t *testing.T, s authenticator.Store, in authenticator.Credential) {
+		_, err := s.GetCredential(t.Context(), in.ID)
+		wantErr(t, "GetCredential(rejected credential)", err, authenticator.ErrNotFound)
+	},
 }
 
 // testCredentialRoundTrip checks that every field comes back, including the
@@ -46,38 +66,6 @@ func testCredentialZeroOptionalFields(t *testing.T, s authenticator.Store) {
 	if !got.CreatedAt.IsZero() || !got.LastUsedAt.IsZero() {
 		t.Errorf("GetCredential: got CreatedAt %v, LastUsedAt %v, want zero times", got.CreatedAt, got.LastUsedAt)
 	}
-}
-
-// testCredentialConflict checks that a credential ID is unique across users.
-func testCredentialConflict(t *testing.T, s authenticator.Store) {
-	ctx := t.Context()
-	createUser(t, s, newUser("alice"))
-	createUser(t, s, newUser("bob"))
-	first := newCredential("one", "alice")
-	createCredential(t, s, first)
-
-	again := newCredential("one", "alice")
-	again.SignCount = 7
-	wantErr(t, "CreateCredential(duplicate ID, same user)", s.CreateCredential(ctx, again), authenticator.ErrConflict)
-	stolen := newCredential("one", "bob")
-	wantErr(t, "CreateCredential(duplicate ID, other user)", s.CreateCredential(ctx, stolen), authenticator.ErrConflict)
-
-	checkCredential(t, s, first.ID, wantCredential(first))
-	creds, err := s.ListCredentials(ctx, "bob")
-	mustOK(t, "ListCredentials(bob)", err)
-	if len(creds) != 0 {
-		t.Errorf("ListCredentials(bob): got %d credentials, want 0", len(creds))
-	}
-}
-
-// testCredentialUnknownUser checks that a credential needs its user.
-func testCredentialUnknownUser(t *testing.T, s authenticator.Store) {
-	ctx := t.Context()
-	createUser(t, s, newUser("alice"))
-	in := newCredential("one", "nobody")
-	wantErr(t, "CreateCredential(unknown user)", s.CreateCredential(ctx, in), authenticator.ErrNotFound)
-	_, err := s.GetCredential(ctx, in.ID)
-	wantErr(t, "GetCredential(rejected credential)", err, authenticator.ErrNotFound)
 }
 
 // testCredentialInvalidKeys checks that credentials without keys are refused.

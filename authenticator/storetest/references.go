@@ -10,14 +10,32 @@ import (
 var referenceTests = []test{
 	{"RoundTrip", testReferenceRoundTrip},
 	{"ZeroOptionalFields", testReferenceZeroOptionalFields},
-	{"Conflict", testReferenceConflict},
-	{"UnknownUser", testReferenceUnknownUser},
+	{"Conflict", references.testConflict},
+	{"UnknownUser", references.testUnknownUser},
 	{"InvalidKeys", testReferenceInvalidKeys},
 	{"List", testListReferences},
 	{"Update", testUpdateReference},
 	{"UpdateClearsOptionalFields", testUpdateReferenceClearsOptionalFields},
 	{"UpdateClosureError", testUpdateReferenceClosureError},
 	{"UpdateImmutableKeys", testUpdateReferenceImmutableKeys},
+}
+
+// references are the biometric references for the keyed tests.
+var references = keyed[authenticator.BiometricReference]{
+	kind: "Reference", key: "ID",
+	value: newReference,
+	vary: func(r authenticator.BiometricReference) authenticator.BiometricReference {
+		r.SealedRef = []byte("another sealed reference")
+		return r
+	},
+	create: authenticator.Tx.CreateReference,
+	stored: func(t *testing.T, s authenticator.Store, first authenticator.BiometricReference) {
+		checkReferences(t, s, "alice", []authenticator.BiometricReference{wantReference(first)})
+		checkReferences(t, s, "bob", nil)
+	},
+	refused: func(t *testing.T, s authenticator.Store, in authenticator.BiometricReference) {
+		checkReferences(t, s, in.UserExternalID, nil)
+	},
 }
 
 // testReferenceRoundTrip checks that every field comes back, the sealed
@@ -62,35 +80,6 @@ func testReferenceZeroOptionalFields(t *testing.T, s authenticator.Store) {
 				r.ID, r.SealedRef, r.CreatedAt, r.RevokedAt)
 		}
 	}
-}
-
-// testReferenceConflict checks that a reference ID is unique across users
-// and that the rejected reference is not stored.
-func testReferenceConflict(t *testing.T, s authenticator.Store) {
-	ctx := t.Context()
-	createUser(t, s, newUser("alice"))
-	createUser(t, s, newUser("bob"))
-	first := newReference("one", "alice")
-	createReference(t, s, first)
-
-	again := newReference("one", "alice")
-	again.SealedRef = []byte("another sealed reference")
-	wantErr(t, "CreateReference(duplicate ID, same user)", s.CreateReference(ctx, again), authenticator.ErrConflict)
-	stolen := newReference("one", "bob")
-	wantErr(t, "CreateReference(duplicate ID, other user)", s.CreateReference(ctx, stolen), authenticator.ErrConflict)
-
-	checkReferences(t, s, "alice", []authenticator.BiometricReference{wantReference(first)})
-	checkReferences(t, s, "bob", nil)
-}
-
-// testReferenceUnknownUser checks that a reference needs its user.
-func testReferenceUnknownUser(t *testing.T, s authenticator.Store) {
-	createUser(t, s, newUser("alice"))
-	in := newReference("one", "nobody")
-	wantErr(t, "CreateReference(unknown user)", s.CreateReference(t.Context(), in), authenticator.ErrNotFound)
-	checkReferences(t, s, "nobody", nil)
-	// The ID is still free.
-	createReference(t, s, newReference("one", "alice"))
 }
 
 // testReferenceInvalidKeys checks that references without keys are refused
