@@ -232,11 +232,7 @@ func TestLoginBeginRefusesUnreachableLevelsAtHydra(t *testing.T) {
 	if diff := cmp.Diff(want, decodeBody[apiError](t, w)); diff != "" {
 		t.Errorf("error body mismatch (-want +got):\n%s", diff)
 	}
-	calls := hy.callsTo(hydraLoginReject)
-	wantReject := map[string]any{"error": acr.ErrorUnmetRequirements, "error_description": why}
-	if len(calls) != 1 || calls[0].Challenge != "c1" || !cmp.Equal(wantReject, calls[0].Body) {
-		t.Errorf("hydra reject calls = %+v, want one for c1 with %v", calls, wantReject)
-	}
+	wantLoginOutcome(t, hy, hydraLoginReject, "c1", map[string]any{"error": acr.ErrorUnmetRequirements, "error_description": why})
 }
 
 func TestLoginBeginRefusesUnknownLogins(t *testing.T) {
@@ -358,17 +354,7 @@ func TestLoginFinishRefusesUnmetRequirements(t *testing.T) {
 	if diff := cmp.Diff(want, decodeBody[map[string]string](t, w)); diff != "" {
 		t.Errorf("finish body mismatch (-want +got):\n%s", diff)
 	}
-	calls := hy.callsTo(hydraLoginReject)
-	if len(calls) != 1 || calls[0].Challenge != "bound" {
-		t.Fatalf("hydra reject calls = %+v, want one for bound", calls)
-	}
-	wantBody := map[string]any{"error": acr.ErrorUnmetRequirements, "error_description": why}
-	if diff := cmp.Diff(wantBody, calls[0].Body); diff != "" {
-		t.Errorf("reject body mismatch (-want +got):\n%s", diff)
-	}
-	if n := len(hy.callsTo(hydraLoginAccept)); n != 0 {
-		t.Errorf("hydra accept calls = %d, want 0", n)
-	}
+	wantLoginOutcome(t, hy, hydraLoginReject, "bound", map[string]any{"error": acr.ErrorUnmetRequirements, "error_description": why})
 }
 
 // A refusal that names no login cannot be delivered to the relying party:
@@ -388,9 +374,7 @@ func TestLoginFinishRefusalWithoutChallenge(t *testing.T) {
 	if got := decodeBody[apiError](t, w); got.Error != "internal" || got.RedirectTo != "" {
 		t.Errorf("body = %+v, want internal without redirect_to", got)
 	}
-	if n := len(hy.callsTo(hydraLoginAccept)) + len(hy.callsTo(hydraLoginReject)); n != 0 {
-		t.Errorf("hydra got %d accept/reject calls, want 0", n)
-	}
+	wantLoginCalls(t, hy, 0, 0)
 }
 
 func TestLoginFinishFollowsHydraWhenAlreadyHandled(t *testing.T) {
@@ -457,9 +441,7 @@ func TestAPIErrorsMapToStatuses(t *testing.T) {
 			if ra := w.Header().Get("Retry-After"); (ra != "") != (tc.wantStatus == http.StatusServiceUnavailable) {
 				t.Errorf("Retry-After = %q with status %d", ra, w.Code)
 			}
-			if n := len(hy.callsTo(hydraLoginAccept)) + len(hy.callsTo(hydraLoginReject)); n != 0 {
-				t.Errorf("hydra got %d accept/reject calls, want 0", n)
-			}
+			wantLoginCalls(t, hy, 0, 0)
 		})
 	}
 }
@@ -517,4 +499,21 @@ func wantLoginOutcome(t *testing.T, hy *fakeHydra, wantPath, challenge string, w
 			t.Errorf("%s body mismatch (-want +got):\n%s", path, diff)
 		}
 	}
+}
+
+// wantLoginCalls checks how many login accepts and rejects the fake Hydra
+// saw, whatever their challenge and body.
+func wantLoginCalls(t *testing.T, hy *fakeHydra, accepts, rejects int) {
+	t.Helper()
+	if a, r := len(hy.callsTo(hydraLoginAccept)), len(hy.callsTo(hydraLoginReject)); a != accepts || r != rejects {
+		t.Errorf("hydra login accepts, rejects = %d, %d; want %d, %d", a, r, accepts, rejects)
+	}
+}
+
+// one is the number of calls a test expects when want says there is one.
+func one(want bool) int {
+	if want {
+		return 1
+	}
+	return 0
 }
