@@ -333,7 +333,7 @@ func (s *Service) FinishAuthentication(ctx context.Context, req FinishRequest) (
 			return s.recordApproval(ctx, tx, approval)
 		}
 	}
-	cred, err := s.recordUseThen(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags, then)
+	cred, err := s.recordUse(ctx, stored.ID, parsed.Response.AuthenticatorData.Counter, flags, then)
 	if err != nil {
 		return AuthenticationResult{}, err
 	}
@@ -440,23 +440,14 @@ func (s *Service) checkBackupEligibility(ctx context.Context, c Credential, flag
 	return Errorf(CodeCredentialFlagged, "credential BE flag changed from %v", c.BackupEligible)
 }
 
-// recordUse updates the sign count, BS flag and last use, and appends the
-// login's event, in one transaction: one write per sign-in. The update is a
-// compare-and-swap on the stored counter; a counter that does not increase
-// (unless both are zero, as for authenticators without counters) flags the
-// credential as a possible clone instead (WebAuthn §6.1.1, §7.2 step 21).
-func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags, success *Event) (Credential, error) {
-	var then func(tx Tx) error
-	if success != nil {
-		then = func(tx Tx) error { return s.event(ctx, tx, *success) }
-	}
-	return s.recordUseThen(ctx, id, count, flags, then)
-}
-
-// recordUseThen is recordUse with then (if not nil) run in the same
-// transaction after a successful update: the login's events and its
-// approval land together with the counter, or not at all.
-func (s *Service) recordUseThen(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags, then func(tx Tx) error) (Credential, error) {
+// recordUse updates the sign count, BS flag and last use and runs then (if
+// not nil) after a successful update, in one transaction: one write per
+// sign-in, and the login's events and its approval land together with the
+// counter, or not at all. The update is a compare-and-swap on the stored
+// counter; a counter that does not increase (unless both are zero, as for
+// authenticators without counters) flags the credential as a possible clone
+// instead (WebAuthn §6.1.1, §7.2 step 21).
+func (s *Service) recordUse(ctx context.Context, id []byte, count uint32, flags protocol.AuthenticatorFlags, then func(tx Tx) error) (Credential, error) {
 	var (
 		c         Credential
 		regressed bool
