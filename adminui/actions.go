@@ -35,16 +35,11 @@ const (
 type action struct {
 	Name  string // the form's action value
 	Label string // the button, and the confirmation's "<Label> for …?"
-	Done  string // the flash message's first sentence
 	Min   Role
-	// Exactly one of these is set: user actions take the user's id from
-	// the path, credential actions the credential id from the form; run
-	// actions take the user's id and do more than one Admin call (or act
-	// at the identity server and record it through Admin), returning the
-	// flash message.
-	user func(context.Context, plugin.Admin, authenticator.UserActionRequest) (authenticator.User, error)
-	cred func(context.Context, plugin.Admin, authenticator.CredentialActionRequest) (authenticator.Credential, error)
-	run  func(*Server, context.Context, authenticator.UserActionRequest) (string, error)
+	// do takes the action, through Admin (or at the identity server,
+	// recorded through Admin), and returns the flash message. userCall and
+	// credentialCall make it for a single Admin call.
+	do func(*Server, context.Context, actionRequest) (string, error)
 	// sessions marks an action that needs Config.Sessions.
 	sessions bool
 	// after is where a successful action leads; empty: the user's page.
@@ -53,8 +48,45 @@ type action struct {
 	warning string
 	// offered reports whether the form is shown for a status; a POST is
 	// sent to Admin whatever the status, which reports any conflict.
+	// Exactly one is set: a user action's or a passkey action's, which
+	// takes the passkey's id from the form.
 	offeredUser func(authenticator.UserStatus) bool
 	offeredCred func(authenticator.CredentialStatus) bool
+}
+
+// onPasskey reports whether a acts on a passkey rather than on the user.
+func (a *action) onPasskey() bool { return a.offeredCred != nil }
+
+// actionRequest is what an action acts on: the user in the path, with the
+// reason and the operator, and for a passkey action the passkey.
+type actionRequest struct {
+	authenticator.UserActionRequest
+	credID   []byte
+	credText string // credID as the form sent it, base64url
+}
+
+// userCall is an action's do for one Admin call on the user; done is the
+// flash message's first sentence.
+func userCall(done string, call func(plugin.Admin, context.Context, authenticator.UserActionRequest) (authenticator.User, error)) func(*Server, context.Context, actionRequest) (string, error) {
+	return func(s *Server, ctx context.Context, r actionRequest) (string, error) {
+		u, err := call(s.admin, ctx, r.UserActionRequest)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s User status: %s.", done, u.Status), nil
+	}
+}
+
+// credentialCall is an action's do for one Admin call on the passkey; done
+// is the flash message's first sentence.
+func credentialCall(done string, call func(plugin.Admin, context.Context, authenticator.CredentialActionRequest) (authenticator.Credential, error)) func(*Server, context.Context, actionRequest) (string, error) {
+	return func(s *Server, ctx context.Context, r actionRequest) (string, error) {
+		c, err := call(s.admin, ctx, authenticator.CredentialActionRequest{CredentialID: r.credID, Reason: r.Reason, Operator: r.Operator})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s Passkey %s status: %s.", done, r.credText, c.Status), nil
+	}
 }
 
 // Action names, the value of the form's action field.
@@ -71,41 +103,26 @@ const (
 
 // actions is every action, in the order the user page shows them.
 var actions = []*action{
-	{Name: actSuspendUser, Label: "Suspend user", Done: "User suspended.", Min: RoleFraud,
-		user: func(ctx context.Context, a plugin.Admin, r authenticator.UserActionRequest) (authenticator.User, error) {
-			return a.SuspendUser(ctx, r)
-		},
+	{Name: actSuspendUser, Label: "Suspend user", Min: RoleFraud, do: userCall("User suspended.", plugin.Admin.SuspendUser),
 		offeredUser: func(st authenticator.UserStatus) bool { return st != authenticator.UserSuspended }},
-	{Name: actUnsuspendUser, Label: "Unsuspend user", Done: "User unsuspended.", Min: RoleFraud,
-		user: func(ctx context.Context, a plugin.Admin, r authenticator.UserActionRequest) (authenticator.User, error) {
-			return a.UnsuspendUser(ctx, r)
-		},
+	{Name: actUnsuspendUser, Label: "Unsuspend user", Min: RoleFraud, do: userCall("User unsuspended.", plugin.Admin.UnsuspendUser),
 		offeredUser: func(st authenticator.UserStatus) bool { return st == authenticator.UserSuspended }},
-	{Name: actReverifyUser, Label: "Require re-verification", Done: "Re-verification required.", Min: RoleFraud,
-		user: func(ctx context.Context, a plugin.Admin, r authenticator.UserActionRequest) (authenticator.User, error) {
-			return a.RequireReverification(ctx, r)
-		},
+	{Name: actReverifyUser, Label: "Require re-verification", Min: RoleFraud, do: userCall("Re-verification required.", plugin.Admin.RequireReverification),
 		offeredUser: func(st authenticator.UserStatus) bool { return st == authenticator.UserEnrolled }},
-	{Name: actRevokeSessions, Label: "Revoke sessions", Min: RoleFraud, run: (*Server).revokeSessions, sessions: true,
+	{Name: actRevokeSessions, Label: "Revoke sessions", Min: RoleFraud, do: (*Server).revokeSessions, sessions: true,
 		offeredUser: func(authenticator.UserStatus) bool { return true }},
-	{Name: actEraseUser, Label: "Erase user", Min: RoleAdmin, run: (*Server).eraseUser, after: "/users",
+	{Name: actEraseUser, Label: "Erase user", Min: RoleAdmin, do: (*Server).eraseUser, after: "/users",
 		warning: "This cannot be undone. The user's passkeys, biometric references (also at the identity-verification provider), " +
 			"identity checks, transaction approvals and events are deleted, and their sessions revoked; the audit log keeps only the user's pseudonym.",
 		offeredUser: func(authenticator.UserStatus) bool { return true }},
-	{Name: actRevokeCredential, Label: "Revoke passkey", Done: "Passkey revoked.", Min: RoleFraud,
-		cred: func(ctx context.Context, a plugin.Admin, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
+	{Name: actRevokeCredential, Label: "Revoke passkey", Min: RoleFraud,
+		do: credentialCall("Passkey revoked.", func(a plugin.Admin, ctx context.Context, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
 			return a.RevokeCredential(ctx, authenticator.RevokeCredentialRequest(r))
-		},
+		}),
 		offeredCred: func(st authenticator.CredentialStatus) bool { return st != authenticator.CredentialRevoked }},
-	{Name: actSuspendCred, Label: "Suspend passkey", Done: "Passkey suspended.", Min: RoleFraud,
-		cred: func(ctx context.Context, a plugin.Admin, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
-			return a.SuspendCredential(ctx, r)
-		},
+	{Name: actSuspendCred, Label: "Suspend passkey", Min: RoleFraud, do: credentialCall("Passkey suspended.", plugin.Admin.SuspendCredential),
 		offeredCred: func(st authenticator.CredentialStatus) bool { return st == authenticator.CredentialActive }},
-	{Name: actUnsuspendCred, Label: "Unsuspend passkey", Done: "Passkey unsuspended.", Min: RoleFraud,
-		cred: func(ctx context.Context, a plugin.Admin, r authenticator.CredentialActionRequest) (authenticator.Credential, error) {
-			return a.UnsuspendCredential(ctx, r)
-		},
+	{Name: actUnsuspendCred, Label: "Unsuspend passkey", Min: RoleFraud, do: credentialCall("Passkey unsuspended.", plugin.Admin.UnsuspendCredential),
 		offeredCred: func(st authenticator.CredentialStatus) bool {
 			return st == authenticator.CredentialSuspended || st == authenticator.CredentialFlagged
 		}},
@@ -136,7 +153,7 @@ type formView struct {
 func (s *Server) userForms(role Role, st authenticator.UserStatus) []formView {
 	var out []formView
 	for _, a := range actions {
-		if a.cred == nil && s.available(a) && role.can(a.Min) && a.offeredUser(st) {
+		if !a.onPasskey() && s.available(a) && role.can(a.Min) && a.offeredUser(st) {
 			out = append(out, formView{Name: a.Name, Label: a.Label})
 		}
 	}
@@ -147,7 +164,7 @@ func (s *Server) userForms(role Role, st authenticator.UserStatus) []formView {
 func credentialForms(role Role, id string, st authenticator.CredentialStatus) []formView {
 	var out []formView
 	for _, a := range actions {
-		if a.cred != nil && role.can(a.Min) && a.offeredCred(st) {
+		if a.onPasskey() && role.can(a.Min) && a.offeredCred(st) {
 			out = append(out, formView{Name: a.Name, Label: a.Label, Credential: id})
 		}
 	}
@@ -243,49 +260,32 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) erro
 	if err != nil {
 		return err
 	}
-	credText := f.Get("credential")
-	var credID []byte
-	if a.cred != nil {
-		b, err := base64.RawURLEncoding.DecodeString(credText)
+	req := actionRequest{UserActionRequest: authenticator.UserActionRequest{ExternalID: id, Reason: reason, Operator: sess.Sub},
+		credText: f.Get("credential")}
+	if a.onPasskey() {
+		b, err := base64.RawURLEncoding.DecodeString(req.credText)
 		if err != nil || len(b) == 0 {
 			return &pageError{status: http.StatusBadRequest, back: "/users/" + id, message: "The passkey id is not valid."}
 		}
-		credID = b
+		req.credID = b
 		// Admin acts on the passkey whoever owns it; the page acted from
 		// names a user, and the action must not reach past them.
-		if err := s.checkOwner(r.Context(), sess, id, credID); err != nil {
+		if err := s.checkOwner(r.Context(), sess, id, req.credID); err != nil {
 			return err
 		}
 	}
 	if f.Get("confirm") != confirmValue {
 		subject := id
-		if a.cred != nil {
-			subject = "passkey " + credText + " of user " + id
+		if a.onPasskey() {
+			subject = "passkey " + req.credText + " of user " + id
 		}
 		s.render(w, r, http.StatusOK, pageConfirm, sess, "Confirm",
-			confirmView{UserID: id, Action: a.Name, Label: a.Label + " for " + subject, Warning: a.warning, Credential: credText, Reason: reason, CSRF: sess.CSRF})
+			confirmView{UserID: id, Action: a.Name, Label: a.Label + " for " + subject, Warning: a.warning, Credential: req.credText, Reason: reason, CSRF: sess.CSRF})
 		return nil
 	}
-	var flash string
-	userReq := authenticator.UserActionRequest{ExternalID: id, Reason: reason, Operator: sess.Sub}
-	switch {
-	case a.run != nil:
-		var err error
-		if flash, err = a.run(s, r.Context(), userReq); err != nil {
-			return withBack(err, "/users/"+id)
-		}
-	case a.user != nil:
-		u, err := a.user(r.Context(), s.admin, userReq)
-		if err != nil {
-			return withBack(err, "/users/"+id)
-		}
-		flash = fmt.Sprintf("%s User status: %s.", a.Done, u.Status)
-	default:
-		c, err := a.cred(r.Context(), s.admin, authenticator.CredentialActionRequest{CredentialID: credID, Reason: reason, Operator: sess.Sub})
-		if err != nil {
-			return withBack(err, "/users/"+id)
-		}
-		flash = fmt.Sprintf("%s Passkey %s status: %s.", a.Done, credText, c.Status)
+	flash, err := a.do(s, r.Context(), req)
+	if err != nil {
+		return withBack(err, "/users/"+id)
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "operator action", slog.String("sub", sess.Sub),
 		slog.String("action", a.Name), slog.String("user", id))
@@ -318,7 +318,7 @@ func (s *Server) checkOwner(ctx context.Context, sess *session, userID string, c
 // when it succeeded, the sessions.revoked event). The identity server is
 // asked first because the record must say what happened; a failure there
 // is recorded too, and the operator told to try again.
-func (s *Server) revokeSessions(ctx context.Context, r authenticator.UserActionRequest) (string, error) {
+func (s *Server) revokeSessions(ctx context.Context, r actionRequest) (string, error) {
 	revokeErr := s.cfg.Sessions.RevokeSessions(ctx, r.ExternalID)
 	detail := map[string]string{"result": "revoked"}
 	if revokeErr != nil {
@@ -384,8 +384,8 @@ func (s *Server) requireAdmin(r *http.Request, sess *session, what string) error
 // pseudonym), then ends the user's sessions at the identity server, if
 // the dashboard has them: a failure there is logged, not returned, since
 // the provider refuses every session of a user it no longer knows.
-func (s *Server) eraseUser(ctx context.Context, r authenticator.UserActionRequest) (string, error) {
-	e, err := s.admin.EraseUser(ctx, r)
+func (s *Server) eraseUser(ctx context.Context, r actionRequest) (string, error) {
+	e, err := s.admin.EraseUser(ctx, r.UserActionRequest)
 	if err != nil {
 		return "", err
 	}
