@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -499,18 +498,4 @@ func waitForPostgres(ctx context.Context, dsn string, exited <-chan struct{}) (*
 		case <-tick.C:
 		}
 	}
-}
-
-// freePort is FreePort for code without a test at hand.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, fmt.Errorf("listener address: got %T, want *net.TCPAddr", l.Addr())
-	}
-	return addr.Port, nil
 }

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -28,16 +29,26 @@ func Require(t testing.TB, what string, err error) {
 // on it should retry with a new port if the server cannot bind.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("find a free loopback port: %v", err)
+	}
+	return port
+}
+
+// freePort is FreePort for code without a test at hand.
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("listen on a free loopback port: %v", err)
+		return 0, fmt.Errorf("listen on a free loopback port: %w", err)
 	}
 	addr, ok := l.Addr().(*net.TCPAddr)
 	if !ok {
-		t.Fatalf("listener address: got %T, want *net.TCPAddr", l.Addr())
+		_ = l.Close()
+		return 0, fmt.Errorf("listener address: got %T, want *net.TCPAddr", l.Addr())
 	}
 	if err := l.Close(); err != nil {
-		t.Fatalf("close the port-finding listener: %v", err)
+		return 0, fmt.Errorf("close the port-finding listener: %w", err)
 	}
-	return addr.Port
+	return addr.Port, nil
 }
