@@ -305,18 +305,17 @@ func (s *Service) judge(ctx context.Context, tx Tx, chk IDVCheck, o idvbridge.Ou
 		}
 		return CheckPassed, "", newRefID, u, nil
 	}
-	refs, err := tx.ListReferences(ctx, chk.UserExternalID)
+	ref, ok, err := activeReferenceByID(ctx, tx, chk.UserExternalID, chk.ReferenceID)
 	if err != nil {
-		return "", "", "", u, fmt.Errorf("list references: %w", err)
+		return "", "", "", u, err
 	}
-	i := slices.IndexFunc(refs, func(r BiometricReference) bool { return r.ID == chk.ReferenceID })
-	if chk.ReferenceID == "" || i < 0 || refs[i].Status != ReferenceActive {
+	if !ok {
 		return fail(CheckReasonReferenceRevoked)
 	}
 	if o.Reference == nil || o.Reference.Provider != chk.Provider {
 		return fail(CheckReasonReferenceMismatch)
 	}
-	plain, err := s.open(refs[i].ID, refs[i].UserExternalID, refs[i].SealedRef)
+	plain, err := s.open(ref.ID, ref.UserExternalID, ref.SealedRef)
 	if err != nil {
 		return "", "", "", u, err
 	}
@@ -364,6 +363,23 @@ func (s *Service) activeReference(ctx context.Context, tx Tx, externalID, provid
 		}
 	}
 	return BiometricReference{}, withCause(errNoReference, fmt.Errorf("user %s has no active %s reference", externalID, provider))
+}
+
+// activeReferenceByID returns the user's reference id, with ok false when
+// the user has no such reference or it is no longer active.
+func activeReferenceByID(ctx context.Context, tx Tx, externalID, id string) (ref BiometricReference, ok bool, err error) {
+	if id == "" {
+		return BiometricReference{}, false, nil
+	}
+	refs, err := tx.ListReferences(ctx, externalID)
+	if err != nil {
+		return BiometricReference{}, false, fmt.Errorf("list references: %w", err)
+	}
+	i := slices.IndexFunc(refs, func(r BiometricReference) bool { return r.ID == id })
+	if i < 0 || refs[i].Status != ReferenceActive {
+		return BiometricReference{}, false, nil
+	}
+	return refs[i], true, nil
 }
 
 // checkDetail is an event's detail for a check: ids and outcome, never the

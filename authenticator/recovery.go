@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
@@ -370,11 +369,11 @@ func (s *Service) recoveryHolds(ctx context.Context, tx Tx, r *recoveryRegistrat
 	if chk.Status != CheckPassed || chk.Journey != string(idvbridge.JourneyRecovery) || chk.UserExternalID != externalID {
 		return withCause(errRecoveryStale, fmt.Errorf("check %s/%s is %s %s of %s", r.Provider, r.RunID, chk.Status, chk.Journey, chk.UserExternalID))
 	}
-	refs, err := tx.ListReferences(ctx, externalID)
+	_, ok, err := activeReferenceByID(ctx, tx, externalID, chk.ReferenceID)
 	if err != nil {
-		return fmt.Errorf("list references: %w", err)
+		return err
 	}
-	if !slices.ContainsFunc(refs, func(ref BiometricReference) bool { return ref.ID == chk.ReferenceID && ref.Status == ReferenceActive }) {
+	if !ok {
 		return withCause(errRecoveryStale, fmt.Errorf("reference %q of check %s is no longer active", chk.ReferenceID, r.RunID))
 	}
 	u, err := tx.GetUser(ctx, externalID)

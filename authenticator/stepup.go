@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/biometric-passkey/biometric-passkey/acr"
 	"github.com/biometric-passkey/biometric-passkey/idvbridge"
@@ -218,12 +217,11 @@ func (s *Service) stepUpHolds(ctx context.Context, tx Tx, rec pendingRecord, chk
 	if chk.ReferenceID != st.ReferenceID {
 		return CheckReasonReferenceMismatch, nil
 	}
-	refs, err := tx.ListReferences(ctx, rec.User)
-	if err != nil {
-		return "", fmt.Errorf("list references: %w", err)
-	}
-	i := slices.IndexFunc(refs, func(r BiometricReference) bool { return r.ID == st.ReferenceID })
-	if i < 0 || refs[i].Status != ReferenceActive {
+	_, ok, err := activeReferenceByID(ctx, tx, rec.User, st.ReferenceID)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
 		return CheckReasonReferenceRevoked, nil
 	}
 	return "", nil
