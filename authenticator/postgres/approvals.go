@@ -18,8 +18,8 @@ func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error
 	}
 	_, err := t.q.Exec(ctx,
 		`INSERT INTO approvals (`+txstore.ApprovalColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		a.ID, a.UserExternalID, a.ClientID, nonNil(a.CredentialID), a.ACR, nonNil(a.AuthorizationDetails), a.DetailsHash,
-		nonNil(a.AuthenticatorData), nonNil(a.ClientDataJSON), nonNil(a.Signature), ts(a.CreatedAt))
+		a.ID, a.UserExternalID, a.ClientID, txstore.NonNil(a.CredentialID), a.ACR, txstore.NonNil(a.AuthorizationDetails), a.DetailsHash,
+		txstore.NonNil(a.AuthenticatorData), txstore.NonNil(a.ClientDataJSON), txstore.NonNil(a.Signature), ts(a.CreatedAt))
 	if err != nil {
 		return dbError(fmt.Sprintf("create approval of user %q", a.UserExternalID), err)
 	}

@@ -68,11 +68,3 @@ func normTime(t time.Time) time.Time { return fromTS(ts(t)) }
 // text is how an optional string is stored: NULL when empty, so that an
 // empty username never collides on the unique index.
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
-
-// nonNil stores an empty bytea rather than NULL for a nil slice.
-func nonNil[T ~[]byte](b T) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}

@@ -17,8 +17,8 @@ func (t txn) CreateApproval(ctx context.Context, a authenticator.Approval) error
 	}
 	_, err := t.exec(ctx,
 		`INSERT INTO approvals (`+txstore.ApprovalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.UserExternalID, a.ClientID, nonNil(a.CredentialID), a.ACR, nonNil(a.AuthorizationDetails), a.DetailsHash,
-		nonNil(a.AuthenticatorData), nonNil(a.ClientDataJSON), nonNil(a.Signature), micros(a.CreatedAt))
+		a.ID, a.UserExternalID, a.ClientID, txstore.NonNil(a.CredentialID), a.ACR, txstore.NonNil(a.AuthorizationDetails), a.DetailsHash,
+		txstore.NonNil(a.AuthenticatorData), txstore.NonNil(a.ClientDataJSON), txstore.NonNil(a.Signature), micros(a.CreatedAt))
 	if err != nil {
 		return dbError(fmt.Sprintf("create approval of user %q", a.UserExternalID), err)
 	}
@@ -40,12 +40,4 @@ func (t txn) GetApproval(ctx context.Context, id string) (authenticator.Approval
 	}
 	a.AuthorizationDetails, a.CreatedAt = details, fromMicros(created)
 	return a, nil
-}
-
-// nonNil stores an empty BLOB rather than NULL for a nil slice.
-func nonNil[T ~[]byte](b T) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }

@@ -10,3 +10,12 @@ func CheckApproval(store string, a authenticator.Approval) error {
 	}
 	return nil
 }
+
+// NonNil is b as a store keeps an approval's byte fields: an empty value,
+// never NULL, for a nil slice.
+func NonNil[T ~[]byte](b T) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
