@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/biometric-passkey/biometric-passkey/authenticator"
@@ -47,50 +46,42 @@ func Events(ctx context.Context, cfg Config, args []string, stdout io.Writer, lo
 	if len(args) == 0 {
 		return fmt.Errorf("events: want a subcommand, dead-letters or redeliver (%s)", eventsUsage)
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("events "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var (
-		run func(*authenticator.Service) error
-		pos []string // the positional arguments
-	)
-	switch sub {
+	switch sub, args := args[0], args[1:]; sub {
 	case "dead-letters":
+		fs := flag.NewFlagSet("events dead-letters", flag.ContinueOnError)
+		fs.SetOutput(io.Discard) // the error says what was wrong; the usage is in it
 		after := fs.Int64("after", 0, "list only the dead letters after this delivery id")
-		run = func(svc *authenticator.Service) error { return listDeadLetters(ctx, svc, *after, stdout) }
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("events dead-letters: %w (%s)", err, eventsUsage)
+		}
+		if fs.NArg() != 0 {
+			return fmt.Errorf("events dead-letters: want 0 arguments, got %d (%s)", fs.NArg(), eventsUsage)
+		}
+		return withStores(ctx, cfg, "events dead-letters", log, func(svc *authenticator.Service) error {
+			return listDeadLetters(ctx, svc, *after, stdout)
+		})
 	case "redeliver":
-		operator := fs.String("operator", "", "the operator's sub, for the audit record (required)")
-		reason := fs.String("reason", "", "why, for the audit record")
-		run = func(svc *authenticator.Service) error {
-			if strings.TrimSpace(*operator) == "" {
-				return fmt.Errorf("events redeliver: --operator is required: the audit log records who acted (%s)", eventsUsage)
-			}
-			id, err := strconv.ParseInt(pos[0], 10, 64)
-			if err != nil || id <= 0 {
-				return fmt.Errorf("events redeliver: want a delivery id, got %q (%s)", pos[0], eventsUsage)
-			}
-			if _, err := svc.RedeliverEvent(ctx, authenticator.RedeliverRequest{Operator: *operator, DeliveryID: id, Reason: *reason}); err != nil {
-				return fmt.Errorf("events redeliver: %w", err)
-			}
-			_, err = fmt.Fprintf(stdout, "delivery %d is pending again\n", id)
+		op, pos, err := parseOperatorFlags("events redeliver", args, true, eventsUsage)
+		if err != nil {
 			return err
 		}
+		if len(pos) != 1 {
+			return fmt.Errorf("events redeliver: want 1 argument, got %d (%s)", len(pos), eventsUsage)
+		}
+		id, err := strconv.ParseInt(pos[0], 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("events redeliver: want a delivery id, got %q (%s)", pos[0], eventsUsage)
+		}
+		return withStores(ctx, cfg, "events redeliver", log, func(svc *authenticator.Service) error {
+			if _, err := svc.RedeliverEvent(ctx, authenticator.RedeliverRequest{Operator: op.operator, DeliveryID: id, Reason: op.reason}); err != nil {
+				return fmt.Errorf("events redeliver: %w", err)
+			}
+			_, err := fmt.Fprintf(stdout, "delivery %d is pending again\n", id)
+			return err
+		})
 	default:
 		return fmt.Errorf("events: unknown subcommand %q (%s)", sub, eventsUsage)
 	}
-	for { // flags before and after positional arguments
-		if err := fs.Parse(args); err != nil {
-			return fmt.Errorf("events %s: %w (%s)", sub, err, eventsUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
-	}
-	if want := map[string]int{"dead-letters": 0, "redeliver": 1}[sub]; len(pos) != want {
-		return fmt.Errorf("events %s: want %d argument(s), got %d (%s)", sub, want, len(pos), eventsUsage)
-	}
-	return withStores(ctx, cfg, "events "+sub, log, run)
 }
 
 // listDeadLetters writes every dead letter after delivery after as JSON
