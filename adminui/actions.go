@@ -141,7 +141,7 @@ func actionNamed(name string) *action {
 }
 
 // can reports whether role r may do what min allows.
-func (r Role) can(min Role) bool { return r.rank() > 0 && r.rank() >= min.rank() }
+func (r Role) can(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
 
 // formView is one action form on the user page.
 type formView struct {

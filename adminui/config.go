@@ -24,6 +24,9 @@ const (
 	RoleAdmin   Role = "admin"   // + audit export, configuration view, dead letters, erasure
 )
 
+// Valid reports whether r is one of the roles above.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
 // rank orders roles; an unknown role ranks 0 and is no role at all.
 func (r Role) rank() int {
 	switch r {
@@ -184,7 +187,7 @@ func (c Config) validate() error {
 		if k == "" {
 			problem("adminui: RoleMap has an empty claim value")
 		}
-		if c.RoleMap[k].rank() == 0 {
+		if !c.RoleMap[k].Valid() {
 			problem("adminui: RoleMap[%q] = %q is not a role (support, fraud or admin)", k, c.RoleMap[k])
 		}
 	}

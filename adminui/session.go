@@ -97,7 +97,7 @@ func (s sealer) parseSession(value string, now time.Time) (session, error) {
 	if err := s.open(purposeSession, value, &sess); err != nil {
 		return session{}, err
 	}
-	if sess.Sub == "" || sess.Role.rank() == 0 || len(sess.CSRF) < 16 {
+	if sess.Sub == "" || !sess.Role.Valid() || len(sess.CSRF) < 16 {
 		return session{}, errSessionInvalid
 	}
 	if now.Unix() >= sess.Expires {

@@ -87,9 +87,7 @@ func (a AdminUIConfig) validate(mode string, bad func(key, format string, args .
 		bad("adminui.role_map", "is empty: no operator could sign in")
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.RoleMap)) {
-		switch adminui.Role(a.RoleMap[k]) {
-		case adminui.RoleSupport, adminui.RoleFraud, adminui.RoleAdmin:
-		default:
+		if !adminui.Role(a.RoleMap[k]).Valid() {
 			bad(fmt.Sprintf("adminui.role_map[%q]", k), "must be support, fraud or admin, got %q", a.RoleMap[k])
 		}
 		if k == "" {
