@@ -84,16 +84,31 @@ func (s *Service) recoverableUser(ctx context.Context, externalID string) (User,
 		return User{}, BiometricReference{}, withCause(errUnknownUser, err)
 	case err != nil:
 		return User{}, BiometricReference{}, fmt.Errorf("load user: %w", err)
+	}
+	ref, err := s.recoverable(ctx, u, errNotRecoverable)
+	if err != nil {
+		return User{}, BiometricReference{}, err
+	}
+	return u, ref, nil
+}
+
+// recoverable returns the active reference at the configured provider of
+// u, a user who may recover: enrolled and not suspended. A suspended user
+// is CodeUserSuspended; one not enrolled, or without an active reference,
+// gets refuse (errNotRecoverable for a relying party, errCannotRecover for
+// the sign-in page).
+func (s *Service) recoverable(ctx context.Context, u User, refuse *Error) (BiometricReference, error) {
+	switch {
 	case u.Status == UserSuspended:
-		return User{}, BiometricReference{}, Errorf(CodeUserSuspended, "recovery for suspended user %s", u.ExternalID)
+		return BiometricReference{}, Errorf(CodeUserSuspended, "recovery for suspended user %s", u.ExternalID)
 	case u.Status != UserEnrolled:
-		return User{}, BiometricReference{}, withCause(errNotRecoverable, fmt.Errorf("recovery for %s user %s", u.Status, u.ExternalID))
+		return BiometricReference{}, withCause(refuse, fmt.Errorf("recovery for %s user %s", u.Status, u.ExternalID))
 	}
 	ref, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name())
 	if err != nil {
-		return User{}, BiometricReference{}, withCause(errNotRecoverable, err)
+		return BiometricReference{}, withCause(refuse, err)
 	}
-	return u, ref, nil
+	return ref, nil
 }
 
 var errRecoveryWithDetails = &Error{Code: CodeInvalidArgument, Message: "an account recovery cannot approve a transaction: " +
@@ -149,14 +164,10 @@ func (s *Service) BeginRecovery(ctx context.Context, req BeginRecoveryRequest) (
 		return PendingCheck{}, withCause(errCannotRecover, fmt.Errorf("recovery for unknown username %q", req.Username))
 	case err != nil:
 		return PendingCheck{}, fmt.Errorf("load user: %w", err)
-	case u.Status == UserSuspended:
-		return PendingCheck{}, Errorf(CodeUserSuspended, "recovery for suspended user %s", u.ExternalID)
-	case u.Status != UserEnrolled:
-		return PendingCheck{}, withCause(errCannotRecover, fmt.Errorf("recovery for %s user %s", u.Status, u.ExternalID))
 	}
-	ref, err := s.activeReference(ctx, s.store, u.ExternalID, s.cfg.IDV.Name())
+	ref, err := s.recoverable(ctx, u, errCannotRecover)
 	if err != nil {
-		return PendingCheck{}, withCause(errCannotRecover, err)
+		return PendingCheck{}, err
 	}
 	id, err := s.randomID(32) // the recovery's own ceremony, which the check is bound to
 	if err != nil {
