@@ -136,11 +136,7 @@ func (p *Provider) startDashboard(cfg Config, sessions adminui.Sessions, sandbox
 	}
 	p.dash = &http.Server{Handler: dash.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go func() {
-		if err := p.dash.Serve(p.dashLn); !errors.Is(err, http.ErrServerClosed) {
-			p.done <- fmt.Errorf("adminui: %w", err)
-		}
-	}()
+	p.serveBeside("adminui", p.dash, p.dashLn)
 	log.Info("operator dashboard listening", "addr", p.dashLn.Addr().String(), "public_url", c.PublicURL, "issuer", c.Issuer)
 	return nil
 }
@@ -158,13 +154,19 @@ func (p *Provider) startMetrics(addr string, reg *prometheus.Registry, log *slog
 	p.metricLn = ln
 	p.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go func() {
-		if err := p.metrics.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			p.done <- fmt.Errorf("metrics: %w", err)
-		}
-	}()
+	p.serveBeside("metrics", p.metrics, ln)
 	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
 	return nil
+}
+
+// serveBeside serves srv on ln beside the provider's own listener; an end
+// other than Close is reported on Done, prefixed with name.
+func (p *Provider) serveBeside(name string, srv *http.Server, ln net.Listener) {
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			p.done <- fmt.Errorf("%s: %w", name, err)
+		}
+	}()
 }
 
 // MetricsAddr is the address serving /metrics; nil when host.metrics_listen
