@@ -228,6 +228,20 @@ func (s *stack) createLink(body map[string]any) string {
 	return enr.EnrollmentURL
 }
 
+// registerPasskey creates a passkey for the registration ceremony cer on a
+// new device and finishes the ceremony in b (POST /api/v1/enroll/finish).
+func (s *stack) registerPasskey(b *browser, cer ceremony) (*softauthn.Authenticator, journeyAnswer, int) {
+	s.t.Helper()
+	a := s.newAuthenticator()
+	cred, err := a.Register(cer.PublicKey)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var ans journeyAnswer
+	code := s.postJSON(b, "/api/v1/enroll/finish", "", map[string]any{"ceremony_id": cer.CeremonyID, "credential": rawJSON(cred)}, &ans)
+	return a, ans, code
+}
+
 // enrollPasskey runs an enrollment link in a new browser up to the
 // registered passkey; the enrollment's identity check has started.
 func (s *stack) enrollPasskey(externalID string) (*browser, *softauthn.Authenticator, journeyAnswer) {
@@ -247,13 +261,8 @@ func (s *stack) enrollPasskeyWith(body map[string]any) (*browser, *softauthn.Aut
 	if code := s.postJSON(b, "/api/v1/enroll/begin", "", map[string]string{"token": link.Query().Get("token")}, &cer); code != http.StatusOK {
 		s.t.Fatalf("enroll begin: status %d: %+v", code, cer.apiError)
 	}
-	a := s.newAuthenticator()
-	cred, err := a.Register(cer.PublicKey)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var ans journeyAnswer
-	if code := s.postJSON(b, "/api/v1/enroll/finish", "", map[string]any{"ceremony_id": cer.CeremonyID, "credential": rawJSON(cred)}, &ans); code != http.StatusOK {
+	a, ans, code := s.registerPasskey(b, cer)
+	if code != http.StatusOK {
 		s.t.Fatalf("enroll finish: status %d: %s", code, s.last)
 	}
 	if ans.Status != string(authenticator.UserBiometricPending) || ans.RedirectTo != s.providerURL+"/verify" ||

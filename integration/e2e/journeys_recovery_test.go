@@ -44,13 +44,7 @@ func testRecoveryOnNewDevice(t *testing.T, s *stack) {
 		t.Fatalf("continue after approval: got %s, want passed with a registration ceremony", s.last)
 	}
 
-	fresh := s.newAuthenticator()
-	cred, err := fresh.Register(p.Ceremony.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fin journeyAnswer
-	code = s.postJSON(b, "/api/v1/enroll/finish", "", map[string]any{"ceremony_id": p.Ceremony.CeremonyID, "credential": rawJSON(cred)}, &fin)
+	fresh, fin, code := s.registerPasskey(b, *p.Ceremony)
 	if code != http.StatusOK || fin.RedirectTo == "" || fin.Error != "" || fin.Replaced != 1 || fin.Status != string(authenticator.UserEnrolled) {
 		t.Fatalf("enroll finish of the replacement: got %d %s, want redirect_to, replaced 1, enrolled", code, s.last)
 	}
@@ -147,13 +141,7 @@ func testRecoveryLink(t *testing.T, s *stack) {
 	if p = s.decide(b, p.IdentityCheck, "approved", nil); p.Status != "passed" || p.Ceremony == nil {
 		t.Fatalf("continue after approval: got %s, want passed with a registration ceremony", s.last)
 	}
-	fresh := s.newAuthenticator()
-	cred, err := fresh.Register(p.Ceremony.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fin journeyAnswer
-	code = s.postJSON(b, "/api/v1/enroll/finish", "", map[string]any{"ceremony_id": p.Ceremony.CeremonyID, "credential": rawJSON(cred)}, &fin)
+	fresh, fin, code := s.registerPasskey(b, *p.Ceremony)
 	if code != http.StatusOK || fin.Replaced != 1 || fin.Status != string(authenticator.UserEnrolled) || fin.Error != "" {
 		t.Fatalf("enroll finish: got %d %s, want enrolled, replaced 1", code, s.last)
 	}
