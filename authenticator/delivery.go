@@ -127,12 +127,12 @@ func (d Delivery) DeadAt() time.Time {
 // the delivery id in decimal.
 const AuditEventRedeliver = "event_delivery.redeliver"
 
-// DeadLetters returns the dead-lettered webhook deliveries after ID after,
+// ListDeadLetters returns the dead-lettered webhook deliveries after ID after,
 // ascending, at most limit (1 to MaxPageSize; 0 means DefaultPageSize),
 // each with its event (ADR 0009): for a dashboard, the delivery's ID,
 // Endpoint, Attempts, LastError, CreatedAt and DeadAt, and the event's ID,
 // Type and UserExternalID.
-func (s *Service) DeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
+func (s *Service) ListDeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
 	switch {
 	case after < 0:
 		return nil, UserError(CodeInvalidArgument, "after must be a delivery id, 0 or more", nil)
@@ -144,12 +144,6 @@ func (s *Service) DeadLetters(ctx context.Context, after int64, limit int) ([]De
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
 	return out, nil
-}
-
-// ListDeadLetters is DeadLetters under the name of the Admin contract
-// (plugin.Admin).
-func (s *Service) ListDeadLetters(ctx context.Context, after int64, limit int) ([]Delivery, error) {
-	return s.DeadLetters(ctx, after, limit)
 }
 
 // DeliveryStats reports the webhook outbox's health: the pending and dead

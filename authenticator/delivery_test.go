@@ -113,9 +113,9 @@ func deadLetters(t *testing.T, svc *authenticator.Service, st authenticator.Stor
 	if err := st.SettleDelivery(ctx, claimed[1].ID, authenticator.DeliveryPending, time.Now(), "status 500", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	list, err := svc.DeadLetters(ctx, 0, 0)
+	list, err := svc.ListDeadLetters(ctx, 0, 0)
 	if err != nil || len(list) != 1 {
-		t.Fatalf("DeadLetters: got %d, %v, want 1", len(list), err)
+		t.Fatalf("ListDeadLetters: got %d, %v, want 1", len(list), err)
 	}
 	return list[0], claimed[1]
 }
@@ -191,8 +191,8 @@ func TestRedeliverEvent(t *testing.T) {
 		!got.NextAttemptAt.Equal(got.UpdatedAt) || got.UpdatedAt.Before(dead.UpdatedAt) {
 		t.Errorf("RedeliverEvent: got %+v, want delivery %d pending, 0 attempts, due now, with its event", got, dead.ID)
 	}
-	if list, err := svc.DeadLetters(ctx, 0, 0); err != nil || len(list) != 0 {
-		t.Errorf("DeadLetters after the redelivery: got %d, %v, want none", len(list), err)
+	if list, err := svc.ListDeadLetters(ctx, 0, 0); err != nil || len(list) != 0 {
+		t.Errorf("ListDeadLetters after the redelivery: got %d, %v, want none", len(list), err)
 	}
 	// The delivery returned is the one stored: the deliverer claims it as it.
 	claimed, err := st.ClaimDeliveries(ctx, got.NextAttemptAt, time.Minute, 10)

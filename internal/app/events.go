@@ -92,7 +92,7 @@ func listDeadLetters(ctx context.Context, svc *authenticator.Service, after int6
 	}
 	enc := json.NewEncoder(stdout)
 	for {
-		page, err := svc.DeadLetters(ctx, after, authenticator.MaxPageSize)
+		page, err := svc.ListDeadLetters(ctx, after, authenticator.MaxPageSize)
 		if err != nil {
 			return fmt.Errorf("events dead-letters: %w", err)
 		}
