@@ -36,6 +36,17 @@ func (s *Service) ListUsers(ctx context.Context, q UserQuery) ([]User, error) {
 	return users, nil
 }
 
+// CountUsersByStatus counts the users in each status, in one store query,
+// for the dashboard overview. A status no user is in is absent from the
+// map.
+func (s *Service) CountUsersByStatus(ctx context.Context) (map[UserStatus]int, error) {
+	counts, err := s.store.CountUsersByStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count users by status: %w", err)
+	}
+	return counts, nil
+}
+
 // GetUser returns one user with credentials and recent events, and audits
 // the read (DESIGN.md §7.7) with actor AuditActorUnattributed: GetUser
 // carries no operator, so the read is recorded without one. It is kept for

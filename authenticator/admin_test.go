@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,6 +32,49 @@ func (h *harness) userStatus(t *testing.T, user string) authenticator.UserStatus
 		t.Fatal(err)
 	}
 	return u.Status
+}
+
+// errUserCount is the failure of failingUserCounts.
+var errUserCount = errors.New("users cannot be counted")
+
+// failingUserCounts is a store that cannot count its users.
+type failingUserCounts struct{ authenticator.Store }
+
+func (failingUserCounts) CountUsersByStatus(context.Context) (map[authenticator.UserStatus]int, error) {
+	return nil, errUserCount
+}
+
+// TestCountUsersByStatus checks the overview's counts: none in an empty
+// store, each status's users, and a store's failure passed on.
+func TestCountUsersByStatus(t *testing.T) {
+	t.Parallel()
+	svc, st := newOutboxService(t, nil)
+	ctx := t.Context()
+	if got, err := svc.CountUsersByStatus(ctx); err != nil || len(got) != 0 {
+		t.Errorf("CountUsersByStatus of an empty store: got %v, %v, want none", got, err)
+	}
+	for i, status := range []authenticator.UserStatus{
+		authenticator.UserInvited, authenticator.UserEnrolled, authenticator.UserEnrolled, authenticator.UserSuspended,
+	} {
+		id := "cust-" + strconv.Itoa(i)
+		u := authenticator.User{ExternalID: id, Handle: []byte(id), Status: status, AuditSubject: "p-" + id}
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := svc.CountUsersByStatus(ctx)
+	if err != nil {
+		t.Fatalf("CountUsersByStatus: got %v, want nil", err)
+	}
+	want := map[authenticator.UserStatus]int{authenticator.UserInvited: 1, authenticator.UserEnrolled: 2, authenticator.UserSuspended: 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("CountUsersByStatus: got %v, want %v", got, want)
+	}
+
+	failing, _ := newOutboxService(t, func(s authenticator.Store) authenticator.Store { return failingUserCounts{s} })
+	if _, err := failing.CountUsersByStatus(ctx); !errors.Is(err, errUserCount) {
+		t.Errorf("CountUsersByStatus over a failing store: got %v, want the store's error", err)
+	}
 }
 
 // TestOperatorActionsNegative checks every refused operator action: it

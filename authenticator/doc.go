@@ -15,7 +15,7 @@
 //	idv.go           StartIdentityCheck → ApplyIDVWebhook | RefreshIdentityCheck,
 //	                 IdentityCheckStatus: outcomes only for their run, user and ceremony
 //	approval.go      VerifyApproval: a stored transaction approval verified again
-//	admin.go         ListUsers, GetUser, ReadUser, RevokeCredential, Suspend/UnsuspendUser,
+//	admin.go         ListUsers, CountUsersByStatus, GetUser, ReadUser, RevokeCredential, Suspend/UnsuspendUser,
 //	                 RequireReverification, Rename/Suspend/UnsuspendCredential (audited)
 //	audit.go         the hash-chained audit log: VerifyAudit, ExportAudit (ADR 0008)
 //	seal.go          AES-256-GCM sealing of provider references (Config.ReferenceKey),

@@ -230,6 +230,10 @@ type Tx interface {
 	UpdateUser(ctx context.Context, externalID string, fn func(User) (User, error)) (User, error)
 	// ListUsers returns a page of users ordered by ExternalID.
 	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// CountUsersByStatus counts the users in each status, in one query
+	// rather than a page at a time. A status no user is in is absent, so
+	// an empty store returns an empty map.
+	CountUsersByStatus(ctx context.Context) (map[UserStatus]int, error)
 	// EraseUser deletes the user with externalID and everything that refers
 	// to them, in one transaction: the webhook deliveries of their events,
 	// their events, approvals, identity-verification checks, biometric

@@ -100,6 +100,17 @@ func (t txn) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authen
 		q.After, limit)
 }
 
+// CountUsersByStatus counts the users in each status in one query; see
+// authenticator.Tx.
+func (t txn) CountUsersByStatus(ctx context.Context) (map[authenticator.UserStatus]int, error) {
+	rows, err := list(ctx, t, "count users by status", txstore.ScanStatusCount,
+		`SELECT status, count(*) FROM users GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	return txstore.StatusCounts(rows), nil
+}
+
 // scanUser reads a row of txstore.UserColumns.
 func scanUser(row scanner) (authenticator.User, error) {
 	var (

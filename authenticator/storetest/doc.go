@@ -24,6 +24,9 @@
 //     DefaultPageSize and anything else is ErrInvalidArgument. Listing the
 //     credentials, references or events of an unknown user returns nothing,
 //     not an error.
+//   - CountUsersByStatus counts whatever status text a user holds, known
+//     to this version or not, and leaves out a status no user is in; inside
+//     Atomic it counts the transaction's own writes.
 //   - ListCredentials and ListReferences order by CreatedAt, oldest first;
 //     ListEvents by ID, newest first, and event IDs only ever increase.
 //   - Deliveries: ClaimDeliveries takes only pending rows due at now, adds

@@ -24,6 +24,8 @@ var userTests = []test{
 	{"ListOrderAndPaging", testListUsersOrderAndPaging},
 	{"ListDefaultPageSize", testListUsersDefaultPageSize},
 	{"ListLimitBounds", testListUsersLimitBounds},
+	{"CountByStatus", testCountUsersByStatus},
+	{"CountByStatusInTransaction", testCountUsersByStatusInTransaction},
 }
 
 // testUserRoundTrip checks that every field comes back from every getter.
@@ -364,4 +366,67 @@ func testListUsersLimitBounds(t *testing.T, s authenticator.Store) {
 			t.Errorf("ListUsers(Limit %d): got %d users, want 1", limit, len(users))
 		}
 	}
+}
+
+// userWithStatus is newUser(id) in status st.
+func userWithStatus(id string, st authenticator.UserStatus) authenticator.User {
+	u := newUser(id)
+	u.Status = st
+	return u
+}
+
+// countUsersByStatus is tx's CountUsersByStatus, failing the test on an error.
+func countUsersByStatus(t *testing.T, tx authenticator.Tx, when string) map[authenticator.UserStatus]int {
+	t.Helper()
+	got, err := tx.CountUsersByStatus(t.Context())
+	mustOK(t, "CountUsersByStatus "+when, err)
+	return got
+}
+
+// testCountUsersByStatus checks the exact count of every status, and that
+// a status no user is in is absent.
+func testCountUsersByStatus(t *testing.T, s authenticator.Store) {
+	if got := countUsersByStatus(t, s, "of an empty store"); len(got) != 0 {
+		t.Errorf("CountUsersByStatus of an empty store: got %v, want an empty map", got)
+	}
+	for i, st := range []authenticator.UserStatus{
+		authenticator.UserInvited, authenticator.UserInvited, authenticator.UserInvited,
+		authenticator.UserEnrolled, authenticator.UserEnrolled,
+		authenticator.UserSuspended,
+		"retired", // a status a newer service adds: a store counts any text
+	} {
+		createUser(t, s, userWithStatus(fmt.Sprintf("u%02d", i), st))
+	}
+	checkDiff(t, "CountUsersByStatus", countUsersByStatus(t, s, "after the creates"), map[authenticator.UserStatus]int{
+		authenticator.UserInvited: 3, authenticator.UserEnrolled: 2, authenticator.UserSuspended: 1, "retired": 1,
+	})
+
+	_, err := s.UpdateUser(t.Context(), "u00", func(u authenticator.User) (authenticator.User, error) {
+		u.Status = authenticator.UserBiometricPending
+		return u, nil
+	})
+	mustOK(t, "UpdateUser", err)
+	checkDiff(t, "CountUsersByStatus after a status change", countUsersByStatus(t, s, "after the update"), map[authenticator.UserStatus]int{
+		authenticator.UserInvited: 2, authenticator.UserBiometricPending: 1, authenticator.UserEnrolled: 2,
+		authenticator.UserSuspended: 1, "retired": 1,
+	})
+}
+
+// testCountUsersByStatusInTransaction checks that a transaction counts its
+// own uncommitted user, and that the store does not once it rolls back.
+func testCountUsersByStatusInTransaction(t *testing.T, s authenticator.Store) {
+	ctx := t.Context()
+	createUser(t, s, userWithStatus("bob", authenticator.UserEnrolled))
+	want := map[authenticator.UserStatus]int{authenticator.UserEnrolled: 1}
+
+	err := s.Atomic(ctx, func(tx authenticator.Tx) error {
+		if err := tx.CreateUser(ctx, userWithStatus("alice", authenticator.UserInvited)); err != nil {
+			return fmt.Errorf("CreateUser: %w", err)
+		}
+		checkDiff(t, "CountUsersByStatus inside the transaction", countUsersByStatus(t, tx, "inside the transaction"),
+			map[authenticator.UserStatus]int{authenticator.UserEnrolled: 1, authenticator.UserInvited: 1})
+		return errSentinel
+	})
+	wantErr(t, "Atomic(fn fails)", err, errSentinel)
+	checkDiff(t, "CountUsersByStatus after the rollback", countUsersByStatus(t, s, "after the rollback"), want)
 }

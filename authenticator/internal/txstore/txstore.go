@@ -79,6 +79,11 @@ func (f Facade) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]aut
 	return f.read().ListUsers(ctx, q)
 }
 
+// CountUsersByStatus counts the users in each status; see authenticator.Tx.
+func (f Facade) CountUsersByStatus(ctx context.Context) (map[authenticator.UserStatus]int, error) {
+	return f.read().CountUsersByStatus(ctx)
+}
+
 // EraseUser deletes the user and what refers to them in a transaction of its own; see authenticator.Tx.
 func (f Facade) EraseUser(ctx context.Context, externalID string) (authenticator.Erased, error) {
 	return result(ctx, f.atomic, func(tx authenticator.Tx) (authenticator.Erased, error) { return tx.EraseUser(ctx, externalID) })

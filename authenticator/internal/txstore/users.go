@@ -33,3 +33,33 @@ func ApplyUser(store, externalID string, old authenticator.User, fn func(authent
 	}
 	return u, nil
 }
+
+// StatusCount is a row of a store's CountUsersByStatus query: a status and
+// how many users are in it.
+type StatusCount struct {
+	Status authenticator.UserStatus
+	Count  int
+}
+
+// ScanStatusCount reads a row of a store's CountUsersByStatus query:
+// status, count.
+func ScanStatusCount(row Scanner) (StatusCount, error) {
+	var (
+		status string // not &c.Status: not every driver scans into a named string type
+		count  int64
+	)
+	if err := row.Scan(&status, &count); err != nil {
+		return StatusCount{}, err
+	}
+	return StatusCount{Status: authenticator.UserStatus(status), Count: int(count)}, nil
+}
+
+// StatusCounts is CountUsersByStatus's map of the rows: never nil, and
+// empty when there are none.
+func StatusCounts(rows []StatusCount) map[authenticator.UserStatus]int {
+	out := make(map[authenticator.UserStatus]int, len(rows))
+	for _, c := range rows {
+		out[c.Status] = c.Count
+	}
+	return out
+}
