@@ -106,6 +106,11 @@ func (c *client) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]au
 	return invoke(ctx, q, convert.ToProtoUserQuery, c.admin.ListUsers, convert.FromProtoListUsersResponse)
 }
 
+func (c *client) CountUsersByStatus(ctx context.Context) (map[authenticator.UserStatus]int, error) {
+	return invoke(ctx, struct{}{}, func(struct{}) *pb.CountUsersByStatusRequest { return &pb.CountUsersByStatusRequest{} },
+		c.admin.CountUsersByStatus, convert.FromProtoUserStatusCounts)
+}
+
 func (c *client) GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error) {
 	return invoke(ctx, externalID, convert.ToProtoGetUserRequest, c.admin.GetUser, convert.FromProtoUserDetail)
 }

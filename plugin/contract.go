@@ -62,6 +62,9 @@ type Authenticator interface {
 type Admin interface {
 	// ListUsers pages through users.
 	ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error)
+	// CountUsersByStatus counts the users in each status in one store
+	// query, for the dashboard overview; a status no user is in is absent.
+	CountUsersByStatus(ctx context.Context) (map[authenticator.UserStatus]int, error)
 	// GetUser returns a user with credentials and recent events, auditing
 	// the read without an operator (authenticator.AuditActorUnattributed).
 	// It is kept for hosts built before ReadUser; use ReadUser.

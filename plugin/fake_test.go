@@ -28,6 +28,7 @@ type fakeServices struct {
 	BeginRecoveryFunc         func(context.Context, authenticator.BeginRecoveryRequest) (authenticator.PendingCheck, error)
 	VerifyApprovalFunc        func(context.Context, string) (authenticator.ApprovalVerification, error)
 	ListUsersFunc             func(context.Context, authenticator.UserQuery) ([]authenticator.User, error)
+	CountUsersByStatusFunc    func(context.Context) (map[authenticator.UserStatus]int, error)
 	GetUserFunc               func(context.Context, string) (authenticator.UserDetail, error)
 	RevokeCredentialFunc      func(context.Context, authenticator.RevokeCredentialRequest) (authenticator.Credential, error)
 	ReadUserFunc              func(context.Context, authenticator.ReadUserRequest) (authenticator.UserDetail, error)
@@ -95,6 +96,10 @@ func (f *fakeServices) IdentityCheckStatus(ctx context.Context, provider, runID,
 
 func (f *fakeServices) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
 	return f.ListUsersFunc(ctx, q)
+}
+
+func (f *fakeServices) CountUsersByStatus(ctx context.Context) (map[authenticator.UserStatus]int, error) {
+	return f.CountUsersByStatusFunc(ctx)
 }
 
 func (f *fakeServices) GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error) {

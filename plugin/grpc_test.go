@@ -476,6 +476,21 @@ func TestRoundTrip(t *testing.T) {
 				f.EraseUserFunc = fn
 			},
 			plugin.Services.EraseUser),
+		"CountUsersByStatus": roundTrip(struct{}{},
+			map[authenticator.UserStatus]int{authenticator.UserInvited: 2, authenticator.UserEnrolled: 1 << 33, "retired": 1},
+			func(f *fakeServices, fn func(context.Context, struct{}) (map[authenticator.UserStatus]int, error)) {
+				f.CountUsersByStatusFunc = func(ctx context.Context) (map[authenticator.UserStatus]int, error) { return fn(ctx, struct{}{}) }
+			},
+			func(s plugin.Services, ctx context.Context, _ struct{}) (map[authenticator.UserStatus]int, error) {
+				return s.CountUsersByStatus(ctx)
+			}),
+		"CountUsersByStatus no users": roundTrip(struct{}{}, map[authenticator.UserStatus]int{},
+			func(f *fakeServices, fn func(context.Context, struct{}) (map[authenticator.UserStatus]int, error)) {
+				f.CountUsersByStatusFunc = func(ctx context.Context) (map[authenticator.UserStatus]int, error) { return fn(ctx, struct{}{}) }
+			},
+			func(s plugin.Services, ctx context.Context, _ struct{}) (map[authenticator.UserStatus]int, error) {
+				return s.CountUsersByStatus(ctx)
+			}),
 		"DeliveryStats": roundTrip(struct{}{}, authenticator.DeliveryStats{Pending: 1 << 33, Dead: 7, OldestPendingAt: at},
 			func(f *fakeServices, fn func(context.Context, struct{}) (authenticator.DeliveryStats, error)) {
 				f.DeliveryStatsFunc = func(ctx context.Context) (authenticator.DeliveryStats, error) { return fn(ctx, struct{}{}) }

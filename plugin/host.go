@@ -395,6 +395,11 @@ func (h *Host) ListUsers(ctx context.Context, q authenticator.UserQuery) ([]auth
 	return call(ctx, h, func(s Services) ([]authenticator.User, error) { return s.ListUsers(ctx, q) })
 }
 
+// CountUsersByStatus implements Admin.
+func (h *Host) CountUsersByStatus(ctx context.Context) (map[authenticator.UserStatus]int, error) {
+	return call(ctx, h, func(s Services) (map[authenticator.UserStatus]int, error) { return s.CountUsersByStatus(ctx) })
+}
+
 // GetUser implements Admin.
 func (h *Host) GetUser(ctx context.Context, externalID string) (authenticator.UserDetail, error) {
 	return call(ctx, h, func(s Services) (authenticator.UserDetail, error) { return s.GetUser(ctx, externalID) })

@@ -150,6 +150,13 @@ func TestLaunch(t *testing.T) {
 	if diff := cmp.Diff(wantStats, stats); diff != "" {
 		t.Errorf("DeliveryStats mismatch (-want +got):\n%s", diff)
 	}
+	counts, err := h.CountUsersByStatus(t.Context())
+	if err != nil {
+		t.Fatalf("CountUsersByStatus: got error %v, want nil", err)
+	}
+	if diff := cmp.Diff(map[authenticator.UserStatus]int{authenticator.UserEnrolled: 1}, counts); diff != "" {
+		t.Errorf("CountUsersByStatus mismatch (-want +got):\n%s", diff)
+	}
 	if v := h.ProtocolVersion(); v != 1 {
 		t.Errorf("ProtocolVersion: got %d, want 1", v)
 	}

@@ -181,6 +181,10 @@ func (s *adminServer) ListUsers(ctx context.Context, req *pb.UserQuery) (*pb.Lis
 	return handle(ctx, s.log, req, convert.FromProtoUserQuery, s.impl.ListUsers, convert.ToProtoListUsersResponse)
 }
 
+func (s *adminServer) CountUsersByStatus(ctx context.Context, req *pb.CountUsersByStatusRequest) (*pb.UserStatusCounts, error) {
+	return handle(ctx, s.log, req, noRequest[*pb.CountUsersByStatusRequest], noArgument(s.impl.CountUsersByStatus), convert.ToProtoUserStatusCounts)
+}
+
 func (s *adminServer) GetUser(ctx context.Context, req *pb.GetUserRequest) (*pb.UserDetail, error) {
 	return handle(ctx, s.log, req, convert.FromProtoGetUserRequest, s.impl.GetUser, convert.ToProtoUserDetail)
 }

@@ -145,6 +145,12 @@ func (s *services) ListUsers(ctx context.Context, q authenticator.UserQuery) (_ 
 	return s.next.ListUsers(ctx, q)
 }
 
+// CountUsersByStatus calls the plugin's CountUsersByStatus and records it.
+func (s *services) CountUsersByStatus(ctx context.Context) (_ map[authenticator.UserStatus]int, err error) {
+	defer s.m.observeCall("CountUsersByStatus", s.m.now(), &err)
+	return s.next.CountUsersByStatus(ctx)
+}
+
 // GetUser calls the plugin's GetUser and records it.
 func (s *services) GetUser(ctx context.Context, externalID string) (_ authenticator.UserDetail, err error) {
 	defer s.m.observeCall("GetUser", s.m.now(), &err)

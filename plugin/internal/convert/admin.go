@@ -135,6 +135,28 @@ func FromProtoListUsersResponse(p *pb.ListUsersResponse) []authenticator.User {
 	return mapSlice(p.GetUsers(), FromProtoUser)
 }
 
+// ToProtoUserStatusCounts converts the map CountUsersByStatus returns.
+func ToProtoUserStatusCounts(counts map[authenticator.UserStatus]int) *pb.UserStatusCounts {
+	p := &pb.UserStatusCounts{Counts: make(map[string]int64, len(counts))}
+	for st, n := range counts {
+		p.Counts[string(st)] = int64(n)
+	}
+	return p
+}
+
+// FromProtoUserStatusCounts converts a UserStatusCounts message. A message,
+// empty or not, gives a map that is not nil; nil gives nil.
+func FromProtoUserStatusCounts(p *pb.UserStatusCounts) map[authenticator.UserStatus]int {
+	if p == nil {
+		return nil
+	}
+	out := make(map[authenticator.UserStatus]int, len(p.Counts))
+	for st, n := range p.Counts {
+		out[authenticator.UserStatus(st)] = int(n)
+	}
+	return out
+}
+
 // ToProtoGetUserRequest wraps GetUser's argument.
 func ToProtoGetUserRequest(externalID string) *pb.GetUserRequest {
 	return &pb.GetUserRequest{ExternalId: externalID}

@@ -77,6 +77,15 @@ func TestDeliveryStats(t *testing.T) {
 	})
 }
 
+func TestUserStatusCounts(t *testing.T) {
+	t.Parallel()
+	roundTrip(t, convert.ToProtoUserStatusCounts, convert.FromProtoUserStatusCounts, map[string]map[authenticator.UserStatus]int{
+		"empty": {},
+		"counts": {authenticator.UserInvited: 3, authenticator.UserEnrolled: 1 << 33, authenticator.UserSuspended: 1,
+			"retired": 2}, // a status a newer plugin adds crosses as it is
+	})
+}
+
 func TestFromProtoNilDashboard(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct{ got, want any }{
@@ -87,6 +96,7 @@ func TestFromProtoNilDashboard(t *testing.T) {
 		"RedeliverRequest":        {convert.FromProtoRedeliverRequest(nil), authenticator.RedeliverRequest{}},
 		"Erasure":                 {convert.FromProtoErasure(nil), authenticator.Erasure{}},
 		"DeliveryStats":           {convert.FromProtoDeliveryStats(nil), authenticator.DeliveryStats{}},
+		"UserStatusCounts":        {convert.FromProtoUserStatusCounts(nil), map[authenticator.UserStatus]int(nil)},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

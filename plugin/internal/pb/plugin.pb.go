@@ -1390,6 +1390,89 @@ func (x *ListUsersResponse) GetUsers() []*User {
 	return nil
 }
 
+// CountUsersByStatusRequest is empty: CountUsersByStatus takes no arguments.
+type CountUsersByStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountUsersByStatusRequest) Reset() {
+	*x = CountUsersByStatusRequest{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountUsersByStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountUsersByStatusRequest) ProtoMessage() {}
+
+func (x *CountUsersByStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountUsersByStatusRequest.ProtoReflect.Descriptor instead.
+func (*CountUsersByStatusRequest) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{18}
+}
+
+// UserStatusCounts is CountUsersByStatus' map: how many users are in each
+// status. A status no user is in is absent.
+type UserStatusCounts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Counts        map[string]int64       `protobuf:"bytes,1,rep,name=counts,proto3" json:"counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"` // keyed by authenticator.UserStatus
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserStatusCounts) Reset() {
+	*x = UserStatusCounts{}
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserStatusCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserStatusCounts) ProtoMessage() {}
+
+func (x *UserStatusCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserStatusCounts.ProtoReflect.Descriptor instead.
+func (*UserStatusCounts) Descriptor() ([]byte, []int) {
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UserStatusCounts) GetCounts() map[string]int64 {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
 // GetUserRequest names the user GetUser returns.
 type GetUserRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1400,7 +1483,7 @@ type GetUserRequest struct {
 
 func (x *GetUserRequest) Reset() {
 	*x = GetUserRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[18]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1412,7 +1495,7 @@ func (x *GetUserRequest) String() string {
 func (*GetUserRequest) ProtoMessage() {}
 
 func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[18]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1425,7 +1508,7 @@ func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
 func (*GetUserRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetUserRequest) GetExternalId() string {
@@ -1451,7 +1534,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[19]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1546,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[19]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1559,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Event) GetId() int64 {
@@ -1540,7 +1623,7 @@ type UserDetail struct {
 
 func (x *UserDetail) Reset() {
 	*x = UserDetail{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[20]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1635,7 @@ func (x *UserDetail) String() string {
 func (*UserDetail) ProtoMessage() {}
 
 func (x *UserDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[20]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1648,7 @@ func (x *UserDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserDetail.ProtoReflect.Descriptor instead.
 func (*UserDetail) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UserDetail) GetUser() *User {
@@ -1601,7 +1684,7 @@ type RevokeCredentialRequest struct {
 
 func (x *RevokeCredentialRequest) Reset() {
 	*x = RevokeCredentialRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[21]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1613,7 +1696,7 @@ func (x *RevokeCredentialRequest) String() string {
 func (*RevokeCredentialRequest) ProtoMessage() {}
 
 func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[21]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1626,7 +1709,7 @@ func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RevokeCredentialRequest) GetCredentialId() []byte {
@@ -1661,7 +1744,7 @@ type ReadUserRequest struct {
 
 func (x *ReadUserRequest) Reset() {
 	*x = ReadUserRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1673,7 +1756,7 @@ func (x *ReadUserRequest) String() string {
 func (*ReadUserRequest) ProtoMessage() {}
 
 func (x *ReadUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[22]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1686,7 +1769,7 @@ func (x *ReadUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadUserRequest.ProtoReflect.Descriptor instead.
 func (*ReadUserRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ReadUserRequest) GetExternalId() string {
@@ -1715,7 +1798,7 @@ type UserActionRequest struct {
 
 func (x *UserActionRequest) Reset() {
 	*x = UserActionRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1727,7 +1810,7 @@ func (x *UserActionRequest) String() string {
 func (*UserActionRequest) ProtoMessage() {}
 
 func (x *UserActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[23]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1740,7 +1823,7 @@ func (x *UserActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserActionRequest.ProtoReflect.Descriptor instead.
 func (*UserActionRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UserActionRequest) GetExternalId() string {
@@ -1776,7 +1859,7 @@ type CredentialActionRequest struct {
 
 func (x *CredentialActionRequest) Reset() {
 	*x = CredentialActionRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1871,7 @@ func (x *CredentialActionRequest) String() string {
 func (*CredentialActionRequest) ProtoMessage() {}
 
 func (x *CredentialActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[24]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1884,7 @@ func (x *CredentialActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CredentialActionRequest.ProtoReflect.Descriptor instead.
 func (*CredentialActionRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CredentialActionRequest) GetCredentialId() []byte {
@@ -1837,7 +1920,7 @@ type RenameCredentialRequest struct {
 
 func (x *RenameCredentialRequest) Reset() {
 	*x = RenameCredentialRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1849,7 +1932,7 @@ func (x *RenameCredentialRequest) String() string {
 func (*RenameCredentialRequest) ProtoMessage() {}
 
 func (x *RenameCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[25]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1862,7 +1945,7 @@ func (x *RenameCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenameCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RenameCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RenameCredentialRequest) GetCredentialId() []byte {
@@ -1897,7 +1980,7 @@ type AuditAnchor struct {
 
 func (x *AuditAnchor) Reset() {
 	*x = AuditAnchor{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1909,7 +1992,7 @@ func (x *AuditAnchor) String() string {
 func (*AuditAnchor) ProtoMessage() {}
 
 func (x *AuditAnchor) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[26]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1922,7 +2005,7 @@ func (x *AuditAnchor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditAnchor.ProtoReflect.Descriptor instead.
 func (*AuditAnchor) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AuditAnchor) GetSeq() int64 {
@@ -1949,7 +2032,7 @@ type VerifyAuditRequest struct {
 
 func (x *VerifyAuditRequest) Reset() {
 	*x = VerifyAuditRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1961,7 +2044,7 @@ func (x *VerifyAuditRequest) String() string {
 func (*VerifyAuditRequest) ProtoMessage() {}
 
 func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[27]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1974,7 +2057,7 @@ func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *VerifyAuditRequest) GetAnchors() []*AuditAnchor {
@@ -1997,7 +2080,7 @@ type AuditVerification struct {
 
 func (x *AuditVerification) Reset() {
 	*x = AuditVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2009,7 +2092,7 @@ func (x *AuditVerification) String() string {
 func (*AuditVerification) ProtoMessage() {}
 
 func (x *AuditVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[28]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2022,7 +2105,7 @@ func (x *AuditVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditVerification.ProtoReflect.Descriptor instead.
 func (*AuditVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AuditVerification) GetRecords() int64 {
@@ -2064,7 +2147,7 @@ type ListAuditRequest struct {
 
 func (x *ListAuditRequest) Reset() {
 	*x = ListAuditRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2076,7 +2159,7 @@ func (x *ListAuditRequest) String() string {
 func (*ListAuditRequest) ProtoMessage() {}
 
 func (x *ListAuditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[29]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2089,7 +2172,7 @@ func (x *ListAuditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListAuditRequest) GetAfter() int64 {
@@ -2123,7 +2206,7 @@ type AuditRecord struct {
 
 func (x *AuditRecord) Reset() {
 	*x = AuditRecord{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2135,7 +2218,7 @@ func (x *AuditRecord) String() string {
 func (*AuditRecord) ProtoMessage() {}
 
 func (x *AuditRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[30]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2148,7 +2231,7 @@ func (x *AuditRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditRecord.ProtoReflect.Descriptor instead.
 func (*AuditRecord) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AuditRecord) GetSeq() int64 {
@@ -2217,7 +2300,7 @@ type ListAuditResponse struct {
 
 func (x *ListAuditResponse) Reset() {
 	*x = ListAuditResponse{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2229,7 +2312,7 @@ func (x *ListAuditResponse) String() string {
 func (*ListAuditResponse) ProtoMessage() {}
 
 func (x *ListAuditResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[31]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2242,7 +2325,7 @@ func (x *ListAuditResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditResponse) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListAuditResponse) GetRecords() []*AuditRecord {
@@ -2262,7 +2345,7 @@ type ActivityByDayRequest struct {
 
 func (x *ActivityByDayRequest) Reset() {
 	*x = ActivityByDayRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2274,7 +2357,7 @@ func (x *ActivityByDayRequest) String() string {
 func (*ActivityByDayRequest) ProtoMessage() {}
 
 func (x *ActivityByDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[32]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2287,7 +2370,7 @@ func (x *ActivityByDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityByDayRequest.ProtoReflect.Descriptor instead.
 func (*ActivityByDayRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ActivityByDayRequest) GetDays() int64 {
@@ -2311,7 +2394,7 @@ type ActivityDay struct {
 
 func (x *ActivityDay) Reset() {
 	*x = ActivityDay{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2323,7 +2406,7 @@ func (x *ActivityDay) String() string {
 func (*ActivityDay) ProtoMessage() {}
 
 func (x *ActivityDay) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[33]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2336,7 +2419,7 @@ func (x *ActivityDay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityDay.ProtoReflect.Descriptor instead.
 func (*ActivityDay) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ActivityDay) GetDay() *timestamppb.Timestamp {
@@ -2384,7 +2467,7 @@ type Activity struct {
 
 func (x *Activity) Reset() {
 	*x = Activity{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2396,7 +2479,7 @@ func (x *Activity) String() string {
 func (*Activity) ProtoMessage() {}
 
 func (x *Activity) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[34]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2409,7 +2492,7 @@ func (x *Activity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Activity.ProtoReflect.Descriptor instead.
 func (*Activity) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Activity) GetDays() []*ActivityDay {
@@ -2433,7 +2516,7 @@ type OperatorActionRequest struct {
 
 func (x *OperatorActionRequest) Reset() {
 	*x = OperatorActionRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2445,7 +2528,7 @@ func (x *OperatorActionRequest) String() string {
 func (*OperatorActionRequest) ProtoMessage() {}
 
 func (x *OperatorActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[35]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2458,7 +2541,7 @@ func (x *OperatorActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperatorActionRequest.ProtoReflect.Descriptor instead.
 func (*OperatorActionRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *OperatorActionRequest) GetOperator() string {
@@ -2507,7 +2590,7 @@ type ListDeadLettersRequest struct {
 
 func (x *ListDeadLettersRequest) Reset() {
 	*x = ListDeadLettersRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2602,7 @@ func (x *ListDeadLettersRequest) String() string {
 func (*ListDeadLettersRequest) ProtoMessage() {}
 
 func (x *ListDeadLettersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[36]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2615,7 @@ func (x *ListDeadLettersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeadLettersRequest.ProtoReflect.Descriptor instead.
 func (*ListDeadLettersRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListDeadLettersRequest) GetAfter() int64 {
@@ -2569,7 +2652,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2581,7 +2664,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[37]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2594,7 +2677,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -2677,7 +2760,7 @@ type ListDeadLettersResponse struct {
 
 func (x *ListDeadLettersResponse) Reset() {
 	*x = ListDeadLettersResponse{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2689,7 +2772,7 @@ func (x *ListDeadLettersResponse) String() string {
 func (*ListDeadLettersResponse) ProtoMessage() {}
 
 func (x *ListDeadLettersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[38]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2702,7 +2785,7 @@ func (x *ListDeadLettersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeadLettersResponse.ProtoReflect.Descriptor instead.
 func (*ListDeadLettersResponse) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListDeadLettersResponse) GetDeliveries() []*Delivery {
@@ -2730,7 +2813,7 @@ type Erasure struct {
 
 func (x *Erasure) Reset() {
 	*x = Erasure{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2742,7 +2825,7 @@ func (x *Erasure) String() string {
 func (*Erasure) ProtoMessage() {}
 
 func (x *Erasure) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[39]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2755,7 +2838,7 @@ func (x *Erasure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Erasure.ProtoReflect.Descriptor instead.
 func (*Erasure) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Erasure) GetExternalId() string {
@@ -2826,7 +2909,7 @@ type RedeliverRequest struct {
 
 func (x *RedeliverRequest) Reset() {
 	*x = RedeliverRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2838,7 +2921,7 @@ func (x *RedeliverRequest) String() string {
 func (*RedeliverRequest) ProtoMessage() {}
 
 func (x *RedeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[40]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2851,7 +2934,7 @@ func (x *RedeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedeliverRequest.ProtoReflect.Descriptor instead.
 func (*RedeliverRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RedeliverRequest) GetOperator() string {
@@ -2884,7 +2967,7 @@ type DeliveryStatsRequest struct {
 
 func (x *DeliveryStatsRequest) Reset() {
 	*x = DeliveryStatsRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2896,7 +2979,7 @@ func (x *DeliveryStatsRequest) String() string {
 func (*DeliveryStatsRequest) ProtoMessage() {}
 
 func (x *DeliveryStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[41]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2909,7 +2992,7 @@ func (x *DeliveryStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryStatsRequest.ProtoReflect.Descriptor instead.
 func (*DeliveryStatsRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 // DeliveryStats is authenticator.DeliveryStats: counts only, no ids.
@@ -2924,7 +3007,7 @@ type DeliveryStats struct {
 
 func (x *DeliveryStats) Reset() {
 	*x = DeliveryStats{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2936,7 +3019,7 @@ func (x *DeliveryStats) String() string {
 func (*DeliveryStats) ProtoMessage() {}
 
 func (x *DeliveryStats) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[42]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2949,7 +3032,7 @@ func (x *DeliveryStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryStats.ProtoReflect.Descriptor instead.
 func (*DeliveryStats) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *DeliveryStats) GetPending() int64 {
@@ -2986,7 +3069,7 @@ type StartIdentityCheckRequest struct {
 
 func (x *StartIdentityCheckRequest) Reset() {
 	*x = StartIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2998,7 +3081,7 @@ func (x *StartIdentityCheckRequest) String() string {
 func (*StartIdentityCheckRequest) ProtoMessage() {}
 
 func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[43]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3011,7 +3094,7 @@ func (x *StartIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*StartIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *StartIdentityCheckRequest) GetJourney() string {
@@ -3060,7 +3143,7 @@ type IdentityCheck struct {
 
 func (x *IdentityCheck) Reset() {
 	*x = IdentityCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3072,7 +3155,7 @@ func (x *IdentityCheck) String() string {
 func (*IdentityCheck) ProtoMessage() {}
 
 func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[44]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3085,7 +3168,7 @@ func (x *IdentityCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheck.ProtoReflect.Descriptor instead.
 func (*IdentityCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *IdentityCheck) GetProvider() string {
@@ -3154,7 +3237,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3166,7 +3249,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[45]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3179,7 +3262,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -3201,7 +3284,7 @@ type ApplyIDVWebhookRequest struct {
 
 func (x *ApplyIDVWebhookRequest) Reset() {
 	*x = ApplyIDVWebhookRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3213,7 +3296,7 @@ func (x *ApplyIDVWebhookRequest) String() string {
 func (*ApplyIDVWebhookRequest) ProtoMessage() {}
 
 func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[46]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3226,7 +3309,7 @@ func (x *ApplyIDVWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyIDVWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ApplyIDVWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ApplyIDVWebhookRequest) GetHeader() map[string]*HeaderValues {
@@ -3254,7 +3337,7 @@ type RefreshIdentityCheckRequest struct {
 
 func (x *RefreshIdentityCheckRequest) Reset() {
 	*x = RefreshIdentityCheckRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3266,7 +3349,7 @@ func (x *RefreshIdentityCheckRequest) String() string {
 func (*RefreshIdentityCheckRequest) ProtoMessage() {}
 
 func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[47]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3279,7 +3362,7 @@ func (x *RefreshIdentityCheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshIdentityCheckRequest.ProtoReflect.Descriptor instead.
 func (*RefreshIdentityCheckRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RefreshIdentityCheckRequest) GetProvider() string {
@@ -3308,7 +3391,7 @@ type IdentityCheckStatusRequest struct {
 
 func (x *IdentityCheckStatusRequest) Reset() {
 	*x = IdentityCheckStatusRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3320,7 +3403,7 @@ func (x *IdentityCheckStatusRequest) String() string {
 func (*IdentityCheckStatusRequest) ProtoMessage() {}
 
 func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[48]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3333,7 +3416,7 @@ func (x *IdentityCheckStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityCheckStatusRequest.ProtoReflect.Descriptor instead.
 func (*IdentityCheckStatusRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *IdentityCheckStatusRequest) GetProvider() string {
@@ -3376,7 +3459,7 @@ type IDVCheck struct {
 
 func (x *IDVCheck) Reset() {
 	*x = IDVCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3388,7 +3471,7 @@ func (x *IDVCheck) String() string {
 func (*IDVCheck) ProtoMessage() {}
 
 func (x *IDVCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[49]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3401,7 +3484,7 @@ func (x *IDVCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IDVCheck.ProtoReflect.Descriptor instead.
 func (*IDVCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *IDVCheck) GetProvider() string {
@@ -3490,7 +3573,7 @@ type PendingCheck struct {
 
 func (x *PendingCheck) Reset() {
 	*x = PendingCheck{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3502,7 +3585,7 @@ func (x *PendingCheck) String() string {
 func (*PendingCheck) ProtoMessage() {}
 
 func (x *PendingCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[50]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3515,7 +3598,7 @@ func (x *PendingCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingCheck.ProtoReflect.Descriptor instead.
 func (*PendingCheck) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *PendingCheck) GetToken() string {
@@ -3578,7 +3661,7 @@ type ContinueRequest struct {
 
 func (x *ContinueRequest) Reset() {
 	*x = ContinueRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3590,7 +3673,7 @@ func (x *ContinueRequest) String() string {
 func (*ContinueRequest) ProtoMessage() {}
 
 func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[51]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3603,7 +3686,7 @@ func (x *ContinueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueRequest.ProtoReflect.Descriptor instead.
 func (*ContinueRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ContinueRequest) GetToken() string {
@@ -3637,7 +3720,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3649,7 +3732,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[52]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3662,7 +3745,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Progress) GetJourney() string {
@@ -3732,7 +3815,7 @@ type ResumeEnrollmentRequest struct {
 
 func (x *ResumeEnrollmentRequest) Reset() {
 	*x = ResumeEnrollmentRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3744,7 +3827,7 @@ func (x *ResumeEnrollmentRequest) String() string {
 func (*ResumeEnrollmentRequest) ProtoMessage() {}
 
 func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[53]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3757,7 +3840,7 @@ func (x *ResumeEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*ResumeEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ResumeEnrollmentRequest) GetEnrollmentToken() string {
@@ -3786,7 +3869,7 @@ type BeginRecoveryRequest struct {
 
 func (x *BeginRecoveryRequest) Reset() {
 	*x = BeginRecoveryRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3798,7 +3881,7 @@ func (x *BeginRecoveryRequest) String() string {
 func (*BeginRecoveryRequest) ProtoMessage() {}
 
 func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[54]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3811,7 +3894,7 @@ func (x *BeginRecoveryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRecoveryRequest.ProtoReflect.Descriptor instead.
 func (*BeginRecoveryRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{54}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *BeginRecoveryRequest) GetLogin() *LoginRequest {
@@ -3845,7 +3928,7 @@ type VerifyApprovalRequest struct {
 
 func (x *VerifyApprovalRequest) Reset() {
 	*x = VerifyApprovalRequest{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3857,7 +3940,7 @@ func (x *VerifyApprovalRequest) String() string {
 func (*VerifyApprovalRequest) ProtoMessage() {}
 
 func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[55]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3870,7 +3953,7 @@ func (x *VerifyApprovalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApprovalRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApprovalRequest) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{55}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *VerifyApprovalRequest) GetId() string {
@@ -3900,7 +3983,7 @@ type Approval struct {
 
 func (x *Approval) Reset() {
 	*x = Approval{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[56]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3912,7 +3995,7 @@ func (x *Approval) String() string {
 func (*Approval) ProtoMessage() {}
 
 func (x *Approval) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[56]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3925,7 +4008,7 @@ func (x *Approval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Approval.ProtoReflect.Descriptor instead.
 func (*Approval) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{56}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *Approval) GetId() string {
@@ -4017,7 +4100,7 @@ type ApprovalVerification struct {
 
 func (x *ApprovalVerification) Reset() {
 	*x = ApprovalVerification{}
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[57]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4029,7 +4112,7 @@ func (x *ApprovalVerification) String() string {
 func (*ApprovalVerification) ProtoMessage() {}
 
 func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[57]
+	mi := &file_biometricpasskey_v1_plugin_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4042,7 +4125,7 @@ func (x *ApprovalVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovalVerification.ProtoReflect.Descriptor instead.
 func (*ApprovalVerification) Descriptor() ([]byte, []int) {
-	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{57}
+	return file_biometricpasskey_v1_plugin_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ApprovalVerification) GetApproval() *Approval {
@@ -4199,7 +4282,13 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\"D\n" +
 	"\x11ListUsersResponse\x12/\n" +
-	"\x05users\x18\x01 \x03(\v2\x19.biometricpasskey.v1.UserR\x05users\"1\n" +
+	"\x05users\x18\x01 \x03(\v2\x19.biometricpasskey.v1.UserR\x05users\"\x1b\n" +
+	"\x19CountUsersByStatusRequest\"\x98\x01\n" +
+	"\x10UserStatusCounts\x12I\n" +
+	"\x06counts\x18\x01 \x03(\v21.biometricpasskey.v1.UserStatusCounts.CountsEntryR\x06counts\x1a9\n" +
+	"\vCountsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"1\n" +
 	"\x0eGetUserRequest\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\"\xb7\x02\n" +
@@ -4448,9 +4537,10 @@ const file_biometricpasskey_v1_plugin_proto_rawDesc = "" +
 	"\x15ContinueIdentityCheck\x12$.biometricpasskey.v1.ContinueRequest\x1a\x1d.biometricpasskey.v1.Progress\x12c\n" +
 	"\x10ResumeEnrollment\x12,.biometricpasskey.v1.ResumeEnrollmentRequest\x1a!.biometricpasskey.v1.PendingCheck\x12]\n" +
 	"\rBeginRecovery\x12).biometricpasskey.v1.BeginRecoveryRequest\x1a!.biometricpasskey.v1.PendingCheck\x12g\n" +
-	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\x88\r\n" +
+	"\x0eVerifyApproval\x12*.biometricpasskey.v1.VerifyApprovalRequest\x1a).biometricpasskey.v1.ApprovalVerification2\xf5\r\n" +
 	"\x05Admin\x12S\n" +
-	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12O\n" +
+	"\tListUsers\x12\x1e.biometricpasskey.v1.UserQuery\x1a&.biometricpasskey.v1.ListUsersResponse\x12k\n" +
+	"\x12CountUsersByStatus\x12..biometricpasskey.v1.CountUsersByStatusRequest\x1a%.biometricpasskey.v1.UserStatusCounts\x12O\n" +
 	"\aGetUser\x12#.biometricpasskey.v1.GetUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12Q\n" +
 	"\bReadUser\x12$.biometricpasskey.v1.ReadUserRequest\x1a\x1f.biometricpasskey.v1.UserDetail\x12a\n" +
 	"\x10RevokeCredential\x12,.biometricpasskey.v1.RevokeCredentialRequest\x1a\x1f.biometricpasskey.v1.Credential\x12b\n" +
@@ -4481,7 +4571,7 @@ func file_biometricpasskey_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_biometricpasskey_v1_plugin_proto_rawDescData
 }
 
-var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
+var file_biometricpasskey_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*CapabilitiesRequest)(nil),         // 0: biometricpasskey.v1.CapabilitiesRequest
 	(*Level)(nil),                       // 1: biometricpasskey.v1.Level
@@ -4501,176 +4591,182 @@ var file_biometricpasskey_v1_plugin_proto_goTypes = []any{
 	(*AuthenticationResult)(nil),        // 15: biometricpasskey.v1.AuthenticationResult
 	(*UserQuery)(nil),                   // 16: biometricpasskey.v1.UserQuery
 	(*ListUsersResponse)(nil),           // 17: biometricpasskey.v1.ListUsersResponse
-	(*GetUserRequest)(nil),              // 18: biometricpasskey.v1.GetUserRequest
-	(*Event)(nil),                       // 19: biometricpasskey.v1.Event
-	(*UserDetail)(nil),                  // 20: biometricpasskey.v1.UserDetail
-	(*RevokeCredentialRequest)(nil),     // 21: biometricpasskey.v1.RevokeCredentialRequest
-	(*ReadUserRequest)(nil),             // 22: biometricpasskey.v1.ReadUserRequest
-	(*UserActionRequest)(nil),           // 23: biometricpasskey.v1.UserActionRequest
-	(*CredentialActionRequest)(nil),     // 24: biometricpasskey.v1.CredentialActionRequest
-	(*RenameCredentialRequest)(nil),     // 25: biometricpasskey.v1.RenameCredentialRequest
-	(*AuditAnchor)(nil),                 // 26: biometricpasskey.v1.AuditAnchor
-	(*VerifyAuditRequest)(nil),          // 27: biometricpasskey.v1.VerifyAuditRequest
-	(*AuditVerification)(nil),           // 28: biometricpasskey.v1.AuditVerification
-	(*ListAuditRequest)(nil),            // 29: biometricpasskey.v1.ListAuditRequest
-	(*AuditRecord)(nil),                 // 30: biometricpasskey.v1.AuditRecord
-	(*ListAuditResponse)(nil),           // 31: biometricpasskey.v1.ListAuditResponse
-	(*ActivityByDayRequest)(nil),        // 32: biometricpasskey.v1.ActivityByDayRequest
-	(*ActivityDay)(nil),                 // 33: biometricpasskey.v1.ActivityDay
-	(*Activity)(nil),                    // 34: biometricpasskey.v1.Activity
-	(*OperatorActionRequest)(nil),       // 35: biometricpasskey.v1.OperatorActionRequest
-	(*ListDeadLettersRequest)(nil),      // 36: biometricpasskey.v1.ListDeadLettersRequest
-	(*Delivery)(nil),                    // 37: biometricpasskey.v1.Delivery
-	(*ListDeadLettersResponse)(nil),     // 38: biometricpasskey.v1.ListDeadLettersResponse
-	(*Erasure)(nil),                     // 39: biometricpasskey.v1.Erasure
-	(*RedeliverRequest)(nil),            // 40: biometricpasskey.v1.RedeliverRequest
-	(*DeliveryStatsRequest)(nil),        // 41: biometricpasskey.v1.DeliveryStatsRequest
-	(*DeliveryStats)(nil),               // 42: biometricpasskey.v1.DeliveryStats
-	(*StartIdentityCheckRequest)(nil),   // 43: biometricpasskey.v1.StartIdentityCheckRequest
-	(*IdentityCheck)(nil),               // 44: biometricpasskey.v1.IdentityCheck
-	(*HeaderValues)(nil),                // 45: biometricpasskey.v1.HeaderValues
-	(*ApplyIDVWebhookRequest)(nil),      // 46: biometricpasskey.v1.ApplyIDVWebhookRequest
-	(*RefreshIdentityCheckRequest)(nil), // 47: biometricpasskey.v1.RefreshIdentityCheckRequest
-	(*IdentityCheckStatusRequest)(nil),  // 48: biometricpasskey.v1.IdentityCheckStatusRequest
-	(*IDVCheck)(nil),                    // 49: biometricpasskey.v1.IDVCheck
-	(*PendingCheck)(nil),                // 50: biometricpasskey.v1.PendingCheck
-	(*ContinueRequest)(nil),             // 51: biometricpasskey.v1.ContinueRequest
-	(*Progress)(nil),                    // 52: biometricpasskey.v1.Progress
-	(*ResumeEnrollmentRequest)(nil),     // 53: biometricpasskey.v1.ResumeEnrollmentRequest
-	(*BeginRecoveryRequest)(nil),        // 54: biometricpasskey.v1.BeginRecoveryRequest
-	(*VerifyApprovalRequest)(nil),       // 55: biometricpasskey.v1.VerifyApprovalRequest
-	(*Approval)(nil),                    // 56: biometricpasskey.v1.Approval
-	(*ApprovalVerification)(nil),        // 57: biometricpasskey.v1.ApprovalVerification
-	nil,                                 // 58: biometricpasskey.v1.Event.DetailEntry
-	nil,                                 // 59: biometricpasskey.v1.AuditRecord.DetailEntry
-	nil,                                 // 60: biometricpasskey.v1.OperatorActionRequest.DetailEntry
-	nil,                                 // 61: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	(*timestamppb.Timestamp)(nil),       // 62: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 63: google.protobuf.Duration
+	(*CountUsersByStatusRequest)(nil),   // 18: biometricpasskey.v1.CountUsersByStatusRequest
+	(*UserStatusCounts)(nil),            // 19: biometricpasskey.v1.UserStatusCounts
+	(*GetUserRequest)(nil),              // 20: biometricpasskey.v1.GetUserRequest
+	(*Event)(nil),                       // 21: biometricpasskey.v1.Event
+	(*UserDetail)(nil),                  // 22: biometricpasskey.v1.UserDetail
+	(*RevokeCredentialRequest)(nil),     // 23: biometricpasskey.v1.RevokeCredentialRequest
+	(*ReadUserRequest)(nil),             // 24: biometricpasskey.v1.ReadUserRequest
+	(*UserActionRequest)(nil),           // 25: biometricpasskey.v1.UserActionRequest
+	(*CredentialActionRequest)(nil),     // 26: biometricpasskey.v1.CredentialActionRequest
+	(*RenameCredentialRequest)(nil),     // 27: biometricpasskey.v1.RenameCredentialRequest
+	(*AuditAnchor)(nil),                 // 28: biometricpasskey.v1.AuditAnchor
+	(*VerifyAuditRequest)(nil),          // 29: biometricpasskey.v1.VerifyAuditRequest
+	(*AuditVerification)(nil),           // 30: biometricpasskey.v1.AuditVerification
+	(*ListAuditRequest)(nil),            // 31: biometricpasskey.v1.ListAuditRequest
+	(*AuditRecord)(nil),                 // 32: biometricpasskey.v1.AuditRecord
+	(*ListAuditResponse)(nil),           // 33: biometricpasskey.v1.ListAuditResponse
+	(*ActivityByDayRequest)(nil),        // 34: biometricpasskey.v1.ActivityByDayRequest
+	(*ActivityDay)(nil),                 // 35: biometricpasskey.v1.ActivityDay
+	(*Activity)(nil),                    // 36: biometricpasskey.v1.Activity
+	(*OperatorActionRequest)(nil),       // 37: biometricpasskey.v1.OperatorActionRequest
+	(*ListDeadLettersRequest)(nil),      // 38: biometricpasskey.v1.ListDeadLettersRequest
+	(*Delivery)(nil),                    // 39: biometricpasskey.v1.Delivery
+	(*ListDeadLettersResponse)(nil),     // 40: biometricpasskey.v1.ListDeadLettersResponse
+	(*Erasure)(nil),                     // 41: biometricpasskey.v1.Erasure
+	(*RedeliverRequest)(nil),            // 42: biometricpasskey.v1.RedeliverRequest
+	(*DeliveryStatsRequest)(nil),        // 43: biometricpasskey.v1.DeliveryStatsRequest
+	(*DeliveryStats)(nil),               // 44: biometricpasskey.v1.DeliveryStats
+	(*StartIdentityCheckRequest)(nil),   // 45: biometricpasskey.v1.StartIdentityCheckRequest
+	(*IdentityCheck)(nil),               // 46: biometricpasskey.v1.IdentityCheck
+	(*HeaderValues)(nil),                // 47: biometricpasskey.v1.HeaderValues
+	(*ApplyIDVWebhookRequest)(nil),      // 48: biometricpasskey.v1.ApplyIDVWebhookRequest
+	(*RefreshIdentityCheckRequest)(nil), // 49: biometricpasskey.v1.RefreshIdentityCheckRequest
+	(*IdentityCheckStatusRequest)(nil),  // 50: biometricpasskey.v1.IdentityCheckStatusRequest
+	(*IDVCheck)(nil),                    // 51: biometricpasskey.v1.IDVCheck
+	(*PendingCheck)(nil),                // 52: biometricpasskey.v1.PendingCheck
+	(*ContinueRequest)(nil),             // 53: biometricpasskey.v1.ContinueRequest
+	(*Progress)(nil),                    // 54: biometricpasskey.v1.Progress
+	(*ResumeEnrollmentRequest)(nil),     // 55: biometricpasskey.v1.ResumeEnrollmentRequest
+	(*BeginRecoveryRequest)(nil),        // 56: biometricpasskey.v1.BeginRecoveryRequest
+	(*VerifyApprovalRequest)(nil),       // 57: biometricpasskey.v1.VerifyApprovalRequest
+	(*Approval)(nil),                    // 58: biometricpasskey.v1.Approval
+	(*ApprovalVerification)(nil),        // 59: biometricpasskey.v1.ApprovalVerification
+	nil,                                 // 60: biometricpasskey.v1.UserStatusCounts.CountsEntry
+	nil,                                 // 61: biometricpasskey.v1.Event.DetailEntry
+	nil,                                 // 62: biometricpasskey.v1.AuditRecord.DetailEntry
+	nil,                                 // 63: biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	nil,                                 // 64: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	(*timestamppb.Timestamp)(nil),       // 65: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 66: google.protobuf.Duration
 }
 var file_biometricpasskey_v1_plugin_proto_depIdxs = []int32{
 	1,  // 0: biometricpasskey.v1.Capabilities.levels:type_name -> biometricpasskey.v1.Level
-	62, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	62, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
-	62, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
+	65, // 1: biometricpasskey.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	65, // 2: biometricpasskey.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	65, // 3: biometricpasskey.v1.Enrollment.expires_at:type_name -> google.protobuf.Timestamp
 	4,  // 4: biometricpasskey.v1.Enrollment.user:type_name -> biometricpasskey.v1.User
-	62, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
-	62, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	62, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	65, // 5: biometricpasskey.v1.Ceremony.expires_at:type_name -> google.protobuf.Timestamp
+	65, // 6: biometricpasskey.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	65, // 7: biometricpasskey.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
 	4,  // 8: biometricpasskey.v1.Registration.user:type_name -> biometricpasskey.v1.User
 	9,  // 9: biometricpasskey.v1.Registration.credential:type_name -> biometricpasskey.v1.Credential
-	50, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
+	52, // 10: biometricpasskey.v1.Registration.pending:type_name -> biometricpasskey.v1.PendingCheck
 	15, // 11: biometricpasskey.v1.Registration.login:type_name -> biometricpasskey.v1.AuthenticationResult
 	12, // 12: biometricpasskey.v1.LoginDecision.outcome:type_name -> biometricpasskey.v1.Outcome
-	62, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
+	65, // 13: biometricpasskey.v1.LoginDecision.auth_time:type_name -> google.protobuf.Timestamp
 	11, // 14: biometricpasskey.v1.BeginAuthenticationRequest.login:type_name -> biometricpasskey.v1.LoginRequest
 	12, // 15: biometricpasskey.v1.AuthenticationResult.outcome:type_name -> biometricpasskey.v1.Outcome
-	62, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
-	63, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
-	50, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
+	65, // 16: biometricpasskey.v1.AuthenticationResult.auth_time:type_name -> google.protobuf.Timestamp
+	66, // 17: biometricpasskey.v1.AuthenticationResult.remember_for:type_name -> google.protobuf.Duration
+	52, // 18: biometricpasskey.v1.AuthenticationResult.pending:type_name -> biometricpasskey.v1.PendingCheck
 	4,  // 19: biometricpasskey.v1.ListUsersResponse.users:type_name -> biometricpasskey.v1.User
-	58, // 20: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
-	62, // 21: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
-	4,  // 22: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
-	9,  // 23: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
-	19, // 24: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
-	26, // 25: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
-	62, // 26: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
-	59, // 27: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
-	30, // 28: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
-	62, // 29: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
-	33, // 30: biometricpasskey.v1.Activity.days:type_name -> biometricpasskey.v1.ActivityDay
-	60, // 31: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
-	62, // 32: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	62, // 33: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
-	62, // 34: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
-	19, // 35: biometricpasskey.v1.Delivery.event:type_name -> biometricpasskey.v1.Event
-	37, // 36: biometricpasskey.v1.ListDeadLettersResponse.deliveries:type_name -> biometricpasskey.v1.Delivery
-	62, // 37: biometricpasskey.v1.Erasure.at:type_name -> google.protobuf.Timestamp
-	62, // 38: biometricpasskey.v1.DeliveryStats.oldest_pending_at:type_name -> google.protobuf.Timestamp
-	62, // 39: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
-	61, // 40: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
-	62, // 41: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
-	62, // 42: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
-	62, // 43: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
-	50, // 44: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
-	15, // 45: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
-	7,  // 46: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
-	11, // 47: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
-	62, // 48: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
-	56, // 49: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
-	45, // 50: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
-	0,  // 51: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
-	3,  // 52: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
-	6,  // 53: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
-	8,  // 54: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
-	11, // 55: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
-	14, // 56: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
-	8,  // 57: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
-	43, // 58: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
-	46, // 59: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
-	47, // 60: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
-	48, // 61: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
-	51, // 62: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
-	53, // 63: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
-	54, // 64: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
-	55, // 65: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
-	16, // 66: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
-	18, // 67: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
-	22, // 68: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
-	21, // 69: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
-	24, // 70: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	24, // 71: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
-	25, // 72: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
-	23, // 73: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 74: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
-	23, // 75: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
-	27, // 76: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
-	29, // 77: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
-	32, // 78: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
-	35, // 79: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
-	36, // 80: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
-	40, // 81: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
-	23, // 82: biometricpasskey.v1.Admin.EraseUser:input_type -> biometricpasskey.v1.UserActionRequest
-	41, // 83: biometricpasskey.v1.Admin.DeliveryStats:input_type -> biometricpasskey.v1.DeliveryStatsRequest
-	2,  // 84: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
-	5,  // 85: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
-	7,  // 86: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
-	10, // 87: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
-	13, // 88: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
-	7,  // 89: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
-	15, // 90: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
-	44, // 91: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
-	49, // 92: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
-	49, // 93: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
-	49, // 94: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
-	52, // 95: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
-	50, // 96: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
-	50, // 97: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
-	57, // 98: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
-	17, // 99: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
-	20, // 100: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
-	20, // 101: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
-	9,  // 102: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 103: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 104: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
-	9,  // 105: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
-	4,  // 106: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 107: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
-	4,  // 108: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
-	28, // 109: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
-	31, // 110: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
-	34, // 111: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
-	30, // 112: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
-	38, // 113: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
-	37, // 114: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
-	39, // 115: biometricpasskey.v1.Admin.EraseUser:output_type -> biometricpasskey.v1.Erasure
-	42, // 116: biometricpasskey.v1.Admin.DeliveryStats:output_type -> biometricpasskey.v1.DeliveryStats
-	84, // [84:117] is the sub-list for method output_type
-	51, // [51:84] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	60, // 20: biometricpasskey.v1.UserStatusCounts.counts:type_name -> biometricpasskey.v1.UserStatusCounts.CountsEntry
+	61, // 21: biometricpasskey.v1.Event.detail:type_name -> biometricpasskey.v1.Event.DetailEntry
+	65, // 22: biometricpasskey.v1.Event.at:type_name -> google.protobuf.Timestamp
+	4,  // 23: biometricpasskey.v1.UserDetail.user:type_name -> biometricpasskey.v1.User
+	9,  // 24: biometricpasskey.v1.UserDetail.credentials:type_name -> biometricpasskey.v1.Credential
+	21, // 25: biometricpasskey.v1.UserDetail.events:type_name -> biometricpasskey.v1.Event
+	28, // 26: biometricpasskey.v1.VerifyAuditRequest.anchors:type_name -> biometricpasskey.v1.AuditAnchor
+	65, // 27: biometricpasskey.v1.AuditRecord.at:type_name -> google.protobuf.Timestamp
+	62, // 28: biometricpasskey.v1.AuditRecord.detail:type_name -> biometricpasskey.v1.AuditRecord.DetailEntry
+	32, // 29: biometricpasskey.v1.ListAuditResponse.records:type_name -> biometricpasskey.v1.AuditRecord
+	65, // 30: biometricpasskey.v1.ActivityDay.day:type_name -> google.protobuf.Timestamp
+	35, // 31: biometricpasskey.v1.Activity.days:type_name -> biometricpasskey.v1.ActivityDay
+	63, // 32: biometricpasskey.v1.OperatorActionRequest.detail:type_name -> biometricpasskey.v1.OperatorActionRequest.DetailEntry
+	65, // 33: biometricpasskey.v1.Delivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	65, // 34: biometricpasskey.v1.Delivery.created_at:type_name -> google.protobuf.Timestamp
+	65, // 35: biometricpasskey.v1.Delivery.updated_at:type_name -> google.protobuf.Timestamp
+	21, // 36: biometricpasskey.v1.Delivery.event:type_name -> biometricpasskey.v1.Event
+	39, // 37: biometricpasskey.v1.ListDeadLettersResponse.deliveries:type_name -> biometricpasskey.v1.Delivery
+	65, // 38: biometricpasskey.v1.Erasure.at:type_name -> google.protobuf.Timestamp
+	65, // 39: biometricpasskey.v1.DeliveryStats.oldest_pending_at:type_name -> google.protobuf.Timestamp
+	65, // 40: biometricpasskey.v1.IdentityCheck.expires_at:type_name -> google.protobuf.Timestamp
+	64, // 41: biometricpasskey.v1.ApplyIDVWebhookRequest.header:type_name -> biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry
+	65, // 42: biometricpasskey.v1.IDVCheck.created_at:type_name -> google.protobuf.Timestamp
+	65, // 43: biometricpasskey.v1.IDVCheck.completed_at:type_name -> google.protobuf.Timestamp
+	65, // 44: biometricpasskey.v1.PendingCheck.expires_at:type_name -> google.protobuf.Timestamp
+	52, // 45: biometricpasskey.v1.Progress.pending:type_name -> biometricpasskey.v1.PendingCheck
+	15, // 46: biometricpasskey.v1.Progress.login:type_name -> biometricpasskey.v1.AuthenticationResult
+	7,  // 47: biometricpasskey.v1.Progress.ceremony:type_name -> biometricpasskey.v1.Ceremony
+	11, // 48: biometricpasskey.v1.BeginRecoveryRequest.login:type_name -> biometricpasskey.v1.LoginRequest
+	65, // 49: biometricpasskey.v1.Approval.created_at:type_name -> google.protobuf.Timestamp
+	58, // 50: biometricpasskey.v1.ApprovalVerification.approval:type_name -> biometricpasskey.v1.Approval
+	47, // 51: biometricpasskey.v1.ApplyIDVWebhookRequest.HeaderEntry.value:type_name -> biometricpasskey.v1.HeaderValues
+	0,  // 52: biometricpasskey.v1.Authenticator.Capabilities:input_type -> biometricpasskey.v1.CapabilitiesRequest
+	3,  // 53: biometricpasskey.v1.Authenticator.CreateEnrollment:input_type -> biometricpasskey.v1.CreateEnrollmentRequest
+	6,  // 54: biometricpasskey.v1.Authenticator.BeginRegistration:input_type -> biometricpasskey.v1.BeginRegistrationRequest
+	8,  // 55: biometricpasskey.v1.Authenticator.FinishRegistration:input_type -> biometricpasskey.v1.FinishRequest
+	11, // 56: biometricpasskey.v1.Authenticator.DecideLogin:input_type -> biometricpasskey.v1.LoginRequest
+	14, // 57: biometricpasskey.v1.Authenticator.BeginAuthentication:input_type -> biometricpasskey.v1.BeginAuthenticationRequest
+	8,  // 58: biometricpasskey.v1.Authenticator.FinishAuthentication:input_type -> biometricpasskey.v1.FinishRequest
+	45, // 59: biometricpasskey.v1.Authenticator.StartIdentityCheck:input_type -> biometricpasskey.v1.StartIdentityCheckRequest
+	48, // 60: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:input_type -> biometricpasskey.v1.ApplyIDVWebhookRequest
+	49, // 61: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:input_type -> biometricpasskey.v1.RefreshIdentityCheckRequest
+	50, // 62: biometricpasskey.v1.Authenticator.IdentityCheckStatus:input_type -> biometricpasskey.v1.IdentityCheckStatusRequest
+	53, // 63: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:input_type -> biometricpasskey.v1.ContinueRequest
+	55, // 64: biometricpasskey.v1.Authenticator.ResumeEnrollment:input_type -> biometricpasskey.v1.ResumeEnrollmentRequest
+	56, // 65: biometricpasskey.v1.Authenticator.BeginRecovery:input_type -> biometricpasskey.v1.BeginRecoveryRequest
+	57, // 66: biometricpasskey.v1.Authenticator.VerifyApproval:input_type -> biometricpasskey.v1.VerifyApprovalRequest
+	16, // 67: biometricpasskey.v1.Admin.ListUsers:input_type -> biometricpasskey.v1.UserQuery
+	18, // 68: biometricpasskey.v1.Admin.CountUsersByStatus:input_type -> biometricpasskey.v1.CountUsersByStatusRequest
+	20, // 69: biometricpasskey.v1.Admin.GetUser:input_type -> biometricpasskey.v1.GetUserRequest
+	24, // 70: biometricpasskey.v1.Admin.ReadUser:input_type -> biometricpasskey.v1.ReadUserRequest
+	23, // 71: biometricpasskey.v1.Admin.RevokeCredential:input_type -> biometricpasskey.v1.RevokeCredentialRequest
+	26, // 72: biometricpasskey.v1.Admin.SuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	26, // 73: biometricpasskey.v1.Admin.UnsuspendCredential:input_type -> biometricpasskey.v1.CredentialActionRequest
+	27, // 74: biometricpasskey.v1.Admin.RenameCredential:input_type -> biometricpasskey.v1.RenameCredentialRequest
+	25, // 75: biometricpasskey.v1.Admin.SuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	25, // 76: biometricpasskey.v1.Admin.UnsuspendUser:input_type -> biometricpasskey.v1.UserActionRequest
+	25, // 77: biometricpasskey.v1.Admin.RequireReverification:input_type -> biometricpasskey.v1.UserActionRequest
+	29, // 78: biometricpasskey.v1.Admin.VerifyAudit:input_type -> biometricpasskey.v1.VerifyAuditRequest
+	31, // 79: biometricpasskey.v1.Admin.ListAudit:input_type -> biometricpasskey.v1.ListAuditRequest
+	34, // 80: biometricpasskey.v1.Admin.ActivityByDay:input_type -> biometricpasskey.v1.ActivityByDayRequest
+	37, // 81: biometricpasskey.v1.Admin.RecordOperatorAction:input_type -> biometricpasskey.v1.OperatorActionRequest
+	38, // 82: biometricpasskey.v1.Admin.ListDeadLetters:input_type -> biometricpasskey.v1.ListDeadLettersRequest
+	42, // 83: biometricpasskey.v1.Admin.RedeliverEvent:input_type -> biometricpasskey.v1.RedeliverRequest
+	25, // 84: biometricpasskey.v1.Admin.EraseUser:input_type -> biometricpasskey.v1.UserActionRequest
+	43, // 85: biometricpasskey.v1.Admin.DeliveryStats:input_type -> biometricpasskey.v1.DeliveryStatsRequest
+	2,  // 86: biometricpasskey.v1.Authenticator.Capabilities:output_type -> biometricpasskey.v1.Capabilities
+	5,  // 87: biometricpasskey.v1.Authenticator.CreateEnrollment:output_type -> biometricpasskey.v1.Enrollment
+	7,  // 88: biometricpasskey.v1.Authenticator.BeginRegistration:output_type -> biometricpasskey.v1.Ceremony
+	10, // 89: biometricpasskey.v1.Authenticator.FinishRegistration:output_type -> biometricpasskey.v1.Registration
+	13, // 90: biometricpasskey.v1.Authenticator.DecideLogin:output_type -> biometricpasskey.v1.LoginDecision
+	7,  // 91: biometricpasskey.v1.Authenticator.BeginAuthentication:output_type -> biometricpasskey.v1.Ceremony
+	15, // 92: biometricpasskey.v1.Authenticator.FinishAuthentication:output_type -> biometricpasskey.v1.AuthenticationResult
+	46, // 93: biometricpasskey.v1.Authenticator.StartIdentityCheck:output_type -> biometricpasskey.v1.IdentityCheck
+	51, // 94: biometricpasskey.v1.Authenticator.ApplyIDVWebhook:output_type -> biometricpasskey.v1.IDVCheck
+	51, // 95: biometricpasskey.v1.Authenticator.RefreshIdentityCheck:output_type -> biometricpasskey.v1.IDVCheck
+	51, // 96: biometricpasskey.v1.Authenticator.IdentityCheckStatus:output_type -> biometricpasskey.v1.IDVCheck
+	54, // 97: biometricpasskey.v1.Authenticator.ContinueIdentityCheck:output_type -> biometricpasskey.v1.Progress
+	52, // 98: biometricpasskey.v1.Authenticator.ResumeEnrollment:output_type -> biometricpasskey.v1.PendingCheck
+	52, // 99: biometricpasskey.v1.Authenticator.BeginRecovery:output_type -> biometricpasskey.v1.PendingCheck
+	59, // 100: biometricpasskey.v1.Authenticator.VerifyApproval:output_type -> biometricpasskey.v1.ApprovalVerification
+	17, // 101: biometricpasskey.v1.Admin.ListUsers:output_type -> biometricpasskey.v1.ListUsersResponse
+	19, // 102: biometricpasskey.v1.Admin.CountUsersByStatus:output_type -> biometricpasskey.v1.UserStatusCounts
+	22, // 103: biometricpasskey.v1.Admin.GetUser:output_type -> biometricpasskey.v1.UserDetail
+	22, // 104: biometricpasskey.v1.Admin.ReadUser:output_type -> biometricpasskey.v1.UserDetail
+	9,  // 105: biometricpasskey.v1.Admin.RevokeCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 106: biometricpasskey.v1.Admin.SuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 107: biometricpasskey.v1.Admin.UnsuspendCredential:output_type -> biometricpasskey.v1.Credential
+	9,  // 108: biometricpasskey.v1.Admin.RenameCredential:output_type -> biometricpasskey.v1.Credential
+	4,  // 109: biometricpasskey.v1.Admin.SuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 110: biometricpasskey.v1.Admin.UnsuspendUser:output_type -> biometricpasskey.v1.User
+	4,  // 111: biometricpasskey.v1.Admin.RequireReverification:output_type -> biometricpasskey.v1.User
+	30, // 112: biometricpasskey.v1.Admin.VerifyAudit:output_type -> biometricpasskey.v1.AuditVerification
+	33, // 113: biometricpasskey.v1.Admin.ListAudit:output_type -> biometricpasskey.v1.ListAuditResponse
+	36, // 114: biometricpasskey.v1.Admin.ActivityByDay:output_type -> biometricpasskey.v1.Activity
+	32, // 115: biometricpasskey.v1.Admin.RecordOperatorAction:output_type -> biometricpasskey.v1.AuditRecord
+	40, // 116: biometricpasskey.v1.Admin.ListDeadLetters:output_type -> biometricpasskey.v1.ListDeadLettersResponse
+	39, // 117: biometricpasskey.v1.Admin.RedeliverEvent:output_type -> biometricpasskey.v1.Delivery
+	41, // 118: biometricpasskey.v1.Admin.EraseUser:output_type -> biometricpasskey.v1.Erasure
+	44, // 119: biometricpasskey.v1.Admin.DeliveryStats:output_type -> biometricpasskey.v1.DeliveryStats
+	86, // [86:120] is the sub-list for method output_type
+	52, // [52:86] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_biometricpasskey_v1_plugin_proto_init() }
@@ -4684,7 +4780,7 @@ func file_biometricpasskey_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biometricpasskey_v1_plugin_proto_rawDesc), len(file_biometricpasskey_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   62,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -714,6 +714,7 @@ var Authenticator_ServiceDesc = grpc.ServiceDesc{
 
 const (
 	Admin_ListUsers_FullMethodName             = "/biometricpasskey.v1.Admin/ListUsers"
+	Admin_CountUsersByStatus_FullMethodName    = "/biometricpasskey.v1.Admin/CountUsersByStatus"
 	Admin_GetUser_FullMethodName               = "/biometricpasskey.v1.Admin/GetUser"
 	Admin_ReadUser_FullMethodName              = "/biometricpasskey.v1.Admin/ReadUser"
 	Admin_RevokeCredential_FullMethodName      = "/biometricpasskey.v1.Admin/RevokeCredential"
@@ -741,6 +742,9 @@ const (
 type AdminClient interface {
 	// ListUsers pages through users.
 	ListUsers(ctx context.Context, in *UserQuery, opts ...grpc.CallOption) (*ListUsersResponse, error)
+	// CountUsersByStatus counts the users in each status, for the dashboard
+	// overview.
+	CountUsersByStatus(ctx context.Context, in *CountUsersByStatusRequest, opts ...grpc.CallOption) (*UserStatusCounts, error)
 	// GetUser returns a user with credentials and recent events; its read
 	// is audited without an operator. Kept for older hosts: use ReadUser.
 	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*UserDetail, error)
@@ -795,6 +799,16 @@ func (c *adminClient) ListUsers(ctx context.Context, in *UserQuery, opts ...grpc
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListUsersResponse)
 	err := c.cc.Invoke(ctx, Admin_ListUsers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) CountUsersByStatus(ctx context.Context, in *CountUsersByStatusRequest, opts ...grpc.CallOption) (*UserStatusCounts, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UserStatusCounts)
+	err := c.cc.Invoke(ctx, Admin_CountUsersByStatus_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -979,6 +993,9 @@ func (c *adminClient) DeliveryStats(ctx context.Context, in *DeliveryStatsReques
 type AdminServer interface {
 	// ListUsers pages through users.
 	ListUsers(context.Context, *UserQuery) (*ListUsersResponse, error)
+	// CountUsersByStatus counts the users in each status, for the dashboard
+	// overview.
+	CountUsersByStatus(context.Context, *CountUsersByStatusRequest) (*UserStatusCounts, error)
 	// GetUser returns a user with credentials and recent events; its read
 	// is audited without an operator. Kept for older hosts: use ReadUser.
 	GetUser(context.Context, *GetUserRequest) (*UserDetail, error)
@@ -1031,6 +1048,9 @@ type UnimplementedAdminServer struct{}
 
 func (UnimplementedAdminServer) ListUsers(context.Context, *UserQuery) (*ListUsersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListUsers not implemented")
+}
+func (UnimplementedAdminServer) CountUsersByStatus(context.Context, *CountUsersByStatusRequest) (*UserStatusCounts, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountUsersByStatus not implemented")
 }
 func (UnimplementedAdminServer) GetUser(context.Context, *GetUserRequest) (*UserDetail, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUser not implemented")
@@ -1118,6 +1138,24 @@ func _Admin_ListUsers_Handler(srv interface{}, ctx context.Context, dec func(int
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServer).ListUsers(ctx, req.(*UserQuery))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_CountUsersByStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountUsersByStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).CountUsersByStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_CountUsersByStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).CountUsersByStatus(ctx, req.(*CountUsersByStatusRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1438,6 +1476,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListUsers",
 			Handler:    _Admin_ListUsers_Handler,
+		},
+		{
+			MethodName: "CountUsersByStatus",
+			Handler:    _Admin_CountUsersByStatus_Handler,
 		},
 		{
 			MethodName: "GetUser",

@@ -101,6 +101,10 @@ func (fixed) ListUsers(context.Context, authenticator.UserQuery) ([]authenticato
 	return []authenticator.User{user}, nil
 }
 
+func (fixed) CountUsersByStatus(context.Context) (map[authenticator.UserStatus]int, error) {
+	return map[authenticator.UserStatus]int{user.Status: 1}, nil
+}
+
 func (fixed) GetUser(context.Context, string) (authenticator.UserDetail, error) {
 	return authenticator.UserDetail{User: user, Credentials: []authenticator.Credential{cred}}, nil
 }
