@@ -16,7 +16,7 @@
 //	GET  /login         → redirect to the provider (login cookie: state, nonce, PKCE verifier)
 //	GET  /callback      → verify state, exchange, verify ID token + nonce → session cookie → /
 //	POST /logout        → CSRF token from the session required; clears the session
-//	GET  /              overview: users by status; SVG bar charts of Admin.ActivityByDay (last 14 days)
+//	GET  /              overview: Admin.CountUsersByStatus; SVG bar charts of Admin.ActivityByDay (last 14 days)
 //	GET  /users?q=      search by external id prefix, status badges
 //	GET  /users/{id}    user detail through Admin.ReadUser with the operator's sub (audited)
 //	GET  /audit         audit log page with in-page filters, VerifyAudit result on top

@@ -139,6 +139,10 @@ type fakeAdmin struct {
 	audit  []authenticator.AuditRecord
 	verify authenticator.AuditVerification
 
+	countErr      error // returned by CountUsersByStatus when set
+	countCalls    int   // CountUsersByStatus calls
+	listUserCalls int   // ListUsers calls
+
 	activity     authenticator.Activity
 	activityErr  error // returned by ActivityByDay when set
 	activityDays []int // every ActivityByDay argument
@@ -211,6 +215,9 @@ func (f *fakeAdmin) actionCalls() []actionCall {
 }
 
 func (f *fakeAdmin) ListUsers(_ context.Context, q authenticator.UserQuery) ([]authenticator.User, error) {
+	f.mu.Lock()
+	f.listUserCalls++
+	f.mu.Unlock()
 	var out []authenticator.User
 	for _, u := range f.users {
 		if u.ExternalID > q.After && len(out) < q.Limit {
@@ -218,6 +225,21 @@ func (f *fakeAdmin) ListUsers(_ context.Context, q authenticator.UserQuery) ([]a
 		}
 	}
 	return out, nil
+}
+
+// CountUsersByStatus counts users by their status, or returns countErr.
+func (f *fakeAdmin) CountUsersByStatus(context.Context) (map[authenticator.UserStatus]int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.countCalls++
+	if f.countErr != nil {
+		return nil, f.countErr
+	}
+	counts := map[authenticator.UserStatus]int{}
+	for _, u := range f.users {
+		counts[u.Status]++
+	}
+	return counts, nil
 }
 
 func (f *fakeAdmin) ReadUser(_ context.Context, req authenticator.ReadUserRequest) (authenticator.UserDetail, error) {

@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -18,10 +19,9 @@ import (
 
 // Paging limits of the read-only views.
 const (
-	overviewMaxPages = 20  // of MaxPageSize users: the overview counts at most 10,000
-	searchMaxPages   = 20  // pages a search scans for its prefix
-	searchResults    = 50  // users a search page shows
-	auditPageSize    = 100 // audit records a page shows
+	searchMaxPages = 20  // pages a search scans for its prefix
+	searchResults  = 50  // users a search page shows
+	auditPageSize  = 100 // audit records a page shows
 )
 
 var funcs = template.FuncMap{
@@ -67,9 +67,9 @@ func details(m map[string]string) []detailPair {
 // Overview.
 
 type overviewView struct {
-	Total     int
-	ByStatus  []statusCount
-	Truncated bool
+	Total      int
+	ByStatus   []statusCount
+	CountError string // set, and ByStatus and Total not, when the counts could not be loaded
 
 	Activity      *activityView // nil when ActivityError is set
 	ActivityError string
@@ -80,38 +80,46 @@ type statusCount struct {
 	Count  int
 }
 
+// shownStatuses are the statuses the overview always shows, in this order,
+// with a zero count when no user is in one.
+var shownStatuses = []authenticator.UserStatus{
+	authenticator.UserInvited, authenticator.UserBiometricPending, authenticator.UserEnrolled, authenticator.UserSuspended,
+}
+
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session) error {
-	counts := map[authenticator.UserStatus]int{}
 	v := overviewView{}
-	after := ""
-	for page := 0; ; page++ {
-		if page == overviewMaxPages {
-			v.Truncated = true
-			break
-		}
-		users, err := s.admin.ListUsers(r.Context(), authenticator.UserQuery{After: after, Limit: authenticator.MaxPageSize})
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			counts[u.Status]++
-			v.Total++
-		}
-		if len(users) < authenticator.MaxPageSize {
-			break
-		}
-		after = users[len(users)-1].ExternalID
-	}
-	for _, st := range []authenticator.UserStatus{authenticator.UserInvited, authenticator.UserBiometricPending, authenticator.UserEnrolled, authenticator.UserSuspended} {
-		v.ByStatus = append(v.ByStatus, statusCount{st, counts[st]})
-		delete(counts, st)
-	}
-	for _, st := range slices.Sorted(maps.Keys(counts)) { // a status a newer plugin adds
-		v.ByStatus = append(v.ByStatus, statusCount{st, counts[st]})
-	}
+	v.ByStatus, v.Total, v.CountError = s.userCounts(r.Context())
 	v.Activity, v.ActivityError = s.activity(r.Context())
 	s.render(w, r, http.StatusOK, pageOverview, sess, "Overview", v)
 	return nil
+}
+
+// userCounts reads the users per status with one Admin call, for the
+// overview's table: the shown statuses first, then any status a newer
+// plugin adds, and the total. A failure is logged and reported in the
+// panel, like the activity's, so that the rest of the overview still
+// renders.
+func (s *Server) userCounts(ctx context.Context) ([]statusCount, int, string) {
+	counts, err := s.admin.CountUsersByStatus(ctx)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "overview user counts", slog.String("error", err.Error()))
+		return nil, 0, "User counts could not be loaded: " + authenticator.PublicMessage(err)
+	}
+	var (
+		out   []statusCount
+		total int
+	)
+	for _, st := range shownStatuses {
+		out = append(out, statusCount{st, counts[st]})
+		total += counts[st]
+	}
+	for _, st := range slices.Sorted(maps.Keys(counts)) {
+		if !slices.Contains(shownStatuses, st) { // a status a newer plugin adds
+			out = append(out, statusCount{st, counts[st]})
+			total += counts[st]
+		}
+	}
+	return out, total, ""
 }
 
 // User search.
