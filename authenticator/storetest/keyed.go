@@ -28,11 +28,6 @@ type keyed[T any] struct {
 	refused func(t *testing.T, s authenticator.Store, in T)
 }
 
-// tests returns the entity's Conflict and UnknownUser tests.
-func (k keyed[T]) tests() []test {
-	return []test{{"Conflict", k.testConflict}, {"UnknownUser", k.testUnknownUser}}
-}
-
 // testConflict checks that the key is unique across users and that the
 // rejected values are not stored.
 func (k keyed[T]) testConflict(t *testing.T, s authenticator.Store) {
