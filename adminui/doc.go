@@ -19,7 +19,7 @@
 //	GET  /              overview: Admin.CountUsersByStatus; SVG bar charts of Admin.ActivityByDay (last 14 days)
 //	GET  /users?q=      search by external id prefix, status badges
 //	GET  /users/{id}    user detail through Admin.ReadUser with the operator's sub (audited)
-//	GET  /audit         audit log page with in-page filters, VerifyAudit result on top
+//	GET  /audit         audit log page with in-page filters; the first page shows VerifyAudit's result on top
 //	GET  /audit/export  admin: every audit record as JSON lines (attachment), ListAudit page by page,
 //	                    audited first (audit.export)
 //	POST /users/{id}/act fraud, admin: an action on the user or one of their passkeys

@@ -150,6 +150,7 @@ type fakeAdmin struct {
 	calls     []actionCall // every action method called
 	actionErr error        // returned by every action method when set
 
+	verifies    int                                   // VerifyAudit calls
 	opRecords   []authenticator.OperatorActionRequest // every RecordOperatorAction request
 	deadLetters []authenticator.Delivery
 }
@@ -253,6 +254,9 @@ func (f *fakeAdmin) ReadUser(_ context.Context, req authenticator.ReadUserReques
 }
 
 func (f *fakeAdmin) VerifyAudit(context.Context, ...authenticator.AuditAnchor) (authenticator.AuditVerification, error) {
+	f.mu.Lock()
+	f.verifies++
+	f.mu.Unlock()
 	return f.verify, nil
 }
 

@@ -395,3 +395,26 @@ func TestHiddenDetailKey(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditVerifiesOnTheFirstPage: the chain is hashed end to end once, on
+// the first page; a later page links back instead of hashing it again.
+func TestAuditVerifiesOnTheFirstPage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	c, _ := h.operator(RoleSupport, "op")
+	count := func() int {
+		h.admin.mu.Lock()
+		defer h.admin.mu.Unlock()
+		return h.admin.verifies
+	}
+	if body := readBody(t, h.do(http.MethodGet, "/audit", []*http.Cookie{c}, nil)); !strings.Contains(body, "Chain intact: 3 records") || count() != 1 {
+		t.Errorf("first page: VerifyAudit calls %d, want 1, and the result shown:\n%s", count(), body)
+	}
+	body := readBody(t, h.do(http.MethodGet, "/audit?after=1", []*http.Cookie{c}, nil))
+	if !strings.Contains(body, `The chain is verified on the <a href="/audit">first page</a>.`) || count() != 1 {
+		t.Errorf("a later page: VerifyAudit calls %d, want still 1, and a link to the first page:\n%s", count(), body)
+	}
+	if !strings.Contains(body, "<tr><td>2</td>") || strings.Contains(body, "<tr><td>1</td>") {
+		t.Errorf("a later page: want the records after 1:\n%s", body)
+	}
+}
